@@ -1,0 +1,286 @@
+//! The `dive` command line: argument parsing, output and exit codes over the runtime
+//! library (ARCHITECTURE.md §6).
+
+mod export;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use dive_runtime::{
+    CallError, CallOptions, DeterminismConfig, Domain, NetworkConfig, Runtime, RuntimeConfig, SecretSource,
+};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "dive", version, about = "Run DIVE tools in a WebAssembly sandbox, record and replay their evidence")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Global {
+    /// Load tool packages from DIR (a package, or a directory of packages). Repeatable;
+    /// DIVE_TOOLS (colon-separated) adds more.
+    #[arg(long = "tools", value_name = "DIR", global = true)]
+    tools: Vec<PathBuf>,
+    /// Do not load the built-in tool pool.
+    #[arg(long, global = true)]
+    no_builtin: bool,
+    /// The evidence store (default: .dive/store; env DIVE_STORE).
+    #[arg(long, value_name = "DIR", env = "DIVE_STORE", global = true)]
+    store: Option<PathBuf>,
+    /// Send an allowed origin's requests to another base URL: ORIGIN=URL. Repeatable;
+    /// DIVE_UPSTREAM (comma-separated) adds more.
+    #[arg(long = "upstream", value_name = "ORIGIN=URL", global = true)]
+    upstream: Vec<String>,
+    /// Let allowed origins and upstream targets resolve to loopback/private addresses
+    /// (tests and local mirrors only). Env: DIVE_ALLOW_PRIVATE_NETWORK=1.
+    #[arg(long, global = true)]
+    allow_private_network: bool,
+    /// Read secrets from FILE (NAME=VALUE lines) as well as from the environment.
+    #[arg(long, value_name = "FILE", global = true)]
+    secrets: Option<PathBuf>,
+    /// Machine-readable output where it fits.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log what the runtime does (repeat for more).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List, inspect and export the tools.
+    Tools {
+        #[command(subcommand)]
+        command: ToolsCommand,
+    },
+    /// Run one tool call in a fresh sandbox; the result JSON goes to stdout.
+    Call {
+        /// The tool's name.
+        tool: String,
+        /// The arguments, a JSON object.
+        #[arg(default_value = "{}")]
+        args: String,
+        /// Seed of the guest's random streams.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Pin the guest's wall clock to this instant (seconds since the Unix epoch);
+        /// default: now, to the second.
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        clock: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ToolsCommand {
+    /// One line per tool (--json: an array of tool specs).
+    List {
+        #[arg(long)]
+        domain: Option<Domain>,
+    },
+    /// A tool's spec, schemas, component hash and effective policy.
+    Show { name: String },
+    /// Every tool spec in another ecosystem's format.
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Openai,
+    Mcp,
+}
+
+/// Exit codes (ARCHITECTURE.md §6).
+const EXIT_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(cli.global.verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(e.downcast_ref::<UsageError>().map(|_| EXIT_USAGE).unwrap_or(EXIT_FAILED))
+        }
+    }
+}
+
+/// An error in what the user asked for (exit code 2).
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+fn usage(msg: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(msg.into()))
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DIVE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Where the built-in pool lives: DIVE_BUILTIN_TOOLS, else the packages `make` assembles.
+fn builtin_dir() -> Option<PathBuf> {
+    match std::env::var_os("DIVE_BUILTIN_TOOLS") {
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => {
+            let dir = PathBuf::from(option_env!("DIVE_BUILTIN_TOOLS_DIR").unwrap_or(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../build/tools"
+            )));
+            dir.is_dir().then_some(dir)
+        }
+    }
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+}
+
+async fn open_runtime(g: &Global) -> Result<Runtime> {
+    let mut sources = Vec::new();
+    if !g.no_builtin {
+        sources.extend(builtin_dir());
+    }
+    sources.extend(g.tools.iter().cloned());
+    if let Some(extra) = std::env::var_os("DIVE_TOOLS") {
+        sources.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
+    }
+    for s in &g.tools {
+        if !s.is_dir() {
+            return Err(usage(format!("--tools {}: no such directory", s.display())));
+        }
+    }
+    let mut upstream_specs: Vec<String> = g.upstream.clone();
+    if let Ok(env) = std::env::var("DIVE_UPSTREAM") {
+        upstream_specs.extend(env.split(',').map(str::to_string));
+    }
+    let upstreams = NetworkConfig::parse_upstreams(upstream_specs.iter().map(String::as_str)).map_err(usage)?;
+    let mut secrets = SecretSource::from_env();
+    if let Some(f) = &g.secrets {
+        secrets = secrets.with_file(f).map_err(|e| usage(e.to_string()))?;
+    }
+    let config = RuntimeConfig {
+        tool_sources: sources,
+        network: NetworkConfig {
+            upstreams,
+            allow_private: g.allow_private_network || env_flag("DIVE_ALLOW_PRIVATE_NETWORK"),
+        },
+        secrets,
+        engine: Default::default(),
+    };
+    let runtime = Runtime::new(config).await.context("cannot start the runtime")?;
+    for issue in runtime.load_issues() {
+        eprintln!("warning: {issue}");
+    }
+    Ok(runtime)
+}
+
+async fn run(cli: Cli) -> Result<u8> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Tools { command } => {
+            let runtime = open_runtime(g).await?;
+            match command {
+                ToolsCommand::List { domain } => export::list(&runtime, *domain, g.json),
+                ToolsCommand::Show { name } => {
+                    let Some(entry) = runtime.tool(name) else {
+                        return Err(usage(format!(
+                            "unknown tool '{name}'; `dive tools list` shows the tools there are"
+                        )));
+                    };
+                    export::show(entry, g.json)
+                }
+                ToolsCommand::Export { format } => match format {
+                    ExportFormat::Openai => export::openai(&runtime),
+                    ExportFormat::Mcp => export::mcp(&runtime),
+                },
+            }
+        }
+        Command::Call { tool, args, seed, clock } => {
+            let runtime = open_runtime(g).await?;
+            let determinism = match clock {
+                Some(secs) => DeterminismConfig {
+                    seed: *seed,
+                    clock_ns: secs.saturating_mul(1_000_000_000),
+                },
+                None => DeterminismConfig::now(*seed),
+            };
+            let opts = CallOptions::live(determinism);
+            let record = match runtime.call(tool, args, &opts).await {
+                Ok(r) => r,
+                Err(e) => return Ok(report_call_error(&e)),
+            };
+            let code = record.outcome.exit_code() as u8;
+            match &record.outcome {
+                dive_runtime::Outcome::Ok(text) => println!("{text}"),
+                other => {
+                    let err = other.error_json().expect("failed outcomes have error JSON");
+                    println!("{err}");
+                    eprintln!("error: {}", describe_failure(tool, other));
+                }
+            }
+            Ok(code)
+        }
+    }
+}
+
+fn describe_failure(tool: &str, outcome: &dive_runtime::Outcome) -> String {
+    use dive_runtime::Outcome;
+    match outcome {
+        Outcome::Ok(_) => String::new(),
+        Outcome::ToolError { kind, message } => format!("{tool} failed ({kind:?}): {message}"),
+        Outcome::Violation { rule, message } => format!("{tool} broke sandbox rule '{rule}': {message}"),
+        Outcome::Trap { message } => format!("{tool}: {message}"),
+    }
+}
+
+fn report_call_error(e: &CallError) -> u8 {
+    let kind = match e {
+        CallError::UnknownTool { .. } => "unknown_tool",
+        CallError::InvalidArgs { .. } => "invalid_args",
+        CallError::MissingSecret(_) => "missing_secret",
+        CallError::Internal { .. } => "internal",
+    };
+    println!("{}", serde_json::json!({ "error": { "kind": kind, "message": e.to_string() } }));
+    eprintln!("error: {e}");
+    e.exit_code() as u8
+}

@@ -1,0 +1,1 @@
+//! Traces to tasks (issue 7).

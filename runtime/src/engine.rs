@@ -1,0 +1,187 @@
+//! The wasmtime engine: component model, async, epoch interruption, the pooling
+//! allocator tuned for a fresh instance per call, and the on-disk compiled-component
+//! cache keyed by the component's BLAKE3.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+/// How often the epoch advances; the wall-clock limit is checked at each tick.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Calls that may run at once in one process (the pool is sized for it).
+pub const MAX_CONCURRENT_CALLS: usize = 256;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("cannot configure the WebAssembly engine: {0}")]
+    Config(String),
+    #[error("{path} is not a usable WebAssembly component: {message}")]
+    Compile { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Where compiled components are kept; None disables the cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            cache_dir: default_cache_dir(),
+        }
+    }
+}
+
+/// `$DIVE_CACHE_DIR`, else `$XDG_CACHE_HOME/dive`, else `~/.cache/dive`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("DIVE_CACHE_DIR") {
+        if d.is_empty() {
+            return None;
+        }
+        return Some(PathBuf::from(d));
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(d).join("dive"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("dive"))
+}
+
+/// What the component cache did for one load (for tests and `--verbose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Deserialized from the cache.
+    Hit,
+    /// Compiled and written to the cache.
+    Compiled,
+    /// Compiled; no cache configured (or it could not be written).
+    Uncached,
+}
+
+pub struct DiveEngine {
+    engine: Engine,
+    cache_dir: Option<PathBuf>,
+    engine_tag: String,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for DiveEngine {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl DiveEngine {
+    pub fn new(opts: EngineOptions) -> Result<DiveEngine, EngineError> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(1000)
+            .total_core_instances(4000)
+            .max_core_instances_per_component(64)
+            .total_memories(1000)
+            .max_memories_per_component(8)
+            .total_tables(2000)
+            .max_tables_per_component(16)
+            .table_elements(20_000)
+            .total_stacks(1000)
+            .max_memory_size(crate::manifest::MAX_MEMORY_MIB as usize * (1 << 20))
+            // Keep the first pages of memories and tables resident between instances:
+            // resetting them with madvise costs TLB shootdowns on every call.
+            .linear_memory_keep_resident(2 << 20)
+            .table_keep_resident(2 << 20)
+            .pagemap_scan(wasmtime::Enabled::Auto);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+
+        let engine = Engine::new(&config).map_err(|e| EngineError::Config(format!("{e:#}")))?;
+
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut h);
+        let engine_tag = format!("{:016x}", h.finish());
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        {
+            let engine = engine.clone();
+            let stop = ticker_stop.clone();
+            std::thread::Builder::new()
+                .name("dive-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(EPOCH_TICK);
+                        engine.increment_epoch();
+                    }
+                })
+                .map_err(|e| EngineError::Config(format!("cannot start the epoch thread: {e}")))?;
+        }
+
+        Ok(DiveEngine {
+            engine,
+            cache_dir: opts.cache_dir,
+            engine_tag,
+            ticker_stop,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    fn cache_path(&self, hash: &blake3::Hash) -> Option<PathBuf> {
+        self.cache_dir.as_ref().map(|d| {
+            d.join("components")
+                .join(format!("{}-{}.cwasm", hash.to_hex(), self.engine_tag))
+        })
+    }
+
+    /// Compile `bytes` (whose BLAKE3 is `hash`), or load the compiled form from the cache.
+    pub fn load_component(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        hash: &blake3::Hash,
+    ) -> Result<(Component, CacheOutcome), EngineError> {
+        let cached = self.cache_path(hash);
+        if let Some(cp) = &cached {
+            if let Ok(compiled) = std::fs::read(cp) {
+                // Read into memory rather than mmap the file: a cache file truncated by
+                // someone else while mapped would crash the process (SIGBUS).
+                // SAFETY: the bytes were written by `Component::serialize` of an engine
+                // with the same compatibility hash (it is in the file name), atomically
+                // (temp file + rename), into the user's own cache directory; wasmtime
+                // also checks the header and version before using them.
+                match unsafe { Component::deserialize(&self.engine, &compiled) } {
+                    Ok(c) => return Ok((c, CacheOutcome::Hit)),
+                    Err(e) => {
+                        tracing::warn!("ignoring unusable cache entry {}: {e:#}", cp.display());
+                        let _ = std::fs::remove_file(cp);
+                    }
+                }
+            }
+        }
+        let component = Component::new(&self.engine, bytes).map_err(|e| EngineError::Compile {
+            path: path.to_path_buf(),
+            message: format!("{e:#}"),
+        })?;
+        let Some(cp) = cached else {
+            return Ok((component, CacheOutcome::Uncached));
+        };
+        match component.serialize().map_err(|e| e.to_string()).and_then(|bytes| {
+            crate::fsutil::write_atomic(&cp, &bytes).map_err(|e| e.to_string())
+        }) {
+            Ok(()) => Ok((component, CacheOutcome::Compiled)),
+            Err(e) => {
+                tracing::warn!("could not cache the compiled component at {}: {e}", cp.display());
+                Ok((component, CacheOutcome::Uncached))
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! dive runtime: runs tool components in a capability-limited WebAssembly sandbox.
+//!
+//! - [`manifest`] and [`origin`]: the package format and its policy, as data
+//! - [`engine`]: wasmtime configuration and the compiled-component cache
+//! - [`package`] and [`pool`]: loading packages and their tools
+//! - [`sandbox`]: the rules of one call (network, files, secrets, clocks, limits)
+//! - [`runtime`]: running a call and classifying how it ended
+
+pub mod canonical;
+pub mod engine;
+pub mod exchange;
+pub mod fsutil;
+pub mod manifest;
+pub mod origin;
+pub mod package;
+pub mod pool;
+pub mod runtime;
+pub mod sandbox;
+
+mod bindings;
+
+pub use manifest::{Domain, Manifest, Policy};
+pub use package::ToolSpec;
+pub use pool::{LoadIssue, ToolEntry, ToolIdentity};
+pub use runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, RuntimeConfig, RuntimeError, Usage};
+pub use sandbox::determinism::DeterminismConfig;
+pub use sandbox::network::NetworkConfig;
+pub use sandbox::secrets::SecretSource;
+
+/// This runtime's version, recorded in traces.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

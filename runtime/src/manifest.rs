@@ -1,0 +1,497 @@
+//! `dive-tool.toml`: the tool package manifest and its capability policy (ARCHITECTURE.md §4).
+//!
+//! Policy is plain data here: parsing, defaults, validation and the per-tool narrowing
+//! rule live in this module and nowhere else, so they can be tested without an engine.
+
+use crate::origin::OriginPattern;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use thiserror::Error;
+
+/// The file name of a package manifest.
+pub const MANIFEST_FILE: &str = "dive-tool.toml";
+
+#[derive(Debug, Error)]
+pub enum ManifestError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid dive-tool.toml: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The five domains of the DIVE pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Domain {
+    Academic,
+    Biological,
+    Financial,
+    General,
+    Medical,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 5] = [
+        Domain::Academic,
+        Domain::Biological,
+        Domain::Financial,
+        Domain::General,
+        Domain::Medical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::Academic => "academic",
+            Domain::Biological => "biological",
+            Domain::Financial => "financial",
+            Domain::General => "general",
+            Domain::Medical => "medical",
+        }
+    }
+}
+
+impl std::str::FromStr for Domain {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Domain::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown domain '{s}': expected one of academic, biological, financial, general, medical")
+            })
+    }
+}
+
+impl std::fmt::Display for Domain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the host injects one secret into outgoing requests. Exactly one of
+/// `header`, `placeholder`, `query` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where a secret goes, once validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Injection {
+    Header(String),
+    Placeholder(String),
+    Query(String),
+}
+
+impl SecretRule {
+    pub fn injection(&self) -> Injection {
+        // validated at parse time: exactly one is set
+        if let Some(h) = &self.header {
+            Injection::Header(h.clone())
+        } else if let Some(p) = &self.placeholder {
+            Injection::Placeholder(p.clone())
+        } else {
+            Injection::Query(self.query.clone().unwrap_or_default())
+        }
+    }
+}
+
+/// The effective capability policy of one tool: what its sandbox may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub network: Vec<OriginPattern>,
+    pub files: Vec<String>,
+    pub secrets: Vec<String>,
+    pub timeout_ms: u64,
+    pub memory_mib: u64,
+    pub max_output_bytes: u64,
+    pub max_http_requests: u32,
+    pub max_response_bytes: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            network: Vec::new(),
+            files: Vec::new(),
+            secrets: Vec::new(),
+            timeout_ms: 15_000,
+            memory_mib: 64,
+            max_output_bytes: 1_048_576,
+            max_http_requests: 16,
+            max_response_bytes: 8_388_608,
+        }
+    }
+}
+
+/// Upper bounds no manifest may exceed; they keep one call from starving the host.
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+pub const MAX_MEMORY_MIB: u64 = 4_096;
+
+/// The `[policy]` table as written; every field optional.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    network: Option<Vec<String>>,
+    files: Option<Vec<String>>,
+    secrets: Option<Vec<String>>,
+    timeout_ms: Option<u64>,
+    memory_mib: Option<u64>,
+    max_output_bytes: Option<u64>,
+    max_http_requests: Option<u32>,
+    max_response_bytes: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawToolSection {
+    #[serde(default)]
+    policy: RawPolicy,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    component: String,
+    domain: Domain,
+    #[serde(default)]
+    policy: RawPolicy,
+    #[serde(default)]
+    secrets: BTreeMap<String, SecretRule>,
+    #[serde(default)]
+    tools: BTreeMap<String, RawToolSection>,
+}
+
+/// A parsed, validated manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest file itself.
+    pub path: PathBuf,
+    /// The package directory (the manifest's parent).
+    pub dir: PathBuf,
+    /// Absolute path of the component.
+    pub component: PathBuf,
+    pub domain: Domain,
+    /// The package-wide policy.
+    pub policy: Policy,
+    pub secrets: BTreeMap<String, SecretRule>,
+    /// Per-tool narrowed policies, already checked never to widen the package policy.
+    pub tool_policies: BTreeMap<String, Policy>,
+}
+
+impl Manifest {
+    /// Read and validate `DIR/dive-tool.toml`.
+    pub fn load(dir: &Path) -> Result<Manifest, ManifestError> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        Manifest::parse(&text, &path)
+    }
+
+    /// Validate manifest text as if it were at `path`.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let raw: RawManifest = toml::from_str(text).map_err(|e| ManifestError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        let invalid = |message: String| ManifestError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+
+        let component_rel = package_relative(&raw.component)
+            .map_err(|m| invalid(format!("component = \"{}\": {m}", raw.component)))?;
+
+        let policy = resolve_policy(&raw.policy, &Policy::default())
+            .map_err(|m| invalid(format!("[policy]: {m}")))?;
+
+        for (name, rule) in &raw.secrets {
+            check_secret_name(name).map_err(|m| invalid(format!("[secrets.{name}]: {m}")))?;
+            let set = [&rule.header, &rule.placeholder, &rule.query]
+                .iter()
+                .filter(|o| o.is_some())
+                .count();
+            if set != 1 {
+                return Err(invalid(format!(
+                    "[secrets.{name}] must set exactly one of header, placeholder, query (it sets {set})"
+                )));
+            }
+            if let Some(h) = &rule.header {
+                http::HeaderName::from_bytes(h.as_bytes()).map_err(|_| {
+                    invalid(format!("[secrets.{name}] header \"{h}\" is not a valid HTTP header name"))
+                })?;
+            }
+            if rule.placeholder.as_deref() == Some("") || rule.query.as_deref() == Some("") {
+                return Err(invalid(format!("[secrets.{name}] placeholder/query must not be empty")));
+            }
+            if !policy.secrets.contains(name) {
+                return Err(invalid(format!(
+                    "[secrets.{name}] describes a secret that [policy] secrets does not grant; add \"{name}\" to secrets"
+                )));
+            }
+        }
+        for name in &policy.secrets {
+            if !raw.secrets.contains_key(name) {
+                return Err(invalid(format!(
+                    "[policy] grants secret \"{name}\" but there is no [secrets.{name}] table saying how to inject it"
+                )));
+            }
+        }
+
+        let mut tool_policies = BTreeMap::new();
+        for (tool, section) in &raw.tools {
+            let narrowed = resolve_policy(&section.policy, &policy)
+                .map_err(|m| invalid(format!("[tools.{tool}.policy]: {m}")))?;
+            check_narrowing(&policy, &narrowed)
+                .map_err(|m| invalid(format!("[tools.{tool}.policy] widens the package policy: {m}")))?;
+            tool_policies.insert(tool.clone(), narrowed);
+        }
+
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            component: dir.join(component_rel),
+            dir,
+            domain: raw.domain,
+            policy,
+            secrets: raw.secrets,
+            tool_policies,
+        })
+    }
+
+    /// The policy that applies to `tool`.
+    pub fn policy_for(&self, tool: &str) -> &Policy {
+        self.tool_policies.get(tool).unwrap_or(&self.policy)
+    }
+}
+
+fn check_secret_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err("secret names are environment-variable style: A-Z, 0-9 and _, not starting with a digit".into())
+    }
+}
+
+/// A path inside the package: relative, no `..`, no root.
+fn package_relative(p: &str) -> Result<PathBuf, String> {
+    if p.is_empty() {
+        return Err("must not be empty".into());
+    }
+    let path = Path::new(p);
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(s) => out.push(s),
+            Component::CurDir => {}
+            Component::ParentDir => return Err("must stay inside the package (no '..')".into()),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err("must be relative to the package directory".into())
+            }
+        }
+    }
+    if out.as_os_str().is_empty() {
+        return Err("must name something inside the package".into());
+    }
+    Ok(out)
+}
+
+fn resolve_policy(raw: &RawPolicy, base: &Policy) -> Result<Policy, String> {
+    let network = match &raw.network {
+        Some(list) => list
+            .iter()
+            .map(|s| OriginPattern::parse(s))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => base.network.clone(),
+    };
+    let files = match &raw.files {
+        Some(list) => list
+            .iter()
+            .map(|f| {
+                package_relative(f)
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                    .map_err(|m| format!("files entry \"{f}\" {m}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => base.files.clone(),
+    };
+    let secrets = raw.secrets.clone().unwrap_or_else(|| base.secrets.clone());
+    for s in &secrets {
+        check_secret_name(s).map_err(|m| format!("secret \"{s}\": {m}"))?;
+    }
+    let p = Policy {
+        network,
+        files,
+        secrets,
+        timeout_ms: raw.timeout_ms.unwrap_or(base.timeout_ms),
+        memory_mib: raw.memory_mib.unwrap_or(base.memory_mib),
+        max_output_bytes: raw.max_output_bytes.unwrap_or(base.max_output_bytes),
+        max_http_requests: raw.max_http_requests.unwrap_or(base.max_http_requests),
+        max_response_bytes: raw.max_response_bytes.unwrap_or(base.max_response_bytes),
+    };
+    if p.timeout_ms == 0 || p.timeout_ms > MAX_TIMEOUT_MS {
+        return Err(format!("timeout_ms must be between 1 and {MAX_TIMEOUT_MS}"));
+    }
+    if p.memory_mib == 0 || p.memory_mib > MAX_MEMORY_MIB {
+        return Err(format!("memory_mib must be between 1 and {MAX_MEMORY_MIB}"));
+    }
+    if p.max_output_bytes == 0 {
+        return Err("max_output_bytes must be at least 1".into());
+    }
+    Ok(p)
+}
+
+/// A per-tool policy may only narrow: every origin, dir and secret must be granted by
+/// the package policy, and every limit must be no higher.
+fn check_narrowing(pkg: &Policy, tool: &Policy) -> Result<(), String> {
+    for o in &tool.network {
+        if !pkg.network.iter().any(|p| p.covers(o)) {
+            return Err(format!("origin \"{o}\" is not allowed by the package"));
+        }
+    }
+    for f in &tool.files {
+        if !pkg.files.contains(f) {
+            return Err(format!("files entry \"{f}\" is not granted by the package"));
+        }
+    }
+    for s in &tool.secrets {
+        if !pkg.secrets.contains(s) {
+            return Err(format!("secret \"{s}\" is not granted by the package"));
+        }
+    }
+    let limits = [
+        ("timeout_ms", tool.timeout_ms, pkg.timeout_ms),
+        ("memory_mib", tool.memory_mib, pkg.memory_mib),
+        ("max_output_bytes", tool.max_output_bytes, pkg.max_output_bytes),
+        (
+            "max_http_requests",
+            tool.max_http_requests as u64,
+            pkg.max_http_requests as u64,
+        ),
+        ("max_response_bytes", tool.max_response_bytes, pkg.max_response_bytes),
+    ];
+    for (name, t, p) in limits {
+        if t > p {
+            return Err(format!("{name} = {t} is above the package's {p}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, Path::new("/pkg/dive-tool.toml"))
+    }
+
+    #[test]
+    fn full_example_parses() {
+        let m = parse(
+            r#"
+component = "rxnav.wasm"
+domain = "medical"
+[policy]
+network = ["https://rxnav.nlm.nih.gov"]
+files = ["data"]
+secrets = ["EXAMPLE_KEY"]
+timeout_ms = 15000
+memory_mib = 64
+max_output_bytes = 1048576
+max_http_requests = 16
+max_response_bytes = 8388608
+[secrets.EXAMPLE_KEY]
+header = "x-api-key"
+required = false
+[tools.some_tool.policy]
+network = []
+"#,
+        )
+        .unwrap();
+        assert_eq!(m.component, Path::new("/pkg/rxnav.wasm"));
+        assert_eq!(m.domain, Domain::Medical);
+        assert_eq!(m.policy.network.len(), 1);
+        assert_eq!(m.policy.files, vec!["data".to_string()]);
+        assert!(!m.secrets["EXAMPLE_KEY"].required);
+        assert!(m.policy_for("some_tool").network.is_empty());
+        assert_eq!(m.policy_for("other").network.len(), 1);
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let m = parse("component = \"a.wasm\"\ndomain = \"general\"\n").unwrap();
+        assert_eq!(m.policy, Policy::default());
+    }
+
+    #[test]
+    fn rejects_with_a_reason() {
+        let cases = [
+            ("component = \"../a.wasm\"\ndomain = \"general\"", "inside the package"),
+            ("component = \"/a.wasm\"\ndomain = \"general\"", "relative"),
+            ("component = \"a.wasm\"\ndomain = \"space\"", "domain"),
+            ("component = \"a.wasm\"\ndomain = \"general\"\ncolor = 1", "color"),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nfiles = [\"../etc\"]",
+                "inside the package",
+            ),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nnetwork = [\"ftp://x.org\"]",
+                "scheme",
+            ),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nsecrets = [\"K\"]",
+                "[secrets.K]",
+            ),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nsecrets = [\"K\"]\n[secrets.K]\nheader = \"x\"\nquery = \"k\"",
+                "exactly one",
+            ),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nnetwork = [\"https://a.org\"]\n[tools.t.policy]\nnetwork = [\"https://b.org\"]",
+                "widens",
+            ),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[tools.t.policy]\ntimeout_ms = 99999",
+                "timeout_ms",
+            ),
+            ("component = \"a.wasm\"\ndomain = \"general\"\n[policy]\ntimeout_ms = 0", "timeout_ms"),
+            ("not toml at all [", "not a valid"),
+        ];
+        for (text, needle) in cases {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(needle), "{text:?}: {err}");
+            assert!(err.contains("/pkg/dive-tool.toml"), "error names the file: {err}");
+        }
+    }
+}

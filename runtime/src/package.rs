@@ -1,0 +1,240 @@
+//! A tool package on disk: manifest + component, compiled (or loaded from the cache),
+//! pre-instantiated once, its tools listed and their specs checked.
+
+use crate::bindings::dive::tool::types as wit;
+use crate::bindings::ToolProviderPre;
+use crate::engine::{CacheOutcome, DiveEngine};
+use crate::manifest::{Manifest, ManifestError, Policy};
+use crate::sandbox::determinism::DeterminismConfig;
+use crate::sandbox::network::NoNetwork;
+use crate::sandbox::secrets::CallSecrets;
+use crate::sandbox::{files, CallCtx, SandboxSpec};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use thiserror::Error;
+use wasmtime::component::Linker;
+use wasmtime::Store;
+
+#[derive(Debug, Error)]
+pub enum PackageError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("cannot read the component {path} named in {manifest}: {source}")]
+    ReadComponent {
+        path: PathBuf,
+        manifest: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Refused { path: PathBuf, message: String },
+}
+
+/// A tool's description, as its component declares it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    pub input_schema: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+}
+
+/// A loaded package.
+pub struct Package {
+    pub manifest: Manifest,
+    pub component_hash: blake3::Hash,
+    pub component_size: usize,
+    pub cache: CacheOutcome,
+    pub(crate) pre: ToolProviderPre<CallCtx>,
+    /// The package's read-only dirs, resolved and checked: (host dir, guest path).
+    pub mounts: Vec<(PathBuf, String)>,
+    pub tools: Vec<ToolSpec>,
+}
+
+impl std::fmt::Debug for Package {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Package")
+            .field("manifest", &self.manifest.path)
+            .field("component_hash", &self.component_hash.to_hex().as_str())
+            .field("tools", &self.tools.iter().map(|t| &t.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// How long `list-tools` may take at load.
+const LIST_TOOLS_TIMEOUT_MS: u64 = 10_000;
+
+impl Package {
+    pub async fn load(
+        dir: &Path,
+        engine: &DiveEngine,
+        linker: &Linker<CallCtx>,
+    ) -> Result<Package, PackageError> {
+        let manifest = Manifest::load(dir)?;
+        let component_path = manifest.component.clone();
+        let refused = |message: String| PackageError::Refused {
+            path: component_path.clone(),
+            message,
+        };
+        let bytes = std::fs::read(&manifest.component).map_err(|source| PackageError::ReadComponent {
+            path: manifest.component.clone(),
+            manifest: manifest.path.clone(),
+            source,
+        })?;
+        let mounts = files::resolve_mounts(&manifest.dir, &manifest.policy.files).map_err(|m| {
+            PackageError::Refused {
+                path: manifest.path.clone(),
+                message: m,
+            }
+        })?;
+        let component_hash = blake3::hash(&bytes);
+        let (component, cache) = engine
+            .load_component(&manifest.component, &bytes, &component_hash)
+            .map_err(|e| refused(e.to_string()))?;
+        let pre = linker.instantiate_pre(&component).map_err(|e| {
+            refused(format!(
+                "it imports something a dive sandbox does not provide (tools get wasi:cli/imports and wasi:http/outgoing-handler only): {e:#}"
+            ))
+        })?;
+        let pre = ToolProviderPre::new(pre).map_err(|e| {
+            refused(format!(
+                "it does not export dive:tool/tool@0.1.0 (build it for the dive:tool/tool-provider world): {e:#}"
+            ))
+        })?;
+
+        let mut pkg = Package {
+            manifest,
+            component_hash,
+            component_size: bytes.len(),
+            cache,
+            pre,
+            mounts,
+            tools: Vec::new(),
+        };
+        let specs = pkg.list_tools(engine).await.map_err(refused)?;
+        pkg.tools = check_specs(specs, &pkg.manifest).map_err(refused)?;
+        Ok(pkg)
+    }
+
+    /// Run `list-tools` in a sandbox with no network and no files.
+    async fn list_tools(&self, engine: &DiveEngine) -> Result<Vec<wit::ToolSpec>, String> {
+        let policy = Policy {
+            timeout_ms: LIST_TOOLS_TIMEOUT_MS,
+            memory_mib: self.manifest.policy.memory_mib,
+            ..Policy::default()
+        };
+        let ctx = CallCtx::new(SandboxSpec {
+            policy: Arc::new(policy),
+            mounts: Vec::new(),
+            secrets: CallSecrets::default(),
+            transport: Arc::new(NoNetwork),
+            determinism: DeterminismConfig { seed: 0, clock_ns: 0 },
+            call_index: 0,
+        })
+        .map_err(|e| format!("cannot set up a sandbox: {e:#}"))?;
+        let mut store = new_store(engine, ctx, LIST_TOOLS_TIMEOUT_MS);
+        let run = async {
+            let provider = self
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(|e| format!("cannot be instantiated: {e:#}"))?;
+            provider
+                .dive_tool_tool()
+                .call_list_tools(&mut store)
+                .await
+                .map_err(|e| format!("list-tools failed (trapped): {e:#}"))
+        };
+        match tokio::time::timeout(std::time::Duration::from_millis(LIST_TOOLS_TIMEOUT_MS), run).await {
+            Ok(r) => r,
+            Err(_) => Err(format!("list-tools did not finish within {LIST_TOOLS_TIMEOUT_MS} ms")),
+        }
+    }
+}
+
+/// A store for one call with its limits in place: memory via the limiter, the wall
+/// clock via epoch ticks (the guest also yields to the executor at each tick).
+pub(crate) fn new_store(engine: &DiveEngine, ctx: CallCtx, timeout_ms: u64) -> Store<CallCtx> {
+    let monitor = ctx.monitor.clone();
+    let mut store = Store::new(engine.engine(), ctx);
+    store.limiter(|c| &mut c.limiter);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout_ms);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        if monitor.has_violation() {
+            return Err(wasmtime::Error::msg("stopped: a sandbox rule was broken"));
+        }
+        if std::time::Instant::now() >= deadline {
+            monitor.violate(crate::sandbox::Violation::new(
+                crate::sandbox::Rule::Timeout,
+                format!("the call ran longer than timeout_ms = {timeout_ms}"),
+            ));
+            return Err(wasmtime::Error::msg("stopped: wall-clock limit"));
+        }
+        Ok(wasmtime::UpdateDeadline::Yield(1))
+    });
+    store
+}
+
+fn is_snake_case(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Check the specs a component declared: snake_case unique names, schemas that parse
+/// and compile, per-tool policy sections that name real tools.
+fn check_specs(specs: Vec<wit::ToolSpec>, manifest: &Manifest) -> Result<Vec<ToolSpec>, String> {
+    if specs.is_empty() {
+        return Err("the component lists no tools".into());
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for s in specs {
+        if !is_snake_case(&s.name) {
+            return Err(format!(
+                "tool name \"{}\" is not snake_case (a-z, 0-9, _; starting with a letter; at most 64)",
+                s.name
+            ));
+        }
+        if !seen.insert(s.name.clone()) {
+            return Err(format!("the component lists tool \"{}\" twice", s.name));
+        }
+        let input_schema = parse_schema(&s.input_schema)
+            .map_err(|e| format!("tool \"{}\": input schema {e}", s.name))?;
+        let output_schema = match &s.output_schema {
+            Some(text) => Some(
+                parse_schema(text).map_err(|e| format!("tool \"{}\": output schema {e}", s.name))?,
+            ),
+            None => None,
+        };
+        out.push(ToolSpec {
+            name: s.name,
+            description: s.description,
+            input_schema,
+            output_schema,
+        });
+    }
+    for tool in manifest.tool_policies.keys() {
+        if !seen.contains(tool) {
+            return Err(format!(
+                "{} has a [tools.{tool}] section but the component has no tool \"{tool}\"",
+                manifest.path.display()
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_schema(text: &str) -> Result<Value, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("is not JSON: {e}"))?;
+    jsonschema::draft202012::new(&v).map_err(|e| format!("is not a valid JSON Schema: {e}"))?;
+    Ok(v)
+}

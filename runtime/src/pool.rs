@@ -1,0 +1,164 @@
+//! The tool pool: every package from the built-in pool, each `--tools DIR` and
+//! `DIVE_TOOLS`, with tool names unique across all of them.
+
+use crate::canonical;
+use crate::engine::DiveEngine;
+use crate::manifest::{Domain, Policy, MANIFEST_FILE};
+use crate::package::{Package, ToolSpec};
+use crate::sandbox::CallCtx;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use wasmtime::component::Linker;
+
+/// A package that was not loaded, and why. Loading goes on without it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadIssue {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "package {} was not loaded: {}", self.path.display(), self.message)
+    }
+}
+
+/// What identifies a tool for traces: component bytes, name, effective policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ToolIdentity {
+    pub component: String,
+    pub name: String,
+    pub policy: String,
+}
+
+pub struct ToolEntry {
+    pub spec: ToolSpec,
+    pub package: Arc<Package>,
+    pub policy: Arc<Policy>,
+    pub identity: ToolIdentity,
+    input_validator: OnceLock<Result<jsonschema::Validator, String>>,
+    output_validator: OnceLock<Option<Result<jsonschema::Validator, String>>>,
+}
+
+impl ToolEntry {
+    fn new(spec: ToolSpec, package: Arc<Package>) -> ToolEntry {
+        let policy = package.manifest.policy_for(&spec.name).clone();
+        let policy_hash = blake3::hash(&canonical::to_vec(&policy).expect("a policy serializes"));
+        let identity = ToolIdentity {
+            component: package.component_hash.to_hex().to_string(),
+            name: spec.name.clone(),
+            policy: policy_hash.to_hex().to_string(),
+        };
+        ToolEntry {
+            spec,
+            package,
+            policy: Arc::new(policy),
+            identity,
+            input_validator: OnceLock::new(),
+            output_validator: OnceLock::new(),
+        }
+    }
+
+    pub fn domain(&self) -> Domain {
+        self.package.manifest.domain
+    }
+
+    pub(crate) fn input_validator(&self) -> Result<&jsonschema::Validator, String> {
+        self.input_validator
+            .get_or_init(|| jsonschema::draft202012::new(&self.spec.input_schema).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    pub(crate) fn output_validator(&self) -> Option<Result<&jsonschema::Validator, String>> {
+        self.output_validator
+            .get_or_init(|| {
+                self.spec
+                    .output_schema
+                    .as_ref()
+                    .map(|s| jsonschema::draft202012::new(s).map_err(|e| e.to_string()))
+            })
+            .as_ref()
+            .map(|r| r.as_ref().map_err(Clone::clone))
+    }
+}
+
+/// Package directories under a source: the source itself when it holds a manifest,
+/// else each immediate subdirectory that does (sorted, so the order is stable).
+pub fn package_dirs(source: &Path) -> Result<Vec<PathBuf>, String> {
+    if source.join(MANIFEST_FILE).is_file() {
+        return Ok(vec![source.to_path_buf()]);
+    }
+    let rd = std::fs::read_dir(source).map_err(|e| format!("cannot read tool directory: {e}"))?;
+    let mut dirs: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join(MANIFEST_FILE).is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+#[derive(Default)]
+pub struct ToolPool {
+    pub tools: BTreeMap<String, ToolEntry>,
+    pub packages: Vec<Arc<Package>>,
+    pub issues: Vec<LoadIssue>,
+}
+
+impl ToolPool {
+    /// Load every package under `sources`, in order. The first package to provide a tool
+    /// name keeps it; a later package that repeats one is refused, naming both files.
+    pub async fn load(sources: &[PathBuf], engine: &DiveEngine, linker: &Linker<CallCtx>) -> ToolPool {
+        let mut pool = ToolPool::default();
+        for source in sources {
+            let dirs = match package_dirs(source) {
+                Ok(d) => d,
+                Err(message) => {
+                    pool.issues.push(LoadIssue {
+                        path: source.clone(),
+                        message,
+                    });
+                    continue;
+                }
+            };
+            for dir in dirs {
+                if pool.packages.iter().any(|p| p.manifest.dir == dir) {
+                    continue; // the same directory named twice
+                }
+                match Package::load(&dir, engine, linker).await {
+                    Ok(pkg) => pool.add(pkg),
+                    Err(e) => pool.issues.push(LoadIssue {
+                        path: dir.join(MANIFEST_FILE),
+                        message: e.to_string(),
+                    }),
+                }
+            }
+        }
+        pool
+    }
+
+    fn add(&mut self, pkg: Package) {
+        for t in &pkg.tools {
+            if let Some(existing) = self.tools.get(&t.name) {
+                self.issues.push(LoadIssue {
+                    path: pkg.manifest.path.clone(),
+                    message: format!(
+                        "tool \"{}\" is already provided by {}; tool names must be unique across the pool (rename one, or drop one of the packages)",
+                        t.name,
+                        existing.package.manifest.path.display()
+                    ),
+                });
+                return;
+            }
+        }
+        let pkg = Arc::new(pkg);
+        for spec in &pkg.tools {
+            self.tools
+                .insert(spec.name.clone(), ToolEntry::new(spec.clone(), pkg.clone()));
+        }
+        self.packages.push(pkg);
+    }
+}

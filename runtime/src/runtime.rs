@@ -1,0 +1,461 @@
+//! The runtime: a tool pool plus everything needed to run one call in a fresh sandbox.
+
+use crate::canonical;
+use crate::engine::{DiveEngine, EngineError, EngineOptions, MAX_CONCURRENT_CALLS};
+use crate::exchange::HttpExchange;
+use crate::package::new_store;
+use crate::pool::{LoadIssue, ToolEntry, ToolIdentity, ToolPool};
+use crate::sandbox::determinism::DeterminismConfig;
+use crate::sandbox::network::{LiveTransport, NetworkConfig, Transport};
+use crate::sandbox::secrets::{CallSecrets, SecretSource, SecretsError};
+use crate::sandbox::{CallCtx, Rule, SandboxSpec, Violation};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use wasmtime::component::Linker;
+
+/// How a runtime is put together.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeConfig {
+    /// Tool sources in load order: the built-in pool first, then `--tools`, then
+    /// `DIVE_TOOLS`. Each is a package directory or a directory of packages.
+    pub tool_sources: Vec<PathBuf>,
+    pub network: NetworkConfig,
+    pub secrets: SecretSource,
+    pub engine: EngineOptions,
+}
+
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("cannot set up the host imports: {0}")]
+    Linker(String),
+}
+
+/// Why a call was not run. These are the caller's to fix (exit code 2), except
+/// `Internal`.
+#[derive(Debug, Error)]
+pub enum CallError {
+    #[error("unknown tool '{name}'{hint}")]
+    UnknownTool { name: String, hint: String },
+    #[error("arguments for '{tool}' are not valid: {message}")]
+    InvalidArgs { tool: String, message: String },
+    #[error(transparent)]
+    MissingSecret(#[from] SecretsError),
+    #[error("internal error running '{tool}': {message}")]
+    Internal { tool: String, message: String },
+}
+
+impl CallError {
+    /// Exit code per ARCHITECTURE.md §6.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CallError::Internal { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// How a call that ran ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The tool's result: JSON text exactly as the tool returned it.
+    Ok(String),
+    /// The tool returned an error.
+    ToolError { kind: ToolErrorKind, message: String },
+    /// A sandbox rule was broken; the call was ended.
+    Violation { rule: String, message: String },
+    /// The guest trapped (crashed) without breaking a rule.
+    Trap { message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolErrorKind {
+    InvalidArgs,
+    Upstream,
+    Internal,
+}
+
+impl Outcome {
+    /// Exit code per ARCHITECTURE.md §6: 0 success, 1 tool failed, 3 sandbox violation.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Ok(_) => 0,
+            Outcome::ToolError { .. } | Outcome::Trap { .. } => 1,
+            Outcome::Violation { .. } => 3,
+        }
+    }
+
+    /// The error as JSON (what `dive call` prints on stdout when the call failed).
+    pub fn error_json(&self) -> Option<Value> {
+        match self {
+            Outcome::Ok(_) => None,
+            Outcome::ToolError { kind, message } => Some(serde_json::json!({
+                "error": { "kind": kind, "message": message }
+            })),
+            Outcome::Violation { rule, message } => Some(serde_json::json!({
+                "error": { "kind": "sandbox_violation", "rule": rule, "message": message }
+            })),
+            Outcome::Trap { message } => Some(serde_json::json!({
+                "error": { "kind": "trap", "message": message }
+            })),
+        }
+    }
+
+    fn violation(v: Violation) -> Outcome {
+        Outcome::Violation {
+            rule: v.rule.as_str().to_string(),
+            message: v.message,
+        }
+    }
+}
+
+/// What a call used. Not part of any hash.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub wall_us: u64,
+    pub http_requests: u32,
+    pub peak_memory_bytes: u64,
+    pub output_bytes: u64,
+}
+
+/// Everything about one call that ran.
+#[derive(Debug, Clone)]
+pub struct CallRecord {
+    pub tool: ToolIdentity,
+    /// Canonical JSON of the arguments (what the guest received).
+    pub args: String,
+    pub exchanges: Vec<HttpExchange>,
+    pub outcome: Outcome,
+    pub usage: Usage,
+}
+
+/// Per-call options.
+#[derive(Clone)]
+pub struct CallOptions {
+    pub determinism: DeterminismConfig,
+    pub call_index: u64,
+    /// Where requests go; None: the live network.
+    pub transport: Option<Arc<dyn Transport>>,
+    /// Do not look up or inject secrets (a replay needs none).
+    pub without_secrets: bool,
+}
+
+impl CallOptions {
+    pub fn live(determinism: DeterminismConfig) -> Self {
+        CallOptions {
+            determinism,
+            call_index: 0,
+            transport: None,
+            without_secrets: false,
+        }
+    }
+}
+
+pub struct Runtime {
+    engine: DiveEngine,
+    pool: ToolPool,
+    secrets: SecretSource,
+    live: Arc<dyn Transport>,
+    slots: tokio::sync::Semaphore,
+}
+
+impl Runtime {
+    pub async fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+        let engine = DiveEngine::new(config.engine)?;
+        let linker = new_linker(&engine)?;
+        let pool = ToolPool::load(&config.tool_sources, &engine, &linker).await;
+        Ok(Runtime {
+            engine,
+            pool,
+            secrets: config.secrets,
+            live: Arc::new(LiveTransport::new(config.network)),
+            slots: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
+        })
+    }
+
+    /// All tools, sorted by name.
+    pub fn tools(&self) -> impl Iterator<Item = &ToolEntry> {
+        self.pool.tools.values()
+    }
+
+    pub fn tool(&self, name: &str) -> Option<&ToolEntry> {
+        self.pool.tools.get(name)
+    }
+
+    /// Packages that were refused at load.
+    pub fn load_issues(&self) -> &[LoadIssue] {
+        &self.pool.issues
+    }
+
+    pub fn packages(&self) -> &[Arc<crate::package::Package>] {
+        &self.pool.packages
+    }
+
+    pub fn engine(&self) -> &DiveEngine {
+        &self.engine
+    }
+
+    fn lookup(&self, name: &str) -> Result<&ToolEntry, CallError> {
+        self.tool(name).ok_or_else(|| {
+            let mut hint = String::new();
+            if let Some(close) = self
+                .pool
+                .tools
+                .keys()
+                .min_by_key(|k| edit_distance(k, name))
+                .filter(|k| edit_distance(k, name) <= 3)
+            {
+                hint.push_str(&format!("; did you mean '{close}'?"));
+            } else {
+                hint.push_str("; `dive tools list` shows the tools there are");
+            }
+            if let Some(issue) = self.pool.issues.first() {
+                hint.push_str(&format!(
+                    " ({} package(s) failed to load, e.g. {})",
+                    self.pool.issues.len(),
+                    issue.path.display()
+                ));
+            }
+            CallError::UnknownTool {
+                name: name.to_string(),
+                hint,
+            }
+        })
+    }
+
+    /// Parse and check arguments against the tool's input schema; returns their
+    /// canonical JSON.
+    pub fn check_args(&self, tool: &str, args: &str) -> Result<String, CallError> {
+        let entry = self.lookup(tool)?;
+        check_args(entry, args)
+    }
+
+    /// Run one call in a fresh sandbox.
+    pub async fn call(&self, tool: &str, args: &str, opts: &CallOptions) -> Result<CallRecord, CallError> {
+        let entry = self.lookup(tool)?;
+        let args = check_args(entry, args)?;
+        self.call_checked(entry, args, opts).await
+    }
+
+    async fn call_checked(
+        &self,
+        entry: &ToolEntry,
+        args: String,
+        opts: &CallOptions,
+    ) -> Result<CallRecord, CallError> {
+        let pkg = &entry.package;
+        let policy = entry.policy.clone();
+        let secrets = if opts.without_secrets {
+            CallSecrets::default()
+        } else {
+            self.secrets
+                .resolve(&pkg.manifest, &entry.spec.name, &policy.secrets)?
+        };
+        let mounts = pkg
+            .mounts
+            .iter()
+            .filter(|(_, guest)| policy.files.iter().any(|f| guest.trim_start_matches('/') == f))
+            .cloned()
+            .collect();
+        let internal = |message: String| CallError::Internal {
+            tool: entry.spec.name.clone(),
+            message,
+        };
+        let ctx = CallCtx::new(SandboxSpec {
+            policy: policy.clone(),
+            mounts,
+            secrets,
+            transport: opts.transport.clone().unwrap_or_else(|| self.live.clone()),
+            determinism: opts.determinism,
+            call_index: opts.call_index,
+        })
+        .map_err(|e| internal(format!("cannot set up the sandbox: {e:#}")))?;
+        let monitor = ctx.monitor.clone();
+        let stderr = ctx.stderr.clone();
+
+        let _permit = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| internal("the runtime is shutting down".into()))?;
+        let started = Instant::now();
+        let mut store = new_store(&self.engine, ctx, policy.timeout_ms);
+        let name = entry.spec.name.as_str();
+        let run = async {
+            let provider = pkg.pre.instantiate_async(&mut store).await?;
+            provider.dive_tool_tool().call_call(&mut store, name, &args).await
+        };
+        let result = tokio::time::timeout(Duration::from_millis(policy.timeout_ms), run).await;
+        let wall = started.elapsed();
+        let peak_memory = store.data().limiter.peak_bytes as u64;
+        drop(store);
+
+        let outcome = match result {
+            Err(_elapsed) => {
+                monitor.violate(Violation::new(
+                    Rule::Timeout,
+                    format!(
+                        "the call ran longer than timeout_ms = {} (it was still waiting)",
+                        policy.timeout_ms
+                    ),
+                ));
+                Outcome::violation(monitor.violation().expect("just set"))
+            }
+            Ok(r) => match monitor.violation() {
+                Some(v) => Outcome::violation(v),
+                None => match r {
+                    Err(trap) => Outcome::Trap {
+                        message: trap_message(&trap, &stderr.contents()),
+                    },
+                    Ok(Err(e)) => {
+                        let (kind, message) = match e {
+                            crate::bindings::dive::tool::types::ToolError::InvalidArgs(m) => {
+                                (ToolErrorKind::InvalidArgs, m)
+                            }
+                            crate::bindings::dive::tool::types::ToolError::Upstream(m) => {
+                                (ToolErrorKind::Upstream, m)
+                            }
+                            crate::bindings::dive::tool::types::ToolError::Internal(m) => {
+                                (ToolErrorKind::Internal, m)
+                            }
+                        };
+                        Outcome::ToolError { kind, message }
+                    }
+                    Ok(Ok(text)) => check_result(entry, text),
+                },
+            },
+        };
+        let output_bytes = match &outcome {
+            Outcome::Ok(t) => t.len() as u64,
+            _ => 0,
+        };
+        Ok(CallRecord {
+            tool: entry.identity.clone(),
+            args,
+            exchanges: monitor.take_exchanges(),
+            usage: Usage {
+                wall_us: wall.as_micros() as u64,
+                http_requests: monitor.requests_made(),
+                peak_memory_bytes: peak_memory,
+                output_bytes,
+            },
+            outcome,
+        })
+    }
+}
+
+fn new_linker(engine: &DiveEngine) -> Result<Linker<CallCtx>, RuntimeError> {
+    let mut linker = Linker::new(engine.engine());
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| RuntimeError::Linker(format!("{e:#}")))?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+        .map_err(|e| RuntimeError::Linker(format!("{e:#}")))?;
+    Ok(linker)
+}
+
+fn check_args(entry: &ToolEntry, args: &str) -> Result<String, CallError> {
+    let invalid = |message: String| CallError::InvalidArgs {
+        tool: entry.spec.name.clone(),
+        message,
+    };
+    let value: Value = serde_json::from_str(args)
+        .map_err(|e| invalid(format!("they are not JSON ({e}); pass a JSON object such as '{{\"name\": \"value\"}}'")))?;
+    if !value.is_object() {
+        return Err(invalid("they must be a JSON object".into()));
+    }
+    let validator = entry
+        .input_validator()
+        .map_err(|e| invalid(format!("the tool's input schema cannot be used: {e}")))?;
+    let problems: Vec<String> = validator
+        .iter_errors(&value)
+        .take(5)
+        .map(|e| {
+            let path = e.instance_path().to_string();
+            let field = if path.is_empty() { "(top level)".to_string() } else { path };
+            format!("{field}: {e}")
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(invalid(format!(
+            "{}; `dive tools show {}` prints the schema",
+            problems.join("; "),
+            entry.spec.name
+        )));
+    }
+    Ok(canonical::to_string(&value))
+}
+
+fn check_result(entry: &ToolEntry, text: String) -> Outcome {
+    if text.len() as u64 > entry.policy.max_output_bytes {
+        return Outcome::violation(Violation::new(
+            Rule::OutputSize,
+            format!(
+                "the result is {} bytes; the policy allows max_output_bytes = {}",
+                text.len(),
+                entry.policy.max_output_bytes
+            ),
+        ));
+    }
+    let value: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            return Outcome::ToolError {
+                kind: ToolErrorKind::Internal,
+                message: format!("the tool returned a result that is not JSON: {e}"),
+            }
+        }
+    };
+    if let Some(v) = entry.output_validator() {
+        match v {
+            Ok(validator) => {
+                if let Some(e) = validator.iter_errors(&value).next() {
+                    return Outcome::ToolError {
+                        kind: ToolErrorKind::Internal,
+                        message: format!(
+                            "the tool's result does not match its own output schema at {}: {e}",
+                            e.instance_path()
+                        ),
+                    };
+                }
+            }
+            Err(e) => {
+                return Outcome::ToolError {
+                    kind: ToolErrorKind::Internal,
+                    message: format!("the tool's output schema cannot be used: {e}"),
+                }
+            }
+        }
+    }
+    Outcome::Ok(text)
+}
+
+fn trap_message(trap: &wasmtime::Error, stderr: &[u8]) -> String {
+    let mut msg = format!("the tool crashed: {}", trap.root_cause());
+    let tail = String::from_utf8_lossy(stderr);
+    let tail = tail.trim();
+    if !tail.is_empty() {
+        let start = tail.len().saturating_sub(2000);
+        let start = (start..tail.len()).find(|i| tail.is_char_boundary(*i)).unwrap_or(0);
+        msg.push_str(&format!("; guest stderr: {}", &tail[start..]));
+    }
+    msg
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,231 @@
+//! The sandbox of one call. Each rule of ARCHITECTURE.md §4 lives in one module:
+//!
+//! - `network`: wasi:http only, origin allowlist, address rules, `--upstream`, no redirects
+//! - `address`: which resolved addresses are private
+//! - `files`: the package's read-only dirs
+//! - `secrets`: host-side injection and scrubbing
+//! - `determinism`: pinned clocks, seeded random
+//! - `limits`: memory, tables (time, output, response and request caps are checked where
+//!   they happen and reported through [`CallMonitor`])
+//!
+//! [`CallCtx::new`] is the only place a guest's WASI context is built, so reading it is
+//! reading everything a guest can reach.
+
+pub mod address;
+pub mod determinism;
+pub mod files;
+pub mod limits;
+pub mod network;
+pub mod secrets;
+
+use crate::exchange::HttpExchange;
+use crate::manifest::Policy;
+use determinism::{DeterminismConfig, SteppingClock};
+use limits::CallLimiter;
+use network::{HttpShared, SandboxHttp, Transport};
+use secrets::CallSecrets;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// The sandbox rule a violation broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// A request to an origin the policy does not allow.
+    Network,
+    /// A request whose host resolves only to loopback/private/... addresses.
+    PrivateAddress,
+    /// More requests than max_http_requests.
+    HttpRequests,
+    /// A response body above max_response_bytes.
+    ResponseSize,
+    /// A request body above the host's cap.
+    RequestSize,
+    /// A result above max_output_bytes.
+    OutputSize,
+    /// Memory above memory_mib.
+    Memory,
+    /// Wall clock above timeout_ms.
+    Timeout,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Network => "network",
+            Rule::PrivateAddress => "private_address",
+            Rule::HttpRequests => "max_http_requests",
+            Rule::ResponseSize => "max_response_bytes",
+            Rule::RequestSize => "request_size",
+            Rule::OutputSize => "max_output_bytes",
+            Rule::Memory => "memory_mib",
+            Rule::Timeout => "timeout_ms",
+        }
+    }
+}
+
+/// A broken sandbox rule. It ends the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    pub rule: Rule,
+    pub message: String,
+}
+
+impl Violation {
+    pub fn new(rule: Rule, message: impl Into<String>) -> Self {
+        Violation {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sandbox rule '{}' broken: {}", self.rule.as_str(), self.message)
+    }
+}
+
+/// What the host learns during one call, shared by the HTTP hook, the limiter and the
+/// epoch callback.
+#[derive(Default)]
+pub struct CallMonitor {
+    violation: Mutex<Option<Violation>>,
+    requests: AtomicU32,
+    exchanges: Mutex<Vec<(u32, HttpExchange)>>,
+}
+
+impl CallMonitor {
+    /// Remember a violation; the first one is the one reported.
+    pub fn violate(&self, v: Violation) {
+        let mut slot = self.violation.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(v);
+        }
+    }
+
+    pub fn violation(&self) -> Option<Violation> {
+        self.violation.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn has_violation(&self) -> bool {
+        self.violation.lock().map(|v| v.is_some()).unwrap_or(true)
+    }
+
+    /// The sequence number of a new request (0-based, in the order requests were made).
+    pub fn next_request(&self) -> u32 {
+        self.requests.fetch_add(1, Ordering::SeqCst)
+    }
+
+    pub fn requests_made(&self) -> u32 {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    pub fn record(&self, seq: u32, ex: HttpExchange) {
+        self.exchanges.lock().unwrap_or_else(|p| p.into_inner()).push((seq, ex));
+    }
+
+    /// The recorded exchanges in the order their requests were made.
+    pub fn take_exchanges(&self) -> Vec<HttpExchange> {
+        let mut v = std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|p| p.into_inner()));
+        v.sort_by_key(|(seq, _)| *seq);
+        v.into_iter().map(|(_, e)| e).collect()
+    }
+}
+
+/// Everything needed to build one call's sandbox.
+pub struct SandboxSpec {
+    pub policy: Arc<Policy>,
+    /// Host directories for `policy.files`, in the same order, already checked.
+    pub mounts: Vec<(PathBuf, String)>,
+    pub secrets: CallSecrets,
+    pub transport: Arc<dyn Transport>,
+    pub determinism: DeterminismConfig,
+    pub call_index: u64,
+}
+
+/// How much guest stderr the host keeps (for diagnostics only).
+pub const GUEST_STDERR_CAP: usize = 64 * 1024;
+
+/// The store data of one call.
+pub struct CallCtx {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    hooks: SandboxHttp,
+    pub(crate) limiter: CallLimiter,
+    pub(crate) monitor: Arc<CallMonitor>,
+    pub(crate) stderr: MemoryOutputPipe,
+}
+
+impl CallCtx {
+    pub fn new(spec: SandboxSpec) -> wasmtime::Result<CallCtx> {
+        let monitor = Arc::new(CallMonitor::default());
+        let stderr = MemoryOutputPipe::new(GUEST_STDERR_CAP);
+        let mut b = WasiCtx::builder();
+        // Environment: empty. Arguments: none. Stdin: empty. Stdout is discarded.
+        b.stdout(MemoryOutputPipe::new(GUEST_STDERR_CAP))
+            .stderr(stderr.clone())
+            // No sockets and no name lookup: wasi:http through the hook is the only way out.
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            // Pinned clocks and seeded random.
+            .wall_clock(spec.determinism.wall_clock())
+            .monotonic_clock(SteppingClock::default())
+            .secure_random(spec.determinism.secure_rng(spec.call_index))
+            .insecure_random(spec.determinism.insecure_rng(spec.call_index))
+            .insecure_random_seed(spec.determinism.insecure_seed(spec.call_index));
+        for (host, guest) in &spec.mounts {
+            files::mount_read_only(&mut b, host, guest)?;
+        }
+        let memory_bytes = (spec.policy.memory_mib as usize).saturating_mul(1 << 20);
+        let hooks = SandboxHttp {
+            shared: Arc::new(HttpShared {
+                policy: spec.policy,
+                monitor: monitor.clone(),
+                transport: spec.transport,
+                secrets: spec.secrets,
+            }),
+        };
+        Ok(CallCtx {
+            wasi: b.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks,
+            limiter: CallLimiter {
+                memory_bytes,
+                monitor: monitor.clone(),
+                peak_bytes: 0,
+            },
+            monitor,
+            stderr,
+        })
+    }
+}
+
+impl WasiView for CallCtx {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for CallCtx {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            hooks: &mut self.hooks,
+            table: &mut self.table,
+            ctx: &mut self.http,
+        }
+    }
+}

@@ -1,0 +1,471 @@
+//! Network: the only way out of the sandbox is wasi:http through this hook. Every request
+//! is counted, checked against the origin allowlist, recorded under its logical URL and
+//! handed to a [`Transport`]: the live one (secrets, `--upstream`, DNS and address
+//! checks, TLS, no redirects) or a replaying one that answers from a recording.
+
+use super::address::forbidden_reason;
+use super::secrets::CallSecrets;
+use super::{CallMonitor, Rule, Violation};
+use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord, ResponseRecord};
+use crate::manifest::Policy;
+use crate::origin::Origin;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// Largest request body a guest may send.
+pub const MAX_REQUEST_BODY: usize = 16 << 20;
+
+/// What a transport needs to know about the call it sends for.
+pub struct SendContext {
+    pub secrets: CallSecrets,
+    pub max_response_bytes: u64,
+}
+
+/// Why a transport did not produce a response.
+#[derive(Debug)]
+pub enum TransportError {
+    /// A sandbox rule was broken: the call ends.
+    Violation(Violation),
+    /// The request failed the way networks fail; the guest is told and may carry on.
+    Failed { code: String, message: String },
+}
+
+pub type TransportFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<ResponseRecord, TransportError>> + Send + 'a>>;
+
+/// Sends (or answers) one checked, logical request.
+pub trait Transport: Send + Sync {
+    fn exchange<'a>(&'a self, req: &'a RequestRecord, ctx: &'a SendContext) -> TransportFuture<'a>;
+}
+
+/// Host-wide network settings.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkConfig {
+    /// `--upstream ORIGIN=URL`: requests to ORIGIN go to URL instead.
+    pub upstreams: Vec<(Origin, url::Url)>,
+    /// `--allow-private-network`.
+    pub allow_private: bool,
+}
+
+impl NetworkConfig {
+    /// Parse one `ORIGIN=URL` mapping.
+    pub fn parse_upstream(spec: &str) -> Result<(Origin, url::Url), String> {
+        let (o, u) = spec.split_once('=').ok_or_else(|| {
+            format!("--upstream '{spec}' must be ORIGIN=URL, e.g. https://rxnav.nlm.nih.gov=http://127.0.0.1:8080")
+        })?;
+        let ou = url::Url::parse(o.trim()).map_err(|e| format!("--upstream origin '{o}': {e}"))?;
+        if ou.path() != "/" || ou.query().is_some() {
+            return Err(format!("--upstream origin '{o}' must be scheme://host[:port] without a path"));
+        }
+        let origin = Origin::of_url(&ou).map_err(|e| format!("--upstream origin '{o}': {e}"))?;
+        let target = url::Url::parse(u.trim()).map_err(|e| format!("--upstream target '{u}': {e}"))?;
+        Origin::of_url(&target).map_err(|e| format!("--upstream target '{u}': {e}"))?;
+        Ok((origin, target))
+    }
+
+    pub fn parse_upstreams<'a>(specs: impl IntoIterator<Item = &'a str>) -> Result<Vec<(Origin, url::Url)>, String> {
+        specs
+            .into_iter()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(NetworkConfig::parse_upstream)
+            .collect()
+    }
+}
+
+/// The wasi:http hooks of one call.
+pub struct SandboxHttp {
+    pub(crate) shared: Arc<HttpShared>,
+}
+
+pub(crate) struct HttpShared {
+    pub policy: Arc<Policy>,
+    pub monitor: Arc<CallMonitor>,
+    pub transport: Arc<dyn Transport>,
+    pub secrets: CallSecrets,
+}
+
+impl WasiHttpHooks for SandboxHttp {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        _options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> Box<
+        dyn Future<
+                Output = Result<
+                    (http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>),
+                    HttpError,
+                >,
+            > + Send,
+    > {
+        let shared = self.shared.clone();
+        Box::new(async move {
+            let resp = shared.handle(request).await?;
+            let done: Box<dyn Future<Output = Result<(), HttpError>> + Send> = Box::new(async { Ok(()) });
+            Ok((resp, done))
+        })
+    }
+}
+
+impl HttpShared {
+    async fn handle(&self, req: http::Request<WasiBody>) -> Result<http::Response<WasiBody>, HttpError> {
+        let seq = self.monitor.next_request();
+        let (parts, body) = req.into_parts();
+        // Drain the body first: a refused request must still be read, or the guest sees
+        // a reset connection instead of the refusal.
+        let body = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) => {
+                if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                    return Err(self.deny(Violation::new(
+                        Rule::RequestSize,
+                        format!("a request body is larger than {} MiB", MAX_REQUEST_BODY >> 20),
+                    )));
+                }
+                return Err(HttpError::InternalError(Some(format!("reading the request body: {e}"))));
+            }
+        };
+        if seq >= self.policy.max_http_requests {
+            return Err(self.deny(Violation::new(
+                Rule::HttpRequests,
+                format!(
+                    "the tool made more than {} HTTP requests; raise max_http_requests in dive-tool.toml if that is expected",
+                    self.policy.max_http_requests
+                ),
+            )));
+        }
+        let url = url::Url::parse(&parts.uri.to_string())
+            .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        let origin = Origin::of_url(&url).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        let Some(pattern) = self.policy.network.iter().find(|p| p.matches(&origin)) else {
+            let allowed = if self.policy.network.is_empty() {
+                "no network at all".to_string()
+            } else {
+                self.policy.network.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+            };
+            return Err(self.deny(Violation::new(
+                Rule::Network,
+                format!(
+                    "request to {origin} is not allowed (the policy allows {allowed}); add \"{origin}\" to network in dive-tool.toml if the tool needs it"
+                ),
+            )));
+        };
+        let headers = parts
+            .headers
+            .iter()
+            .filter(|(k, _)| *k != http::header::HOST && *k != http::header::CONTENT_LENGTH)
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let request = RequestRecord {
+            method: parts.method.as_str().to_string(),
+            url: url.to_string(),
+            headers,
+            body,
+        };
+        // Secrets go only to origins the policy names exactly or by subdomain, never to
+        // whatever host a wildcard `*` happens to let through.
+        let secrets = if pattern.exact().is_some() || pattern.as_str().contains("://*.") {
+            self.secrets.clone()
+        } else {
+            CallSecrets::default()
+        };
+        let ctx = SendContext {
+            secrets,
+            max_response_bytes: self.policy.max_response_bytes,
+        };
+        let result = self.transport.exchange(&request, &ctx).await;
+        match result {
+            Ok(resp) => {
+                let mut builder = http::Response::builder().status(resp.status);
+                for (k, v) in &resp.headers {
+                    builder = builder.header(k.as_str(), v.as_str());
+                }
+                let body: WasiBody = Full::new(resp.body.clone()).map_err(|never| match never {}).boxed_unsync();
+                let out = builder
+                    .body(body)
+                    .map_err(|e| HttpError::InternalError(Some(format!("bad response: {e}"))))?;
+                self.monitor.record(seq, HttpExchange {
+                    request,
+                    outcome: HttpOutcome::Response(resp),
+                });
+                Ok(out)
+            }
+            Err(TransportError::Violation(v)) => Err(self.deny(v)),
+            Err(TransportError::Failed { code, message }) => {
+                let err = error_for_guest(&code, &message);
+                self.monitor.record(seq, HttpExchange {
+                    request,
+                    outcome: HttpOutcome::Failed { code, message },
+                });
+                Err(err)
+            }
+        }
+    }
+
+    fn deny(&self, v: Violation) -> HttpError {
+        self.monitor.violate(v);
+        HttpError::HttpRequestDenied
+    }
+}
+
+/// The wasi:http error a guest sees for a recorded failure.
+pub fn error_for_guest(code: &str, message: &str) -> HttpError {
+    match code {
+        "connection-refused" => HttpError::ConnectionRefused,
+        "connection-timeout" => HttpError::ConnectionTimeout,
+        "connection-terminated" => HttpError::ConnectionTerminated,
+        "destination-not-found" => HttpError::DestinationNotFound,
+        "dns-error" => HttpError::DnsError {
+            rcode: Some(message.to_string()),
+            info_code: None,
+        },
+        "tls-protocol-error" => HttpError::TlsProtocolError,
+        "tls-certificate-error" => HttpError::TlsCertificateError,
+        "http-protocol-error" => HttpError::HttpProtocolError,
+        _ => HttpError::InternalError(Some(message.to_string())),
+    }
+}
+
+fn failed(code: &str, message: impl Into<String>) -> TransportError {
+    TransportError::Failed {
+        code: code.to_string(),
+        message: message.into(),
+    }
+}
+
+/// The real network.
+pub struct LiveTransport {
+    config: NetworkConfig,
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl LiveTransport {
+    pub fn new(config: NetworkConfig) -> Self {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        LiveTransport {
+            config,
+            tls: Arc::new(tls),
+        }
+    }
+
+    /// Where a logical URL is really sent: its own origin, or the `--upstream` target.
+    fn target(&self, logical: &url::Url) -> url::Url {
+        let Ok(origin) = Origin::of_url(logical) else {
+            return logical.clone();
+        };
+        let Some((_, base)) = self.config.upstreams.iter().find(|(o, _)| *o == origin) else {
+            return logical.clone();
+        };
+        let mut t = base.clone();
+        let prefix = base.path().trim_end_matches('/');
+        t.set_path(&format!("{prefix}{}", logical.path()));
+        t.set_query(logical.query());
+        t
+    }
+
+    async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, TransportError> {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let addrs: Vec<SocketAddr> = if let Ok(ip) = bare.parse::<IpAddr>() {
+            vec![SocketAddr::new(ip, port)]
+        } else {
+            tokio::net::lookup_host((bare, port))
+                .await
+                .map_err(|e| failed("dns-error", format!("cannot resolve {bare}: {e}")))?
+                .collect()
+        };
+        if addrs.is_empty() {
+            return Err(failed("destination-not-found", format!("{bare} has no addresses")));
+        }
+        if self.config.allow_private {
+            return Ok(addrs);
+        }
+        let mut refused = None;
+        let public: Vec<SocketAddr> = addrs
+            .into_iter()
+            .filter(|a| match forbidden_reason(a.ip()) {
+                Some(reason) => {
+                    refused.get_or_insert((a.ip(), reason));
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        if public.is_empty() {
+            let (ip, reason) = refused.expect("at least one address was refused");
+            return Err(TransportError::Violation(Violation::new(
+                Rule::PrivateAddress,
+                format!(
+                    "{bare} resolves to {ip}, a {reason}; sandboxed tools may only reach public addresses (start the host with --allow-private-network for local tests and mirrors)"
+                ),
+            )));
+        }
+        Ok(public)
+    }
+
+    async fn send(&self, req: &RequestRecord, ctx: &SendContext) -> Result<ResponseRecord, TransportError> {
+        let logical = url::Url::parse(&req.url).map_err(|e| failed("internal-error", e.to_string()))?;
+        let mut headers = req.headers.clone();
+        let mut body = req.body.to_vec();
+        let with_secrets = ctx.secrets.inject(&logical, &mut headers, &mut body);
+        let target = self.target(&with_secrets);
+        let host = target.host_str().unwrap_or_default().to_string();
+        let port = target.port_or_known_default().unwrap_or(80);
+        let addrs = self.resolve(&host, port).await?;
+
+        let mut last_err = None;
+        let mut stream = None;
+        for addr in &addrs {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(s) => {
+                    stream = Some(s);
+                    break;
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        let Some(tcp) = stream else {
+            let e = last_err.map(|e| e.to_string()).unwrap_or_default();
+            let code = if e.contains("refused") { "connection-refused" } else { "connection-terminated" };
+            return Err(failed(code, format!("cannot connect to {}: {e}", Origin::of_url(&logical).map(|o| o.to_string()).unwrap_or_default())));
+        };
+        let _ = tcp.set_nodelay(true);
+
+        let authority = match target.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.clone(),
+        };
+        let mut builder = http::Request::builder()
+            .method(req.method.as_str())
+            .uri(match target.query() {
+                Some(q) => format!("{}?{q}", target.path()),
+                None => target.path().to_string(),
+            })
+            .header(http::header::HOST, authority);
+        for (k, v) in &headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let request = builder
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| failed("http-request-uri-invalid", e.to_string()))?;
+
+        let response = if target.scheme() == "https" {
+            let name = rustls::pki_types::ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
+                .map_err(|e| failed("tls-protocol-error", format!("bad server name {host}: {e}")))?;
+            let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
+                .connect(name, tcp)
+                .await
+                .map_err(|e| failed("tls-protocol-error", format!("TLS with {host} failed: {e}")))?;
+            roundtrip(tls, request).await?
+        } else {
+            roundtrip(tcp, request).await?
+        };
+
+        let (parts, incoming) = response.into_parts();
+        let limit = ctx.max_response_bytes as usize;
+        let body = match Limited::new(incoming, limit).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+                return Err(TransportError::Violation(Violation::new(
+                    Rule::ResponseSize,
+                    format!(
+                        "a response from {} is larger than max_response_bytes = {limit}",
+                        Origin::of_url(&logical).map(|o| o.to_string()).unwrap_or_default()
+                    ),
+                )))
+            }
+            Err(e) => return Err(failed("connection-terminated", format!("reading the response: {e}"))),
+        };
+        let body = if ctx.secrets.is_empty() {
+            body
+        } else {
+            Bytes::from(ctx.secrets.scrub(&body))
+        };
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes());
+                (k.as_str().to_string(), ctx.secrets.scrub_str(&v))
+            })
+            .collect();
+        Ok(ResponseRecord {
+            status: parts.status.as_u16(),
+            headers,
+            body,
+        })
+    }
+}
+
+async fn roundtrip<S>(
+    io: S,
+    request: http::Request<Full<Bytes>>,
+) -> Result<http::Response<hyper::body::Incoming>, TransportError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
+        .await
+        .map_err(|e| failed("http-protocol-error", format!("HTTP handshake failed: {e}")))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    sender
+        .send_request(request)
+        .await
+        .map_err(|e| failed("http-protocol-error", format!("HTTP request failed: {e}")))
+}
+
+impl Transport for LiveTransport {
+    fn exchange<'a>(&'a self, req: &'a RequestRecord, ctx: &'a SendContext) -> TransportFuture<'a> {
+        Box::pin(self.send(req, ctx))
+    }
+}
+
+/// A transport that refuses everything (used where no request may leave, e.g. while
+/// listing a package's tools).
+pub struct NoNetwork;
+
+impl Transport for NoNetwork {
+    fn exchange<'a>(&'a self, req: &'a RequestRecord, _ctx: &'a SendContext) -> TransportFuture<'a> {
+        Box::pin(async move {
+            Err(TransportError::Violation(Violation::new(
+                Rule::Network,
+                format!("no network is available here (request to {})", req.url),
+            )))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_mapping_keeps_path_and_query() {
+        let (o, t) = NetworkConfig::parse_upstream("https://rxnav.nlm.nih.gov=http://127.0.0.1:9/mirror/").unwrap();
+        assert_eq!(o.to_string(), "https://rxnav.nlm.nih.gov");
+        let live = LiveTransport::new(NetworkConfig {
+            upstreams: vec![(o, t)],
+            allow_private: false,
+        });
+        let u = url::Url::parse("https://rxnav.nlm.nih.gov/REST/rxcui.json?name=aspirin").unwrap();
+        assert_eq!(live.target(&u).as_str(), "http://127.0.0.1:9/mirror/REST/rxcui.json?name=aspirin");
+        let other = url::Url::parse("https://example.org/x").unwrap();
+        assert_eq!(live.target(&other), other);
+        assert!(NetworkConfig::parse_upstream("https://a.org/path=http://x").is_err());
+        assert!(NetworkConfig::parse_upstream("no-equals").is_err());
+    }
+}

@@ -1,0 +1,237 @@
+//! Shared test support: the loopback fixture upstream, paths to the built guests and the
+//! `dive` binary, and small helpers. Nothing here reaches a public host.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// A guest component built by `make guests` (tests/guests) or `make tools` (tool-modules).
+pub fn guest_wasm(crate_name: &str) -> PathBuf {
+    let dir = repo_root().join("target/wasm/wasm32-wasip2/release");
+    // Libraries (components) get underscores, binaries (commands) keep their name.
+    let lib = dir.join(format!("{}.wasm", crate_name.replace('-', "_")));
+    let p = if lib.is_file() { lib } else { dir.join(format!("{crate_name}.wasm")) };
+    assert!(
+        p.is_file(),
+        "{} is missing: build the guest components first with `make guests` (the README's `make test` does)",
+        p.display()
+    );
+    p
+}
+
+/// The `dive` binary built by `make` (`cargo build --release -p dive-cli`).
+pub fn dive_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test-exe>
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let p = profile_dir.join("dive");
+    assert!(
+        p.is_file(),
+        "{} is missing: build it with `cargo build --release -p dive-cli` (the README's `make test` does)",
+        p.display()
+    );
+    p
+}
+
+/// Make a package directory holding a copy of `wasm` and the given manifest text
+/// (`component = "tool.wasm"` is prepended).
+pub fn make_package(dir: &Path, wasm: &Path, manifest_body: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(wasm, dir.join("tool.wasm")).unwrap();
+    std::fs::write(
+        dir.join("dive-tool.toml"),
+        format!("component = \"tool.wasm\"\n{manifest_body}"),
+    )
+    .unwrap();
+    dir.to_path_buf()
+}
+
+/// One request the fixture received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path_and_query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Seen {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A response the fixture sends.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(status: u16, v: &serde_json::Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: v.to_string().into_bytes(),
+        }
+    }
+    pub fn text(status: u16, ctype: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), ctype.into())],
+            body: body.into(),
+        }
+    }
+}
+
+type Handler = dyn Fn(&Seen) -> Reply + Send + Sync;
+
+/// A loopback HTTP/1.1 server that answers with a handler and remembers every request.
+pub struct Fixture {
+    pub addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Fixture {
+    pub async fn start(handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Fixture {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        let seen2 = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = &mut rx => break,
+                    acc = listener.accept() => {
+                        let Ok((stream, _)) = acc else { continue };
+                        let handler = handler.clone();
+                        let seen = seen2.clone();
+                        tokio::spawn(async move {
+                            let svc = service_fn(move |req: hyper::Request<Incoming>| {
+                                let handler = handler.clone();
+                                let seen = seen.clone();
+                                async move {
+                                    let (parts, body) = req.into_parts();
+                                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                                    let s = Seen {
+                                        method: parts.method.to_string(),
+                                        path_and_query: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+                                        headers: parts.headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
+                                        body: body.to_vec(),
+                                    };
+                                    let reply = handler(&s);
+                                    seen.lock().unwrap().push(s);
+                                    let mut b = hyper::Response::builder().status(reply.status);
+                                    for (k, v) in &reply.headers {
+                                        b = b.header(k.as_str(), v.as_str());
+                                    }
+                                    Ok::<_, std::convert::Infallible>(b.body(Full::new(Bytes::from(reply.body))).unwrap())
+                                }
+                            });
+                            let _ = hyper::server::conn::http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), svc)
+                                .await;
+                        });
+                    }
+                }
+            }
+        });
+        Fixture {
+            addr,
+            seen,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A general-purpose handler: `/echo` echoes the request as JSON, `/bytes/N` returns N
+/// bytes, `/redirect?to=URL` answers 302, `/status/N` answers N, anything else 404.
+pub fn echo_handler(s: &Seen) -> Reply {
+    let path = s.path_and_query.split('?').next().unwrap_or_default().to_string();
+    let query = s.path_and_query.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
+    if path.ends_with("/echo") {
+        return Reply::json(
+            200,
+            &serde_json::json!({
+                "method": s.method,
+                "path": path,
+                "query": query,
+                "headers": s.headers,
+                "body": String::from_utf8_lossy(&s.body),
+            }),
+        );
+    }
+    if let Some(n) = path.strip_prefix("/bytes/") {
+        let n: usize = n.parse().unwrap_or(0);
+        return Reply::text(200, "text/plain", vec![b'a'; n]);
+    }
+    if path == "/redirect" {
+        let to = query.strip_prefix("to=").unwrap_or("/");
+        let to = percent_decode(to);
+        return Reply {
+            status: 302,
+            headers: vec![("location".into(), to)],
+            body: Vec::new(),
+        };
+    }
+    if let Some(code) = path.strip_prefix("/status/") {
+        return Reply::text(code.parse().unwrap_or(500), "text/plain", format!("status {code}"));
+    }
+    Reply::text(404, "text/plain", "no such fixture route")
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

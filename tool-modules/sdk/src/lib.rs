@@ -1,0 +1,167 @@
+//! The dive guest SDK: a tool is a type with typed arguments and a typed result.
+//!
+//! ```ignore
+//! use dive_tool_sdk::{Tool, ToolError, JsonSchema};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! #[serde(deny_unknown_fields)]
+//! struct Args { /// Text to reverse.
+//!               text: String }
+//! #[derive(Serialize, JsonSchema)]
+//! struct Out { reversed: String }
+//!
+//! struct Reverse;
+//! impl Tool for Reverse {
+//!     const NAME: &'static str = "reverse_text";
+//!     const DESCRIPTION: &'static str = "Reverse a string.";
+//!     type Args = Args;
+//!     type Output = Out;
+//!     async fn run(a: Args) -> Result<Out, ToolError> {
+//!         Ok(Out { reversed: a.text.chars().rev().collect() })
+//!     }
+//! }
+//! dive_tool_sdk::export_tools!(Reverse);
+//! ```
+//!
+//! The input and output JSON Schemas (2020-12) are derived from the types with
+//! schemars: doc comments become descriptions, `#[serde(default)]` becomes `default`,
+//! `#[schemars(extend("x-dive-type" = "rxcui"))]` tags a semantic type.
+
+pub mod http;
+
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "dive:tool/tool-provider",
+        pub_export_macro: true,
+        default_bindings_module: "dive_tool_sdk::bindings",
+        export_macro_name: "export_component",
+        generate_all,
+    });
+}
+
+pub use schemars::{self, JsonSchema};
+pub use serde_json::{self, json, Value};
+
+use bindings::dive::tool::types as wit;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::future::Future;
+
+/// How a tool call fails; maps one to one onto the WIT `tool-error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolError {
+    /// The arguments were rejected.
+    InvalidArgs(String),
+    /// The remote service failed or answered an error.
+    Upstream(String),
+    /// Anything else.
+    Internal(String),
+}
+
+impl ToolError {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        ToolError::InvalidArgs(msg.into())
+    }
+    pub fn upstream(msg: impl Into<String>) -> Self {
+        ToolError::Upstream(msg.into())
+    }
+    pub fn internal(msg: impl Into<String>) -> Self {
+        ToolError::Internal(msg.into())
+    }
+}
+
+impl std::fmt::Display for ToolError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ToolError::InvalidArgs(m) => write!(f, "invalid arguments: {m}"),
+            ToolError::Upstream(m) => write!(f, "upstream error: {m}"),
+            ToolError::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+impl From<ToolError> for wit::ToolError {
+    fn from(e: ToolError) -> Self {
+        match e {
+            ToolError::InvalidArgs(m) => wit::ToolError::InvalidArgs(m),
+            ToolError::Upstream(m) => wit::ToolError::Upstream(m),
+            ToolError::Internal(m) => wit::ToolError::Internal(m),
+        }
+    }
+}
+
+/// One tool: a name, a description, typed arguments and a typed result.
+pub trait Tool {
+    /// Unique across the whole pool, snake_case.
+    const NAME: &'static str;
+    const DESCRIPTION: &'static str;
+    type Args: DeserializeOwned + JsonSchema;
+    /// Use `serde_json::Value` for a result without a schema.
+    type Output: Serialize + JsonSchema;
+    fn run(args: Self::Args) -> impl Future<Output = Result<Self::Output, ToolError>>;
+}
+
+fn schema_of<T: JsonSchema>() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let schema = generator.into_root_schema_for::<T>();
+    serde_json::to_value(schema).unwrap_or(serde_json::Value::Bool(true))
+}
+
+/// Whether a schema says nothing (so the tool has no output schema).
+fn is_trivial(schema: &serde_json::Value) -> bool {
+    match schema {
+        serde_json::Value::Bool(true) => true,
+        serde_json::Value::Object(m) => m.keys().all(|k| k == "$schema" || k == "title"),
+        _ => false,
+    }
+}
+
+#[doc(hidden)]
+pub fn spec_of<T: Tool>() -> wit::ToolSpec {
+    let input = schema_of::<T::Args>();
+    let output = schema_of::<T::Output>();
+    wit::ToolSpec {
+        name: T::NAME.to_string(),
+        description: T::DESCRIPTION.to_string(),
+        input_schema: input.to_string(),
+        output_schema: (!is_trivial(&output)).then(|| output.to_string()),
+    }
+}
+
+#[doc(hidden)]
+pub fn call_tool<T: Tool>(args: &str) -> Result<String, wit::ToolError> {
+    let args: T::Args = serde_json::from_str(args)
+        .map_err(|e| wit::ToolError::InvalidArgs(format!("{}: {e}", T::NAME)))?;
+    let out = wstd::runtime::block_on(T::run(args)).map_err(wit::ToolError::from)?;
+    serde_json::to_string(&out).map_err(|e| wit::ToolError::Internal(format!("cannot encode the result: {e}")))
+}
+
+/// Export a component whose tools are the given types.
+#[macro_export]
+macro_rules! export_tools {
+    ($($tool:ty),+ $(,)?) => {
+        struct __DiveToolSet;
+        impl $crate::bindings::exports::dive::tool::tool::Guest for __DiveToolSet {
+            fn list_tools() -> ::std::vec::Vec<$crate::bindings::dive::tool::types::ToolSpec> {
+                ::std::vec![$($crate::spec_of::<$tool>()),+]
+            }
+            fn call(
+                name: ::std::string::String,
+                args: ::std::string::String,
+            ) -> ::std::result::Result<::std::string::String, $crate::bindings::dive::tool::types::ToolError> {
+                $(
+                    if name == <$tool as $crate::Tool>::NAME {
+                        return $crate::call_tool::<$tool>(&args);
+                    }
+                )+
+                ::std::result::Result::Err($crate::bindings::dive::tool::types::ToolError::InvalidArgs(
+                    ::std::format!("this component has no tool named '{name}'"),
+                ))
+            }
+        }
+        $crate::bindings::export_component!(__DiveToolSet with_types_in $crate::bindings);
+    };
+}
