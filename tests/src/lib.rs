@@ -235,3 +235,10 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// The built-in pool assembled by `make` (build/tools/<family>/).
+pub fn builtin_pool_dir() -> PathBuf {
+    let p = repo_root().join("build/tools");
+    assert!(p.is_dir(), "{} is missing: run `make` first (the README's `make test` does)", p.display());
+    p
+}
