@@ -2,6 +2,7 @@
 //! library (ARCHITECTURE.md §6).
 
 mod export;
+mod report;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -72,7 +73,52 @@ enum Command {
         /// default: now, to the second.
         #[arg(long, value_name = "UNIX_SECONDS")]
         clock: Option<u64>,
+        /// Also store a one-call evidence trace; its id is printed on stderr.
+        #[arg(long)]
+        record: bool,
+        /// With --record: name the trace (refs/NAME) as well.
+        #[arg(long = "ref", value_name = "NAME", requires = "record")]
+        ref_name: Option<String>,
+        /// Answer the tool's HTTP requests from the cassettes imported into the store
+        /// (`dive store import-cassette`), with no network at all.
+        #[arg(long)]
+        cassettes: bool,
     },
+    /// Re-run a trace offline (byte-for-byte) or --live (report drift).
+    Replay {
+        /// A trace id, a unique prefix of one, or a ref name.
+        trace: String,
+        /// Re-run against the real upstream (or --upstream) and report drift per call.
+        #[arg(long)]
+        live: bool,
+    },
+    /// Maintain the evidence store.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Re-hash every object and trace; name each bad one.
+    Fsck,
+    /// Remove objects no trace or cassette reaches (dry run unless --apply).
+    Gc {
+        #[arg(long)]
+        apply: bool,
+        /// Keep unreachable objects younger than this many seconds (a recording in
+        /// progress writes its blobs before its trace).
+        #[arg(long, default_value_t = 3600)]
+        grace_secs: u64,
+    },
+    /// Import VCR-style (vcrpy) YAML cassettes so tools can be answered from them.
+    ImportCassette {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List traces and refs.
+    Ls,
 }
 
 #[derive(Subcommand)]
@@ -235,7 +281,15 @@ async fn run(cli: Cli) -> Result<u8> {
                 },
             }
         }
-        Command::Call { tool, args, seed, clock } => {
+        Command::Call {
+            tool,
+            args,
+            seed,
+            clock,
+            record,
+            ref_name,
+            cassettes,
+        } => {
             let runtime = open_runtime(g).await?;
             let determinism = match clock {
                 Some(secs) => DeterminismConfig {
@@ -244,8 +298,35 @@ async fn run(cli: Cli) -> Result<u8> {
                 },
                 None => DeterminismConfig::now(*seed),
             };
-            let opts = CallOptions::live(determinism);
-            let record = match runtime.call(tool, args, &opts).await {
+            let mut opts = CallOptions::live(determinism);
+            let store = if *record || *cassettes { Some(open_store(g)?) } else { None };
+            if *cassettes {
+                let t = dive_runtime::cassette::CassetteTransport::from_store(store.as_ref().expect("opened"))?;
+                if t.is_empty() {
+                    return Err(usage("--cassettes: the store has no imported cassettes; run `dive store import-cassette FILE` first"));
+                }
+                opts.transport = Some(std::sync::Arc::new(t));
+            }
+            let result = match &store {
+                Some(st) if *record => {
+                    let recorder = dive_runtime::trace::Recorder::with_options(&runtime, st, opts.clone());
+                    let r = recorder.call(tool, args).await;
+                    match r {
+                        Ok(rec) => {
+                            let id = recorder.finish()?;
+                            if let Some(name) = ref_name {
+                                st.set_ref(name, &id)?;
+                            }
+                            eprintln!("trace {id}");
+                            Ok(rec)
+                        }
+                        Err(dive_runtime::trace::RecordError::Call(e)) => Err(e),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                _ => runtime.call(tool, args, &opts).await,
+            };
+            let record = match result {
                 Ok(r) => r,
                 Err(e) => return Ok(report_call_error(&e)),
             };
@@ -260,7 +341,43 @@ async fn run(cli: Cli) -> Result<u8> {
             }
             Ok(code)
         }
+        Command::Replay { trace, live } => {
+            let store = open_store(g)?;
+            let id = store.resolve_trace(trace).map_err(|e| usage(e.to_string()))?;
+            let runtime = open_runtime(g).await?;
+            let report = dive_runtime::replay::replay(&runtime, &store, &id, *live).await?;
+            report::replay(&report, g.json)
+        }
+        Command::Store { command } => {
+            let store = open_store(g)?;
+            match command {
+                StoreCommand::Fsck => report::fsck(&dive_runtime::fsck::fsck(&store)?, g.json),
+                StoreCommand::Gc { apply, grace_secs } => report::gc(
+                    &dive_runtime::fsck::gc(&store, *apply, std::time::Duration::from_secs(*grace_secs))?,
+                    g.json,
+                ),
+                StoreCommand::ImportCassette { files } => {
+                    let mut failed = 0;
+                    for f in files {
+                        match dive_runtime::cassette::import(&store, f) {
+                            Ok((name, c)) => eprintln!("imported {} ({} interactions) as cassette {name}", f.display(), c.interactions.len()),
+                            Err(e) => {
+                                failed += 1;
+                                eprintln!("error: {e}");
+                            }
+                        }
+                    }
+                    Ok(if failed > 0 { EXIT_USAGE } else { 0 })
+                }
+                StoreCommand::Ls => report::ls(&store, g.json),
+            }
+        }
     }
+}
+
+fn open_store(g: &Global) -> Result<dive_runtime::store::Store> {
+    let root = g.store.clone().unwrap_or_else(dive_runtime::store::Store::default_root);
+    dive_runtime::store::Store::open(&root).with_context(|| format!("cannot open the store at {}", root.display()))
 }
 
 fn describe_failure(tool: &str, outcome: &dive_runtime::Outcome) -> String {

@@ -5,17 +5,24 @@
 //! - [`package`] and [`pool`]: loading packages and their tools
 //! - [`sandbox`]: the rules of one call (network, files, secrets, clocks, limits)
 //! - [`runtime`]: running a call and classifying how it ended
+//! - [`store`], [`trace`], [`replay`], [`fsck`], [`cassette`]: evidence traces in a
+//!   BLAKE3 content-addressed store, offline replay, recordings made by others
 
 pub mod canonical;
+pub mod cassette;
 pub mod engine;
 pub mod exchange;
+pub mod fsck;
 pub mod fsutil;
 pub mod manifest;
 pub mod origin;
 pub mod package;
 pub mod pool;
+pub mod replay;
 pub mod runtime;
 pub mod sandbox;
+pub mod store;
+pub mod trace;
 
 mod bindings;
 

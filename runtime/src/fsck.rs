@@ -1,0 +1,153 @@
+//! `dive store fsck` and `dive store gc`.
+
+use crate::cassette;
+use crate::store::{is_hash, Store, StoreError};
+use crate::trace::{blob_refs, read_trace};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::time::{Duration, SystemTime};
+
+#[derive(Debug, Default, Serialize)]
+pub struct FsckReport {
+    pub objects_checked: usize,
+    pub traces_checked: usize,
+    pub refs_checked: usize,
+    pub cassettes_checked: usize,
+    /// One line per problem, each naming the bad object, trace, ref or cassette.
+    pub problems: Vec<String>,
+    /// Temporary files an interrupted writer left behind (harmless; gc removes them).
+    pub stale_temp_files: usize,
+}
+
+impl FsckReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Re-hash every object and trace; check that every reference resolves.
+pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
+    let mut r = FsckReport::default();
+    let mut good_objects = BTreeSet::new();
+    for name in store.object_hashes()? {
+        r.objects_checked += 1;
+        if !is_hash(&name) {
+            r.problems.push(format!("object {name}: not a valid object name (stray file in objects/)"));
+            continue;
+        }
+        match store.get_blob(&name) {
+            Ok(_) => {
+                good_objects.insert(name);
+            }
+            Err(StoreError::CorruptObject { hash, actual }) => {
+                r.problems.push(format!("object {hash}: corrupt (its content hashes to {actual})"))
+            }
+            Err(e) => r.problems.push(format!("object {name}: {e}")),
+        }
+    }
+    for id in store.trace_ids()? {
+        r.traces_checked += 1;
+        match read_trace(store, &id) {
+            Ok((doc, _)) => {
+                for b in blob_refs(&doc) {
+                    if !good_objects.contains(&b.blake3) {
+                        let why = if store.has_blob(&b.blake3) { "corrupt" } else { "missing" };
+                        r.problems.push(format!("trace {id}: references {why} object {}", b.blake3));
+                    }
+                }
+            }
+            Err(e) => r.problems.push(format!("trace {id}: {e}")),
+        }
+    }
+    for (name, id) in store.refs()? {
+        r.refs_checked += 1;
+        if !is_hash(&id) || store.get_trace_file(&id).is_err() {
+            r.problems.push(format!("ref {name}: points at {id}, which is not a trace in this store"));
+        }
+    }
+    for (name, c) in cassette::list(store)? {
+        r.cassettes_checked += 1;
+        match c {
+            Ok(c) => {
+                for h in c.blob_hashes() {
+                    if !good_objects.contains(h) {
+                        r.problems.push(format!("cassette {name}: references missing or corrupt object {h}"));
+                    }
+                }
+            }
+            Err(e) => r.problems.push(format!("cassette {name}: {e}")),
+        }
+    }
+    r.stale_temp_files = store.stale_temp_files()?.len();
+    Ok(r)
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct GcReport {
+    /// Objects no trace or cassette references (removed, or to remove in a dry run).
+    pub unreachable_objects: Vec<String>,
+    /// Unreachable objects kept because they are younger than the grace period (a
+    /// recording may be writing them right now).
+    pub kept_recent: usize,
+    pub stale_temp_files: usize,
+    pub bytes: u64,
+    pub applied: bool,
+}
+
+/// Remove what no trace (every stored trace is kept) or cassette reaches. A dry run
+/// unless `apply`. Objects younger than `grace` are kept: a recorder writes its blobs
+/// before its trace.
+pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, StoreError> {
+    let mut reachable = BTreeSet::new();
+    for id in store.trace_ids()? {
+        // An unreadable trace protects nothing, but we never delete on its account either:
+        // refuse to collect while the store has corrupt traces.
+        let (doc, _) = read_trace(store, &id)?;
+        for b in blob_refs(&doc) {
+            reachable.insert(b.blake3.clone());
+        }
+    }
+    for (_, c) in cassette::list(store)? {
+        let c = c?;
+        reachable.extend(c.blob_hashes().map(str::to_string));
+    }
+    let now = SystemTime::now();
+    let old_enough = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .map(|t| now.duration_since(t).unwrap_or_default() >= grace)
+            .unwrap_or(false)
+    };
+    let mut r = GcReport {
+        applied: apply,
+        ..Default::default()
+    };
+    for h in store.object_hashes()? {
+        if reachable.contains(&h) {
+            continue;
+        }
+        let p = if is_hash(&h) {
+            store.object_path(&h)
+        } else {
+            store.root().join("objects").join(&h[..2.min(h.len())]).join(&h[2.min(h.len())..])
+        };
+        if !old_enough(&p) {
+            r.kept_recent += 1;
+            continue;
+        }
+        r.bytes += std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        if apply {
+            let _ = std::fs::remove_file(&p);
+        }
+        r.unreachable_objects.push(h);
+    }
+    for t in store.stale_temp_files()? {
+        if old_enough(&t) {
+            r.stale_temp_files += 1;
+            if apply {
+                let _ = std::fs::remove_file(&t);
+            }
+        }
+    }
+    Ok(r)
+}

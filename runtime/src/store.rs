@@ -1,0 +1,383 @@
+//! The evidence store: content-addressed blobs and traces, named refs. Boring on purpose
+//! (git's object store): `objects/ab/cdef…` keyed by BLAKE3, written to a temporary file
+//! and renamed into place, checked on every read.
+//!
+//! ```text
+//! STORE/objects/ab/cdef…        blobs: HTTP bodies, results
+//! STORE/traces/ab/cdef….json    trace files; the name is the trace id
+//! STORE/refs/<name>             a trace id (named refs, e.g. refs/tasks/run-1)
+//! STORE/cassettes/<name>.json   imported recordings (see cassette.rs)
+//! STORE/tmp/                    temporary files (a crash may leave some; gc removes them)
+//! ```
+//! Several processes may write into one store at once: every file appears whole via an
+//! atomic rename, and equal content has an equal name.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("store {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("object {0} is not in the store (was it removed by gc, or is this the wrong --store?)")]
+    MissingObject(String),
+    #[error("object {hash} is corrupt: its content hashes to {actual}; the store was modified outside dive (run `dive store fsck`)")]
+    CorruptObject { hash: String, actual: String },
+    #[error("trace {0} is not in the store (`dive store fsck` lists the traces there are)")]
+    MissingTrace(String),
+    #[error("trace {id} is corrupt: {message}")]
+    CorruptTrace { id: String, message: String },
+    #[error("'{0}' is not a trace id, a unique id prefix or a ref name in this store")]
+    UnknownTrace(String),
+    #[error("'{0}' matches several traces; give more characters of the id")]
+    AmbiguousTrace(String),
+    #[error("invalid ref name '{0}': use letters, digits, '-', '_', '.' and '/' between parts")]
+    BadRefName(String),
+}
+
+/// A BLAKE3 hash as 64 lowercase hex digits.
+pub fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// Open (and create if needed) a store at `root`.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
+        let root = root.into();
+        for sub in ["objects", "traces", "refs", "tmp", "cassettes"] {
+            let p = root.join(sub);
+            std::fs::create_dir_all(&p).map_err(|source| StoreError::Io { path: p, source })?;
+        }
+        Ok(Store { root })
+    }
+
+    /// `--store`, else `DIVE_STORE`, else `.dive/store` under the working directory.
+    pub fn default_root() -> PathBuf {
+        std::env::var_os("DIVE_STORE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".dive/store"))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+        move |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub fn object_path(&self, hash: &str) -> PathBuf {
+        self.root.join("objects").join(&hash[..2]).join(&hash[2..])
+    }
+
+    pub fn trace_path(&self, id: &str) -> PathBuf {
+        self.root.join("traces").join(&id[..2]).join(format!("{}.json", &id[2..]))
+    }
+
+    /// Write `bytes` to `dest` atomically via the store's tmp/ directory.
+    fn write_file(&self, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        let dir = dest.parent().expect("store paths have a parent");
+        std::fs::create_dir_all(dir).map_err(Self::io(dir))?;
+        let tmpdir = self.root.join("tmp");
+        let mut tmp = tempfile::Builder::new()
+            .prefix("w-")
+            .tempfile_in(&tmpdir)
+            .map_err(Self::io(&tmpdir))?;
+        tmp.write_all(bytes).map_err(Self::io(dest))?;
+        tmp.as_file().sync_all().map_err(Self::io(dest))?;
+        tmp.persist(dest).map_err(|e| StoreError::Io {
+            path: dest.to_path_buf(),
+            source: e.error,
+        })?;
+        Ok(())
+    }
+
+    /// Store a blob; returns its BLAKE3 hex. Existing content is not rewritten.
+    pub fn put_blob(&self, bytes: &[u8]) -> Result<String, StoreError> {
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        let path = self.object_path(&hash);
+        if !path.exists() {
+            self.write_file(&path, bytes)?;
+        }
+        Ok(hash)
+    }
+
+    /// Store a blob from a reader without holding it in memory: streamed into a
+    /// temporary file while hashing, then renamed to its hash.
+    pub fn put_blob_from(&self, mut reader: impl std::io::Read) -> Result<(String, u64), StoreError> {
+        let tmpdir = self.root.join("tmp");
+        let mut tmp = tempfile::Builder::new()
+            .prefix("s-")
+            .tempfile_in(&tmpdir)
+            .map_err(Self::io(&tmpdir))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        loop {
+            let n = reader.read(&mut buf).map_err(Self::io(&tmpdir))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            tmp.write_all(&buf[..n]).map_err(Self::io(&tmpdir))?;
+            total += n as u64;
+        }
+        let hash = hasher.finalize().to_hex().to_string();
+        let dest = self.object_path(&hash);
+        if !dest.exists() {
+            let dir = dest.parent().expect("has parent");
+            std::fs::create_dir_all(dir).map_err(Self::io(dir))?;
+            tmp.as_file().sync_all().map_err(Self::io(&dest))?;
+            tmp.persist(&dest).map_err(|e| StoreError::Io {
+                path: dest.clone(),
+                source: e.error,
+            })?;
+        }
+        Ok((hash, total))
+    }
+
+    /// Read a blob and check its hash.
+    pub fn get_blob(&self, hash: &str) -> Result<Vec<u8>, StoreError> {
+        if !is_hash(hash) {
+            return Err(StoreError::MissingObject(hash.to_string()));
+        }
+        let path = self.object_path(hash);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::MissingObject(hash.to_string()))
+            }
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        let actual = blake3::hash(&bytes).to_hex().to_string();
+        if actual != hash {
+            return Err(StoreError::CorruptObject {
+                hash: hash.to_string(),
+                actual,
+            });
+        }
+        Ok(bytes)
+    }
+
+    pub fn has_blob(&self, hash: &str) -> bool {
+        is_hash(hash) && self.object_path(hash).is_file()
+    }
+
+    /// Store a trace file under its id (the caller computed the id).
+    pub fn put_trace_file(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.trace_path(id);
+        if !path.exists() {
+            self.write_file(&path, bytes)?;
+        }
+        Ok(())
+    }
+
+    pub fn get_trace_file(&self, id: &str) -> Result<Vec<u8>, StoreError> {
+        if !is_hash(id) {
+            return Err(StoreError::MissingTrace(id.to_string()));
+        }
+        let path = self.trace_path(id);
+        match std::fs::read(&path) {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::MissingTrace(id.to_string())),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    /// Every trace id in the store, sorted.
+    pub fn trace_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let base = self.root.join("traces");
+        for d in read_dir_sorted(&base)? {
+            let prefix = file_name(&d);
+            if prefix.len() != 2 || !d.is_dir() {
+                continue;
+            }
+            for f in read_dir_sorted(&d)? {
+                let name = file_name(&f);
+                if let Some(rest) = name.strip_suffix(".json") {
+                    out.push(format!("{prefix}{rest}"));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every object hash in the store (the names; contents unchecked), sorted.
+    pub fn object_hashes(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for d in read_dir_sorted(&self.root.join("objects"))? {
+            let prefix = file_name(&d);
+            if !d.is_dir() {
+                continue;
+            }
+            for f in read_dir_sorted(&d)? {
+                out.push(format!("{prefix}{}", file_name(&f)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_ref_name(name: &str) -> Result<(), StoreError> {
+        let ok = !name.is_empty()
+            && name.split('/').all(|part| {
+                !part.is_empty()
+                    && part != "."
+                    && part != ".."
+                    && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            });
+        if ok {
+            Ok(())
+        } else {
+            Err(StoreError::BadRefName(name.to_string()))
+        }
+    }
+
+    /// Point `refs/<name>` at a trace.
+    pub fn set_ref(&self, name: &str, trace_id: &str) -> Result<(), StoreError> {
+        let name = name.strip_prefix("refs/").unwrap_or(name);
+        Self::check_ref_name(name)?;
+        self.write_file(&self.root.join("refs").join(name), format!("{trace_id}\n").as_bytes())
+    }
+
+    pub fn get_ref(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let name = name.strip_prefix("refs/").unwrap_or(name);
+        if Self::check_ref_name(name).is_err() {
+            return Ok(None);
+        }
+        let path = self.root.join("refs").join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(s) => Ok(Some(s.trim().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    /// All refs as (name, trace id), sorted by name.
+    pub fn refs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        let base = self.root.join("refs");
+        let mut stack = vec![base.clone()];
+        while let Some(dir) = stack.pop() {
+            for p in read_dir_sorted(&dir)? {
+                if p.is_dir() {
+                    stack.push(p);
+                } else if let Ok(id) = std::fs::read_to_string(&p) {
+                    let name = p.strip_prefix(&base).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                    out.push((name, id.trim().to_string()));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Resolve a trace id, a unique prefix of one (at least 6 hex digits) or a ref name.
+    pub fn resolve_trace(&self, what: &str) -> Result<String, StoreError> {
+        if is_hash(what) {
+            return if self.trace_path(what).is_file() {
+                Ok(what.to_string())
+            } else {
+                Err(StoreError::MissingTrace(what.to_string()))
+            };
+        }
+        if let Some(id) = self.get_ref(what)? {
+            return Ok(id);
+        }
+        if what.len() >= 6 && what.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let lower = what.to_ascii_lowercase();
+            let matches: Vec<String> = self.trace_ids()?.into_iter().filter(|id| id.starts_with(&lower)).collect();
+            return match matches.len() {
+                1 => Ok(matches.into_iter().next().expect("one")),
+                0 => Err(StoreError::UnknownTrace(what.to_string())),
+                _ => Err(StoreError::AmbiguousTrace(what.to_string())),
+            };
+        }
+        Err(StoreError::UnknownTrace(what.to_string()))
+    }
+
+    pub fn cassette_dir(&self) -> PathBuf {
+        self.root.join("cassettes")
+    }
+
+    pub(crate) fn write_named(&self, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        self.write_file(dest, bytes)
+    }
+
+    /// Temporary files left by interrupted writers.
+    pub fn stale_temp_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        read_dir_sorted(&self.root.join("tmp"))
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+    };
+    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    v.sort();
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_round_trip_and_corruption_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let h = s.put_blob(b"hello").unwrap();
+        assert_eq!(h, blake3::hash(b"hello").to_hex().to_string());
+        assert_eq!(s.get_blob(&h).unwrap(), b"hello");
+        assert_eq!(s.put_blob(b"hello").unwrap(), h, "idempotent");
+        let (h2, n) = s.put_blob_from(&b"streamed body"[..]).unwrap();
+        assert_eq!(n, 13);
+        assert_eq!(s.get_blob(&h2).unwrap(), b"streamed body");
+        std::fs::write(s.object_path(&h), b"hellO").unwrap();
+        assert!(matches!(s.get_blob(&h), Err(StoreError::CorruptObject { .. })));
+        assert!(matches!(s.get_blob(&"0".repeat(64)), Err(StoreError::MissingObject(_))));
+        assert!(s.stale_temp_files().unwrap().is_empty());
+    }
+
+    #[test]
+    fn refs_and_resolution() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let id = blake3::hash(b"t").to_hex().to_string();
+        s.put_trace_file(&id, b"{}").unwrap();
+        s.set_ref("runs/first", &id).unwrap();
+        assert_eq!(s.resolve_trace("runs/first").unwrap(), id);
+        assert_eq!(s.resolve_trace("refs/runs/first").unwrap(), id);
+        assert_eq!(s.resolve_trace(&id[..8]).unwrap(), id);
+        assert!(matches!(s.resolve_trace("nope"), Err(StoreError::UnknownTrace(_))));
+        assert!(s.set_ref("../escape", &id).is_err());
+        assert_eq!(s.refs().unwrap(), vec![("runs/first".to_string(), id.clone())]);
+        assert_eq!(s.trace_ids().unwrap(), vec![id]);
+    }
+}

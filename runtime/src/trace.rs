@@ -1,0 +1,353 @@
+//! Evidence traces: what every call saw and returned, as canonical JSON whose BLAKE3 is
+//! the trace id. Bodies and results are blobs in the store, referenced by hash.
+//!
+//! A trace file holds `{"trace": <hashed document>, "usage": [...]}`: resource use is
+//! kept beside the document, outside the hash (it differs run to run).
+
+use crate::canonical;
+use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord, ResponseRecord};
+use crate::pool::ToolIdentity;
+use crate::runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, ToolErrorKind, Usage};
+use crate::sandbox::determinism::DeterminismConfig;
+use crate::store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+pub const TRACE_FORMAT: &str = "dive-trace/1";
+
+/// A body stored as a blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobRef {
+    pub blake3: String,
+    pub len: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestDoc {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<BlobRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseDoc {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: BlobRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureDoc {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeDoc {
+    pub request: RequestDoc,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<ResponseDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeDoc {
+    Ok { result: BlobRef },
+    ToolError { kind: ToolErrorKind, message: String },
+    Violation { rule: String, message: String },
+    Trap { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallDoc {
+    pub index: u64,
+    pub tool: ToolIdentity,
+    pub args: Value,
+    pub http: Vec<ExchangeDoc>,
+    pub outcome: OutcomeDoc,
+}
+
+/// The hashed part of a trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceDoc {
+    pub format: String,
+    pub runtime: String,
+    pub seed: u64,
+    pub clock_ns: u64,
+    pub calls: Vec<CallDoc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TraceFile {
+    trace: TraceDoc,
+    #[serde(default)]
+    usage: Vec<Usage>,
+}
+
+impl TraceDoc {
+    /// The trace id: BLAKE3 of the canonical JSON of the document.
+    pub fn id(&self) -> String {
+        blake3::hash(&canonical::to_vec(self).expect("a trace serializes")).to_hex().to_string()
+    }
+
+    pub fn determinism(&self) -> DeterminismConfig {
+        DeterminismConfig {
+            seed: self.seed,
+            clock_ns: self.clock_ns,
+        }
+    }
+}
+
+/// Where the blobs of a record go: into a store, or only hashed (for comparison).
+pub enum BlobSink<'a> {
+    Store(&'a Store),
+    HashOnly,
+}
+
+impl BlobSink<'_> {
+    fn put(&self, bytes: &[u8]) -> Result<BlobRef, StoreError> {
+        let blake3 = match self {
+            BlobSink::Store(s) => s.put_blob(bytes)?,
+            BlobSink::HashOnly => blake3::hash(bytes).to_hex().to_string(),
+        };
+        Ok(BlobRef {
+            blake3,
+            len: bytes.len() as u64,
+        })
+    }
+}
+
+/// Turn a call record into its trace form, storing its bodies.
+pub fn call_doc(index: u64, rec: &CallRecord, sink: &BlobSink<'_>) -> Result<CallDoc, StoreError> {
+    let mut http = Vec::with_capacity(rec.exchanges.len());
+    for ex in &rec.exchanges {
+        let body = if ex.request.body.is_empty() {
+            None
+        } else {
+            Some(sink.put(&ex.request.body)?)
+        };
+        let request = RequestDoc {
+            method: ex.request.method.clone(),
+            url: ex.request.url.clone(),
+            headers: ex.request.headers.clone(),
+            body,
+        };
+        let (response, failure) = match &ex.outcome {
+            HttpOutcome::Response(r) => (
+                Some(ResponseDoc {
+                    status: r.status,
+                    headers: r.headers.clone(),
+                    body: sink.put(&r.body)?,
+                }),
+                None,
+            ),
+            HttpOutcome::Failed { code, message } => (
+                None,
+                Some(FailureDoc {
+                    code: code.clone(),
+                    message: message.clone(),
+                }),
+            ),
+        };
+        http.push(ExchangeDoc {
+            request,
+            response,
+            failure,
+        });
+    }
+    let outcome = match &rec.outcome {
+        Outcome::Ok(text) => OutcomeDoc::Ok {
+            result: sink.put(text.as_bytes())?,
+        },
+        Outcome::ToolError { kind, message } => OutcomeDoc::ToolError {
+            kind: *kind,
+            message: message.clone(),
+        },
+        Outcome::Violation { rule, message } => OutcomeDoc::Violation {
+            rule: rule.clone(),
+            message: message.clone(),
+        },
+        Outcome::Trap { message } => OutcomeDoc::Trap {
+            message: message.clone(),
+        },
+    };
+    let args: Value = serde_json::from_str(&rec.args).unwrap_or(Value::String(rec.args.clone()));
+    Ok(CallDoc {
+        index,
+        tool: rec.tool.clone(),
+        args,
+        http,
+        outcome,
+    })
+}
+
+/// Write a trace (and its usage) into the store; returns its id.
+pub fn write_trace(store: &Store, doc: &TraceDoc, usage: Vec<Usage>) -> Result<String, StoreError> {
+    let id = doc.id();
+    let file = TraceFile {
+        trace: doc.clone(),
+        usage,
+    };
+    let bytes = canonical::to_vec(&file).expect("a trace file serializes");
+    store.put_trace_file(&id, &bytes)?;
+    Ok(id)
+}
+
+/// Read a trace and check that its id matches its content.
+pub fn read_trace(store: &Store, id: &str) -> Result<(TraceDoc, Vec<Usage>), StoreError> {
+    let bytes = store.get_trace_file(id)?;
+    let corrupt = |message: String| StoreError::CorruptTrace {
+        id: id.to_string(),
+        message,
+    };
+    let file: TraceFile = serde_json::from_slice(&bytes)
+        .map_err(|e| corrupt(format!("it is not a readable trace file ({e})")))?;
+    if file.trace.format != TRACE_FORMAT {
+        return Err(corrupt(format!(
+            "unknown format '{}' (this dive reads {TRACE_FORMAT})",
+            file.trace.format
+        )));
+    }
+    let actual = file.trace.id();
+    if actual != id {
+        return Err(corrupt(format!(
+            "its content hashes to {actual}: the trace was modified after it was written"
+        )));
+    }
+    Ok((file.trace, file.usage))
+}
+
+/// The blobs a trace references, in order of appearance.
+pub fn blob_refs(doc: &TraceDoc) -> Vec<&BlobRef> {
+    let mut out = Vec::new();
+    for c in &doc.calls {
+        for ex in &c.http {
+            if let Some(b) = &ex.request.body {
+                out.push(b);
+            }
+            if let Some(r) = &ex.response {
+                out.push(&r.body);
+            }
+        }
+        if let OutcomeDoc::Ok { result } = &c.outcome {
+            out.push(result);
+        }
+    }
+    out
+}
+
+/// Load a call's recorded exchanges back from the store (bodies checked).
+pub fn load_exchanges(store: &Store, call: &CallDoc) -> Result<Vec<HttpExchange>, StoreError> {
+    let load = |b: &BlobRef| -> Result<bytes::Bytes, StoreError> { Ok(bytes::Bytes::from(store.get_blob(&b.blake3)?)) };
+    call.http
+        .iter()
+        .map(|ex| {
+            let request = RequestRecord {
+                method: ex.request.method.clone(),
+                url: ex.request.url.clone(),
+                headers: ex.request.headers.clone(),
+                body: match &ex.request.body {
+                    Some(b) => load(b)?,
+                    None => bytes::Bytes::new(),
+                },
+            };
+            let outcome = match (&ex.response, &ex.failure) {
+                (Some(r), _) => HttpOutcome::Response(ResponseRecord {
+                    status: r.status,
+                    headers: r.headers.clone(),
+                    body: load(&r.body)?,
+                }),
+                (None, Some(f)) => HttpOutcome::Failed {
+                    code: f.code.clone(),
+                    message: f.message.clone(),
+                },
+                (None, None) => HttpOutcome::Failed {
+                    code: "internal-error".into(),
+                    message: "the recording has neither a response nor a failure".into(),
+                },
+            };
+            Ok(HttpExchange { request, outcome })
+        })
+        .collect()
+}
+
+/// Records a session of calls (any order, any concurrency) into one trace.
+pub struct Recorder<'a> {
+    runtime: &'a Runtime,
+    store: &'a Store,
+    options: CallOptions,
+    next: AtomicU64,
+    calls: Mutex<Vec<(CallDoc, Usage)>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("call index {0} was recorded twice in one trace")]
+    DuplicateIndex(u64),
+}
+
+impl<'a> Recorder<'a> {
+    pub fn new(runtime: &'a Runtime, store: &'a Store, determinism: DeterminismConfig) -> Self {
+        Self::with_options(runtime, store, CallOptions::live(determinism))
+    }
+
+    /// Record with other call options (e.g. a transport answering from cassettes). The
+    /// call index of each call is set by the recorder.
+    pub fn with_options(runtime: &'a Runtime, store: &'a Store, options: CallOptions) -> Self {
+        Recorder {
+            runtime,
+            store,
+            options,
+            next: AtomicU64::new(0),
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Run and record a call at the next index.
+    pub async fn call(&self, tool: &str, args: &str) -> Result<CallRecord, RecordError> {
+        let index = self.next.fetch_add(1, Ordering::SeqCst);
+        self.call_at(index, tool, args).await
+    }
+
+    /// Run and record a call at an explicit index (for reproducible concurrent sessions).
+    pub async fn call_at(&self, index: u64, tool: &str, args: &str) -> Result<CallRecord, RecordError> {
+        self.next.fetch_max(index + 1, Ordering::SeqCst);
+        let opts = CallOptions {
+            call_index: index,
+            ..self.options.clone()
+        };
+        let rec = self.runtime.call(tool, args, &opts).await?;
+        let doc = call_doc(index, &rec, &BlobSink::Store(self.store))?;
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        if calls.iter().any(|(c, _)| c.index == index) {
+            return Err(RecordError::DuplicateIndex(index));
+        }
+        calls.push((doc, rec.usage.clone()));
+        Ok(rec)
+    }
+
+    /// Write the trace; returns its id.
+    pub fn finish(self) -> Result<String, StoreError> {
+        let mut calls = self.calls.into_inner().unwrap_or_else(|p| p.into_inner());
+        calls.sort_by_key(|(c, _)| c.index);
+        let (docs, usage): (Vec<CallDoc>, Vec<Usage>) = calls.into_iter().unzip();
+        let doc = TraceDoc {
+            format: TRACE_FORMAT.to_string(),
+            runtime: crate::VERSION.to_string(),
+            seed: self.options.determinism.seed,
+            clock_ns: self.options.determinism.clock_ns,
+            calls: docs,
+        };
+        write_trace(self.store, &doc, usage)
+    }
+}

@@ -1,0 +1,470 @@
+//! Evidence traces: record → offline replay is byte-identical; tampering, divergence and
+//! crashes are caught; secrets never reach the store; cassettes answer calls.
+
+use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture};
+use dive_runtime::engine::EngineOptions;
+use dive_runtime::fsck::{fsck, gc};
+use dive_runtime::replay::{replay, Verdict};
+use dive_runtime::store::{Store, StoreError};
+use dive_runtime::trace::{read_trace, write_trace, Recorder};
+use dive_runtime::{DeterminismConfig, NetworkConfig, Runtime, RuntimeConfig, SecretSource};
+use proptest::prelude::*;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+const LOGICAL: &str = "https://api.example.test";
+const DET: DeterminismConfig = DeterminismConfig { seed: 42, clock_ns: 1_750_000_000_000_000_000 };
+
+fn manifest() -> String {
+    format!(
+        "domain = \"general\"\n[policy]\nnetwork = [\"{LOGICAL}\"]\nsecrets = [\"API_KEY\", \"QKEY\"]\n\
+         [secrets.API_KEY]\nheader = \"x-api-key\"\n[secrets.QKEY]\nquery = \"api_key\"\n"
+    )
+}
+
+const KEY: &str = "hdr-SECRET-value-9f8e7d";
+const QKEY: &str = "query SECRET/value+1";
+
+async fn runtime(pkg: &Path, network: NetworkConfig, secrets: bool) -> Runtime {
+    let secrets = if secrets {
+        SecretSource::none().with_values([("API_KEY".into(), KEY.into()), ("QKEY".into(), QKEY.into())])
+    } else {
+        SecretSource::none()
+    };
+    let rt = Runtime::new(RuntimeConfig {
+        tool_sources: vec![pkg.to_path_buf()],
+        network,
+        secrets,
+        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+    })
+    .await
+    .unwrap();
+    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
+    rt
+}
+
+fn via(f: &Fixture) -> NetworkConfig {
+    NetworkConfig {
+        upstreams: vec![NetworkConfig::parse_upstream(&format!("{LOGICAL}={}", f.url())).unwrap()],
+        allow_private: true,
+    }
+}
+
+/// A network config that cannot reach anything: no mirror, private addresses refused.
+fn no_network() -> NetworkConfig {
+    NetworkConfig::default()
+}
+
+fn package(dir: &TempDir) -> PathBuf {
+    make_package(&dir.path().join("probe"), &guest_wasm("sandbox-probe"), &manifest())
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Echo(String, u32),
+    Http(String),
+    Entropy,
+    Fail,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        ("[a-z0-9 é]{0,12}", 1u32..4).prop_map(|(t, n)| Step::Echo(t, n)),
+        "[a-z]{1,6}".prop_map(Step::Http),
+        Just(Step::Entropy),
+        Just(Step::Fail),
+    ]
+}
+
+fn args_of(s: &Step) -> (&'static str, String) {
+    match s {
+        Step::Echo(t, n) => ("probe_echo", json!({"text": t, "times": n}).to_string()),
+        Step::Http(q) => ("probe_http", json!({"url": format!("{LOGICAL}/echo?q={q}")}).to_string()),
+        Step::Entropy => ("probe_entropy", "{}".into()),
+        Step::Fail => ("probe_echo", json!({"text": "fail-upstream"}).to_string()),
+    }
+}
+
+/// Record the steps concurrently into one trace, then replay it with the network gone.
+async fn record_then_replay(steps: Vec<Step>) {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(&dir);
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let mut fixture = Fixture::start(echo_handler).await;
+    let id = {
+        let rt = runtime(&pkg, via(&fixture), true).await;
+        let rec = Recorder::new(&rt, &store, DET);
+        let calls = steps.iter().enumerate().map(|(i, s)| {
+            let (tool, args) = args_of(s);
+            let rec = &rec;
+            async move { rec.call_at(i as u64, tool, &args).await.unwrap() }
+        });
+        futures::future::join_all(calls).await;
+        rec.finish().unwrap()
+    };
+    fixture.stop();
+    drop(fixture);
+
+    let rt = runtime(&pkg, no_network(), false).await;
+    let report = replay(&rt, &store, &id, false).await.unwrap();
+    assert!(report.all_same(), "{report:#?}");
+    assert_eq!(report.replayed_trace.as_deref(), Some(id.as_str()), "the same trace id");
+    assert_eq!(report.calls.len(), steps.len());
+    assert!(fsck(&store).unwrap().is_clean());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    #[test]
+    fn record_then_replay_is_identical(steps in prop::collection::vec(step(), 1..10)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(record_then_replay(steps));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sessions_share_a_store_and_each_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(&dir);
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let fixture = Fixture::start(echo_handler).await;
+    let rt = runtime(&pkg, via(&fixture), true).await;
+    let sessions = (0..6).map(|s| {
+        let (rt, store) = (&rt, &store);
+        async move {
+            let rec = Recorder::new(rt, store, DeterminismConfig { seed: s, clock_ns: 0 });
+            for i in 0..5 {
+                let url = format!("{LOGICAL}/echo?s={s}&i={i}");
+                rec.call("probe_http", &json!({"url": url}).to_string()).await.unwrap();
+            }
+            rec.finish().unwrap()
+        }
+    });
+    let ids = futures::future::join_all(sessions).await;
+    drop(fixture);
+    let offline = runtime(&pkg, no_network(), false).await;
+    for id in &ids {
+        let r = replay(&offline, &store, id, false).await.unwrap();
+        assert!(r.all_same(), "{r:#?}");
+        assert_eq!(r.calls.len(), 5);
+    }
+    assert_eq!(store.trace_ids().unwrap().len(), 6);
+}
+
+/// Flip one byte of a file.
+fn flip(path: &Path, at: usize) {
+    let mut b = std::fs::read(path).unwrap();
+    let i = at.min(b.len() - 1);
+    b[i] ^= 0x01;
+    std::fs::write(path, b).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampering_with_a_blob_or_a_record_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(&dir);
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let fixture = Fixture::start(echo_handler).await;
+    let rt = runtime(&pkg, via(&fixture), true).await;
+    let rec = Recorder::new(&rt, &store, DET);
+    rec.call("probe_http", &json!({"url": format!("{LOGICAL}/echo?a=1")}).to_string()).await.unwrap();
+    let id = rec.finish().unwrap();
+    assert!(fsck(&store).unwrap().is_clean());
+
+    // One flipped byte in the response blob.
+    let (doc, _) = read_trace(&store, &id).unwrap();
+    let blob = doc.calls[0].http[0].response.as_ref().unwrap().body.blake3.clone();
+    flip(&store.object_path(&blob), 10);
+    let report = fsck(&store).unwrap();
+    assert!(report.problems.iter().any(|p| p.contains(&blob) && p.contains("corrupt")), "{:?}", report.problems);
+    assert!(report.problems.iter().any(|p| p.contains(&id)), "the trace using it is named too: {:?}", report.problems);
+    let err = replay(&rt, &store, &id, false).await.unwrap_err().to_string();
+    assert!(err.contains(&blob), "{err}");
+    flip(&store.object_path(&blob), 10);
+    assert!(fsck(&store).unwrap().is_clean());
+
+    // One flipped byte in the trace record itself.
+    let tpath = store.trace_path(&id);
+    let text = std::fs::read_to_string(&tpath).unwrap();
+    let at = text.find("probe_http").unwrap() + 2;
+    flip(&tpath, at);
+    let report = fsck(&store).unwrap();
+    assert!(report.problems.iter().any(|p| p.contains(&id)), "{:?}", report.problems);
+    let err = replay(&rt, &store, &id, false).await.unwrap_err();
+    assert!(matches!(err, dive_runtime::replay::ReplayError::Store(StoreError::CorruptTrace { .. })), "{err}");
+    assert!(err.to_string().contains(&id));
+
+    // Truncated and garbage trace files: clear errors, no panic.
+    for junk in [&text[..text.len() / 2], "", "{\"trace\": 5}", "\u{0}\u{1}"] {
+        std::fs::write(&tpath, junk).unwrap();
+        let e = read_trace(&store, &id).unwrap_err().to_string();
+        assert!(e.contains(&id), "{e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn divergence_is_reported_with_the_first_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(&dir);
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let fixture = Fixture::start(echo_handler).await;
+    let rt = runtime(&pkg, via(&fixture), true).await;
+    let rec = Recorder::new(&rt, &store, DET);
+    rec.call("probe_http", &json!({"url": format!("{LOGICAL}/echo?x=1")}).to_string()).await.unwrap();
+    rec.call("probe_echo", &json!({"text": "hi"}).to_string()).await.unwrap();
+    let id = rec.finish().unwrap();
+    let (doc, usage) = read_trace(&store, &id).unwrap();
+
+    // A different recorded response: the output differs, at a named JSON path.
+    let mut changed = doc.clone();
+    let resp = changed.calls[0].http[0].response.as_mut().unwrap();
+    let new_body = br#"{"changed": true}"#;
+    resp.body.blake3 = store.put_blob(new_body).unwrap();
+    resp.body.len = new_body.len() as u64;
+    let changed_id = write_trace(&store, &changed, usage.clone()).unwrap();
+    let r = replay(&rt, &store, &changed_id, false).await.unwrap();
+    assert!(!r.all_same());
+    match &r.calls[0].verdict {
+        Verdict::Diverged { reason } => assert!(reason.contains("$.body"), "{reason}"),
+        v => panic!("{v:?}"),
+    }
+    assert_eq!(r.calls[1].verdict, Verdict::Same);
+
+    // A request that is not in the recording.
+    let mut moved = doc.clone();
+    moved.calls[0].http[0].request.url = format!("{LOGICAL}/echo?x=2");
+    let moved_id = write_trace(&store, &moved, usage.clone()).unwrap();
+    let r = replay(&rt, &store, &moved_id, false).await.unwrap();
+    match &r.calls[0].verdict {
+        Verdict::Diverged { reason } => assert!(reason.contains("not in the recording") && reason.contains("x=1"), "{reason}"),
+        v => panic!("{v:?}"),
+    }
+
+    // The component changed.
+    let other = dir.path().join("probe2");
+    make_package(&other, &guest_wasm("sandbox-probe"), &manifest());
+    let mut bytes = std::fs::read(other.join("tool.wasm")).unwrap();
+    // Append a custom section: same behaviour, different bytes.
+    bytes.extend_from_slice(&[0x00, 0x05, 0x04, b'd', b'i', b'v', b'e']);
+    std::fs::write(other.join("tool.wasm"), bytes).unwrap();
+    let rt2 = runtime(&other, no_network(), false).await;
+    let r = replay(&rt2, &store, &id, false).await.unwrap();
+    match &r.calls[0].verdict {
+        Verdict::Diverged { reason } => assert!(reason.contains("component changed"), "{reason}"),
+        v => panic!("{v:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_reverification_reports_drift_per_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(&dir);
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let id = {
+        let fixture = Fixture::start(|s: &dive_integration_tests::Seen| {
+            dive_integration_tests::Reply::json(200, &json!({"price": 10, "path": s.path_and_query}))
+        })
+        .await;
+        let rt = runtime(&pkg, via(&fixture), true).await;
+        let rec = Recorder::new(&rt, &store, DET);
+        rec.call("probe_http", &json!({"url": format!("{LOGICAL}/quote")}).to_string()).await.unwrap();
+        rec.call("probe_echo", &json!({"text": "stable"}).to_string()).await.unwrap();
+        rec.finish().unwrap()
+    };
+    // The upstream changed its answer.
+    let fixture = Fixture::start(|_s: &dive_integration_tests::Seen| dive_integration_tests::Reply::json(200, &json!({"price": 11}))).await;
+    let rt = runtime(&pkg, via(&fixture), true).await;
+    let r = replay(&rt, &store, &id, true).await.unwrap();
+    assert!(r.live);
+    match &r.calls[0].verdict {
+        Verdict::Diverged { reason } => assert!(reason.contains("$.body"), "{reason}"),
+        v => panic!("{v:?}"),
+    }
+    assert_eq!(r.calls[1].verdict, Verdict::Same);
+    assert_eq!(fixture.seen().len(), 1, "live mode really went to the upstream");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(&dir);
+    let store_dir = dir.path().join("store");
+    let store = Store::open(&store_dir).unwrap();
+    let fixture = Fixture::start(echo_handler).await;
+    let rt = runtime(&pkg, via(&fixture), true).await;
+    let rec = Recorder::new(&rt, &store, DET);
+    for i in 0..20 {
+        let (tool, args) = match i % 3 {
+            0 => ("probe_http", json!({"url": format!("{LOGICAL}/echo?i={i}")})),
+            1 => ("probe_http", json!({"url": format!("{LOGICAL}/echo"), "method": "POST", "body": format!("payload {i}")})),
+            _ => ("probe_echo", json!({"text": format!("t{i}")})),
+        };
+        rec.call(tool, &args.to_string()).await.unwrap();
+    }
+    let id = rec.finish().unwrap();
+    // The upstream really got the secrets...
+    let seen = fixture.seen();
+    assert!(seen.iter().all(|s| s.header("x-api-key") == Some(KEY)));
+    assert!(seen.iter().all(|s| s.path_and_query.contains("api_key=")));
+    // ...and no byte sequence of any secret form is anywhere in the store.
+    let forms: Vec<Vec<u8>> = [KEY, QKEY]
+        .iter()
+        .flat_map(|s| {
+            let enc: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+            [s.as_bytes().to_vec(), enc.into_bytes(), s.replace(' ', "%20").into_bytes()]
+        })
+        .collect();
+    let mut files = 0;
+    for entry in walk(&store_dir) {
+        let bytes = std::fs::read(&entry).unwrap();
+        files += 1;
+        for f in &forms {
+            assert!(!bytes.windows(f.len()).any(|w| w == f.as_slice()), "{} contains a secret", entry.display());
+        }
+    }
+    assert!(files > 20, "the scan covered the store ({files} files)");
+    assert!(read_trace(&store, &id).is_ok());
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Child process for the crash test: writes blobs forever until killed.
+#[test]
+#[ignore = "run as a child process by writes_survive_kill_9"]
+fn writer_child() {
+    let Some(dir) = std::env::var_os("DIVE_TEST_WRITER_STORE") else { return };
+    let store = Store::open(PathBuf::from(dir)).unwrap();
+    let mut i = 0u64;
+    loop {
+        let big: Vec<u8> = (0..(1 << 20)).map(|j| ((j as u64 * 31 + i) % 251) as u8).collect();
+        store.put_blob(&big).unwrap();
+        i += 1;
+    }
+}
+
+#[test]
+fn writes_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    Store::open(&store_dir).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    for round in 0..3 {
+        let mut child = std::process::Command::new(&exe)
+            .args(["--exact", "writer_child", "--ignored", "--nocapture"])
+            .env("DIVE_TEST_WRITER_STORE", &store_dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until it has written something, then kill it mid-stream.
+        let store = Store::open(&store_dir).unwrap();
+        let start = std::time::Instant::now();
+        while store.object_hashes().unwrap().len() <= round && start.elapsed() < std::time::Duration::from_secs(60) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(7 * (round as u64 + 1)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let store = Store::open(&store_dir).unwrap();
+    let report = fsck(&store).unwrap();
+    assert!(report.is_clean(), "no partial object is ever visible: {:?}", report.problems);
+    assert!(report.objects_checked >= 3);
+    // Leftover temp files are invisible to readers and collected by gc.
+    let g = gc(&store, true, std::time::Duration::ZERO).unwrap();
+    assert!(g.applied);
+    assert!(store.stale_temp_files().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gc_keeps_what_traces_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = package(&dir);
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let rt = runtime(&pkg, no_network(), true).await;
+    let rec = Recorder::new(&rt, &store, DET);
+    rec.call("probe_echo", r#"{"text":"keep me"}"#).await.unwrap();
+    let id = rec.finish().unwrap();
+    let orphan = store.put_blob(b"nobody references me").unwrap();
+    let dry = gc(&store, false, std::time::Duration::ZERO).unwrap();
+    assert_eq!(dry.unreachable_objects, vec![orphan.clone()]);
+    assert!(store.has_blob(&orphan), "dry run removes nothing");
+    let recent = gc(&store, true, std::time::Duration::from_secs(3600)).unwrap();
+    assert_eq!(recent.kept_recent, 1, "young objects are kept (a recording may be in progress)");
+    gc(&store, true, std::time::Duration::ZERO).unwrap();
+    assert!(!store.has_blob(&orphan));
+    let offline = runtime(&pkg, no_network(), false).await;
+    assert!(replay(&offline, &store, &id, false).await.unwrap().all_same());
+}
+
+fn real_fixtures() -> Option<PathBuf> {
+    let p = repo_root().join("../shared/fixtures/real");
+    p.is_dir().then_some(p)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_cassettes_import_and_answer_calls_offline() {
+    let Some(real) = real_fixtures() else {
+        eprintln!("skipping: ../shared/fixtures/real is absent");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let mut imported = 0;
+    let mut interactions = 0;
+    for e in walk(&real) {
+        let name = e.to_string_lossy();
+        if !(name.contains("/cassettes/") && (name.ends_with(".yaml") || name.ends_with(".yml"))) {
+            continue;
+        }
+        let (_, c) = dive_runtime::cassette::import(&store, &e).unwrap_or_else(|err| panic!("{err}"));
+        imported += 1;
+        interactions += c.interactions.len();
+    }
+    assert!(imported >= 100, "imported {imported} cassettes");
+    assert!(fsck(&store).unwrap().is_clean());
+
+    // A call answered from the recordings: a Crossref journals request (gzip on the wire).
+    let pkg = make_package(
+        &dir.path().join("probe"),
+        &guest_wasm("sandbox-probe"),
+        "domain = \"academic\"\n[policy]\nnetwork = [\"https://api.crossref.org\"]\n",
+    );
+    let rt = runtime(&pkg, no_network(), false).await;
+    let transport = std::sync::Arc::new(dive_runtime::cassette::CassetteTransport::from_store(&store).unwrap());
+    assert_eq!(transport.len(), interactions);
+    let mut opts = dive_runtime::CallOptions::live(DET);
+    opts.transport = Some(transport);
+    let rec = rt
+        .call("probe_http", &json!({"url": "https://api.crossref.org/journals?rows=1"}).to_string(), &opts)
+        .await
+        .unwrap();
+    let out: serde_json::Value = match &rec.outcome {
+        dive_runtime::Outcome::Ok(t) => serde_json::from_str(t).unwrap(),
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(out["status"], 200);
+    let body: serde_json::Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap_or_else(|e| panic!("{e}: {}", &out["body"].as_str().unwrap()[..200.min(out["body"].as_str().unwrap().len())]));
+    assert_eq!(body["message-type"], "journal-list");
+    // Query order does not matter (vcrpy matches the query as a set); unknown requests fail.
+    let rec = rt
+        .call("probe_http", &json!({"url": "https://api.crossref.org/nothing-recorded-here"}).to_string(), &opts)
+        .await
+        .unwrap();
+    assert!(matches!(rec.outcome, dive_runtime::Outcome::ToolError { .. }), "{:?}", rec.outcome);
+}
