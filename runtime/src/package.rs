@@ -95,6 +95,16 @@ impl Package {
         let (component, cache) = engine
             .load_component(&manifest.component, &bytes, &component_hash)
             .map_err(|e| refused(e.to_string()))?;
+        tracing::info!(
+            "{}: component {} {}",
+            manifest.path.display(),
+            component_hash.to_hex(),
+            match cache {
+                CacheOutcome::Hit => "loaded from the compiled-component cache",
+                CacheOutcome::Compiled => "compiled and cached",
+                CacheOutcome::Uncached => "compiled (no cache)",
+            }
+        );
         let pre = linker.instantiate_pre(&component).map_err(|e| {
             refused(format!(
                 "it imports something a dive sandbox does not provide (tools get wasi:cli/imports and wasi:http/outgoing-handler only): {e:#}"

@@ -1,0 +1,282 @@
+//! The `dive` command line as a user runs it: output formats, exit codes (0 ok, 1 tool
+//! failed, 2 bad usage or input, 3 sandbox violation), global options and environment.
+
+use dive_integration_tests::{dive_bin, echo_handler, guest_wasm, make_package, repo_root, Fixture};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+const LOGICAL: &str = "https://api.example.test";
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// Run `dive` with a clean environment: no built-in pool, a private store and cache.
+async fn dive(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = tokio::process::Command::new(dive_bin());
+    cmd.args(args)
+        .current_dir(home)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DIVE_BUILTIN_TOOLS", "")
+        .env("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache"))
+        .env("HOME", home);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().await.unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn probe(home: &Path) -> PathBuf {
+    make_package(
+        &home.join("pkgs/probe"),
+        &guest_wasm("sandbox-probe"),
+        &format!(
+            "domain = \"general\"\n[policy]\nnetwork = [\"{LOGICAL}\"]\nsecrets = [\"API_KEY\"]\ntimeout_ms = 2000\n\
+             [secrets.API_KEY]\nheader = \"x-api-key\"\nrequired = false\n"
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_list_show_and_export() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let tools = pkg.to_str().unwrap();
+
+    let o = dive(home.path(), &["tools", "list", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(lines.len(), 12, "one line per tool: {}", o.stdout);
+    assert!(lines.iter().any(|l| l.starts_with("probe_http ") && l.contains("general")));
+
+    let o = dive(home.path(), &["tools", "list", "--json"], &[("DIVE_TOOLS", tools)]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let arr = o.json();
+    assert_eq!(arr.as_array().unwrap().len(), 12, "DIVE_TOOLS is read");
+    let echo = arr.as_array().unwrap().iter().find(|t| t["name"] == "probe_echo").unwrap();
+    assert_eq!(echo["input_schema"]["required"], json!(["text"]));
+    assert!(echo["description"].as_str().unwrap().len() > 5);
+
+    let o = dive(home.path(), &["tools", "list", "--domain", "medical", "--tools", tools], &[]).await;
+    assert_eq!((o.code, o.stdout.as_str()), (0, ""));
+    let o = dive(home.path(), &["tools", "list", "--domain", "astrology", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 2, "bad usage: {}", o.stderr);
+
+    let o = dive(home.path(), &["tools", "show", "probe_http", "--json", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = o.json();
+    assert_eq!(v["component"]["blake3"].as_str().unwrap().len(), 64);
+    assert_eq!(v["policy"]["network"], json!([LOGICAL]));
+    assert_eq!(v["policy"]["timeout_ms"], 2000);
+    let o = dive(home.path(), &["tools", "show", "probe_htp", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("unknown tool"), "{}", o.stderr);
+
+    let o = dive(home.path(), &["tools", "export", "--format", "openai", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 0);
+    let v = o.json();
+    let f = &v.as_array().unwrap()[0];
+    assert_eq!(f["type"], "function");
+    assert_eq!(f["function"]["parameters"]["type"], "object");
+    assert!(f["function"]["parameters"].get("$schema").is_none());
+    let o = dive(home.path(), &["tools", "export", "--format", "mcp", "--tools", tools], &[]).await;
+    let v = o.json();
+    assert_eq!(v["tools"].as_array().unwrap().len(), 12);
+    assert!(v["tools"][0]["inputSchema"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_exit_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let t = pkg.to_str().unwrap();
+
+    let o = dive(home.path(), &["--tools", t, "call", "probe_echo", r#"{"text":"hi","times":2}"#], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.json(), json!({"echo": "hihi"}));
+
+    // Schema failure: exit 2, the message names the field and the rule.
+    let o = dive(home.path(), &["--tools", t, "call", "probe_echo", r#"{"text":"hi","times":500}"#], &[]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("/times") && o.stderr.contains("100"), "{}", o.stderr);
+    let o = dive(home.path(), &["--tools", t, "call", "probe_echo", "not json"], &[]).await;
+    assert_eq!(o.code, 2);
+    let o = dive(home.path(), &["--tools", t, "call", "no_such_tool", "{}"], &[]).await;
+    assert_eq!(o.code, 2);
+    assert_eq!(o.json()["error"]["kind"], "unknown_tool");
+
+    // The tool failed: exit 1, error JSON on stdout.
+    let o = dive(home.path(), &["--tools", t, "call", "probe_echo", r#"{"text":"fail-upstream"}"#], &[]).await;
+    assert_eq!(o.code, 1);
+    assert_eq!(o.json()["error"]["kind"], "upstream");
+    let o = dive(home.path(), &["--tools", t, "call", "probe_panic", "{}"], &[]).await;
+    assert_eq!(o.code, 1);
+    assert_eq!(o.json()["error"]["kind"], "trap");
+
+    // Sandbox violations: exit 3, naming the rule.
+    let o = dive(home.path(), &["--tools", t, "call", "probe_http", r#"{"url":"https://elsewhere.test/"}"#], &[]).await;
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert_eq!(o.json()["error"]["rule"], "network");
+    let o = dive(home.path(), &["--tools", t, "call", "probe_spin", "{}"], &[]).await;
+    assert_eq!(o.code, 3);
+    assert_eq!(o.json()["error"]["rule"], "timeout_ms");
+
+    // Usage errors.
+    let o = dive(home.path(), &["--tools", "/no/such/dir", "tools", "list"], &[]).await;
+    assert_eq!(o.code, 2);
+    let o = dive(home.path(), &["frobnicate"], &[]).await;
+    assert_eq!(o.code, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_private_network_and_secrets_options() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let t = pkg.to_str().unwrap();
+    let f = Fixture::start(echo_handler).await;
+    let up = format!("{LOGICAL}={}", f.url());
+    let args = json!({"url": format!("{LOGICAL}/echo?x=1")}).to_string();
+
+    // A loopback mirror needs the explicit switch.
+    let o = dive(home.path(), &["--tools", t, "--upstream", &up, "call", "probe_http", &args], &[]).await;
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    assert_eq!(o.json()["error"]["rule"], "private_address");
+
+    std::fs::write(home.path().join("secrets.env"), "API_KEY=from-the-file-123\n").unwrap();
+    let o = dive(
+        home.path(),
+        &["--tools", t, "--upstream", &up, "--allow-private-network", "--secrets", "secrets.env", "call", "probe_http", &args],
+        &[],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.json()["status"], 200);
+    assert_eq!(f.seen().last().unwrap().header("x-api-key"), Some("from-the-file-123"));
+    assert!(!o.stdout.contains("from-the-file-123"));
+
+    // The same through the environment.
+    let o = dive(
+        home.path(),
+        &["--tools", t, "call", "probe_http", &args],
+        &[("DIVE_UPSTREAM", &up), ("DIVE_ALLOW_PRIVATE_NETWORK", "1"), ("API_KEY", "from-env-456")],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(f.seen().last().unwrap().header("x-api-key"), Some("from-env-456"));
+
+    let o = dive(home.path(), &["--tools", t, "--upstream", "nonsense", "call", "probe_echo", r#"{"text":"x"}"#], &[]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("ORIGIN=URL"), "{}", o.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_replay_fsck_through_the_cli() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let t = pkg.to_str().unwrap();
+    let mut f = Fixture::start(echo_handler).await;
+    let up = format!("{LOGICAL}={}", f.url());
+    let args = json!({"url": format!("{LOGICAL}/echo?r=1")}).to_string();
+
+    let o = dive(
+        home.path(),
+        &["--tools", t, "--upstream", &up, "--allow-private-network", "call", "probe_http", &args, "--record", "--ref", "demo/first"],
+        &[],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let id = o.stderr.lines().find_map(|l| l.strip_prefix("trace ")).expect("trace id on stderr").to_string();
+    assert_eq!(id.len(), 64);
+    assert!(home.path().join(".dive/store/traces").is_dir(), "default store under the working directory");
+    f.stop();
+
+    // Offline: no upstream, no switch, fixture gone.
+    for what in [id.as_str(), &id[..10], "demo/first"] {
+        let o = dive(home.path(), &["--tools", t, "replay", what], &[]).await;
+        assert_eq!(o.code, 0, "{what}: {} {}", o.stdout, o.stderr);
+        assert!(o.stderr.contains(&format!("trace {id} reproduced")), "{}", o.stderr);
+    }
+    let o = dive(home.path(), &["--tools", t, "replay", &id, "--json"], &[]).await;
+    assert_eq!(o.json()["replayed_trace"], json!(id));
+    let o = dive(home.path(), &["--tools", t, "replay", "deadbeefdeadbeef"], &[]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+
+    let o = dive(home.path(), &["store", "fsck"], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("clean"));
+    let o = dive(home.path(), &["store", "ls"], &[]).await;
+    assert!(o.stdout.contains(&id) && o.stdout.contains("refs/demo/first"));
+
+    // Corrupt one object: fsck names it and fails; replay fails.
+    let objects = home.path().join(".dive/store/objects");
+    let sub = std::fs::read_dir(&objects).unwrap().next().unwrap().unwrap().path();
+    let obj = std::fs::read_dir(&sub).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&obj).unwrap();
+    bytes.push(b'!');
+    std::fs::write(&obj, bytes).unwrap();
+    let name = format!("{}{}", sub.file_name().unwrap().to_str().unwrap(), obj.file_name().unwrap().to_str().unwrap());
+    let o = dive(home.path(), &["store", "fsck"], &[]).await;
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains(&name), "{}", o.stdout);
+    let o = dive(home.path(), &["--tools", t, "replay", &id], &[]).await;
+    assert_ne!(o.code, 0);
+    let o = dive(home.path(), &["store", "gc"], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("dry run"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cassettes_answer_a_call_with_no_network() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = make_package(
+        &home.path().join("pkgs/probe"),
+        &guest_wasm("sandbox-probe"),
+        "domain = \"academic\"\n[policy]\nnetwork = [\"https://api.crossref.org\"]\n",
+    );
+    let t = pkg.to_str().unwrap();
+    let cassette = home.path().join("works.yaml");
+    std::fs::write(
+        &cassette,
+        "interactions:\n- request:\n    body: null\n    headers: {}\n    method: GET\n    uri: https://api.crossref.org/works?rows=1&query=dive\n  response:\n    body: {string: '{\"status\":\"ok\",\"message-type\":\"work-list\"}'}\n    headers: {Content-Type: [application/json]}\n    status: {code: 200, message: OK}\nversion: 1\n",
+    )
+    .unwrap();
+    let o = dive(home.path(), &["--tools", t, "call", "probe_http", r#"{"url":"https://api.crossref.org/works?query=dive&rows=1"}"#, "--cassettes"], &[]).await;
+    assert_eq!(o.code, 2, "no cassettes imported yet: {}", o.stderr);
+    let o = dive(home.path(), &["store", "import-cassette", cassette.to_str().unwrap()], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = dive(home.path(), &["--tools", t, "call", "probe_http", r#"{"url":"https://api.crossref.org/works?query=dive&rows=1"}"#, "--cassettes"], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.json()["body"].as_str().unwrap().contains("work-list"));
+    std::fs::write(&cassette, "interactions: [oops").unwrap();
+    let o = dive(home.path(), &["store", "import-cassette", cassette.to_str().unwrap()], &[]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("works.yaml"), "{}", o.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_uses_the_compiled_cache() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let t = pkg.to_str().unwrap();
+    let cache = home.path().join("cache");
+    let c = cache.to_str().unwrap();
+    let o = dive(home.path(), &["--tools", t, "tools", "list"], &[("DIVE_CACHE_DIR", c), ("DIVE_LOG", "info")]).await;
+    assert!(o.stderr.contains("compiled and cached"), "{}", o.stderr);
+    let o = dive(home.path(), &["--tools", t, "tools", "list"], &[("DIVE_CACHE_DIR", c), ("DIVE_LOG", "info")]).await;
+    assert!(o.stderr.contains("loaded from the compiled-component cache"), "{}", o.stderr);
+    assert_eq!(o.code, 0);
+}
