@@ -19,9 +19,11 @@ FAMILIES     := $(patsubst tool-modules/%/dive-tool.toml,%,$(wildcard tool-modul
 
 all: host pool
 
-# Idempotent: adds the wasm32-wasip2 target only when it is missing.
+# Idempotent: adds the wasm32-wasip2 target only when it is missing; installs the
+# Python packages the differential tests compare against (requirements.txt).
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+	@python3 -c 'import Bio, sys; sys.exit(Bio.__version__ != "1.88")' 2>/dev/null || python3 -m pip install -q -r requirements.txt
 
 host:
 	$(CARGO) build --release -p dive-cli
@@ -44,7 +46,7 @@ pool: tools
 guests: setup
 	cd tests/guests && CARGO_TARGET_DIR=$(WASM_DIR) $(CARGO) build --release --target $(WASM_TARGET) --workspace
 
-test: all guests
+test: setup all guests
 	$(CARGO) test --release --workspace
 
 bench: all guests

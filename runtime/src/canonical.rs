@@ -20,13 +20,17 @@ fn write(v: &Value, out: &mut String) {
     match v {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            if keys.iter().all(|k| k.is_ascii()) {
+                keys.sort_unstable();
+            } else {
+                keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            }
             out.push('{');
             for (i, k) in keys.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String((*k).clone()).to_string());
+                write_str(k, out);
                 out.push(':');
                 write(&map[k.as_str()], out);
             }
@@ -42,8 +46,16 @@ fn write(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
+        Value::String(text) => write_str(text, out),
         other => out.push_str(&other.to_string()),
     }
+}
+
+fn write_str(s: &str, out: &mut String) {
+    // serde_json's escaping of a string, written in place.
+    let mut buf = Vec::with_capacity(s.len() + 2);
+    serde_json::to_writer(&mut buf, s).expect("a string serializes");
+    out.push_str(std::str::from_utf8(&buf).expect("serde_json writes UTF-8"));
 }
 
 #[cfg(test)]

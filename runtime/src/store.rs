@@ -48,6 +48,8 @@ pub fn is_hash(s: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    /// Blobs written but not yet fsynced; flushed before any trace that may use them.
+    pending: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>,
 }
 
 impl Store {
@@ -58,7 +60,10 @@ impl Store {
             let p = root.join(sub);
             std::fs::create_dir_all(&p).map_err(|source| StoreError::Io { path: p, source })?;
         }
-        Ok(Store { root })
+        Ok(Store {
+            root,
+            pending: Default::default(),
+        })
     }
 
     /// `--store`, else `DIVE_STORE`, else `.dive/store` under the working directory.
@@ -88,8 +93,12 @@ impl Store {
         self.root.join("traces").join(&id[..2]).join(format!("{}.json", &id[2..]))
     }
 
-    /// Write `bytes` to `dest` atomically via the store's tmp/ directory.
+    /// Write `bytes` to `dest` atomically via the store's tmp/ directory, fsynced.
     fn write_file(&self, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        self.write_file_with(dest, bytes, true)
+    }
+
+    fn write_file_with(&self, dest: &Path, bytes: &[u8], sync: bool) -> Result<(), StoreError> {
         let dir = dest.parent().expect("store paths have a parent");
         std::fs::create_dir_all(dir).map_err(Self::io(dir))?;
         let tmpdir = self.root.join("tmp");
@@ -98,7 +107,9 @@ impl Store {
             .tempfile_in(&tmpdir)
             .map_err(Self::io(&tmpdir))?;
         tmp.write_all(bytes).map_err(Self::io(dest))?;
-        tmp.as_file().sync_all().map_err(Self::io(dest))?;
+        if sync {
+            tmp.as_file().sync_all().map_err(Self::io(dest))?;
+        }
         tmp.persist(dest).map_err(|e| StoreError::Io {
             path: dest.to_path_buf(),
             source: e.error,
@@ -106,12 +117,35 @@ impl Store {
         Ok(())
     }
 
-    /// Store a blob; returns its BLAKE3 hex. Existing content is not rewritten.
+    /// Make every blob written so far durable (fsync). Traces call this before they are
+    /// written, so a stored trace never references a blob a power cut could lose.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut dirs = std::collections::BTreeSet::new();
+        for p in pending {
+            if let Ok(f) = std::fs::File::open(&p) {
+                f.sync_all().map_err(Self::io(&p))?;
+            }
+            if let Some(d) = p.parent() {
+                dirs.insert(d.to_path_buf());
+            }
+        }
+        for d in dirs {
+            if let Ok(f) = std::fs::File::open(&d) {
+                let _ = f.sync_all();
+            }
+        }
+        Ok(())
+    }
+
+    /// Store a blob; returns its BLAKE3 hex. Existing content is not rewritten. The
+    /// blob appears whole (temp file + rename); it is made durable by [`Store::flush`].
     pub fn put_blob(&self, bytes: &[u8]) -> Result<String, StoreError> {
         let hash = blake3::hash(bytes).to_hex().to_string();
         let path = self.object_path(&hash);
         if !path.exists() {
-            self.write_file(&path, bytes)?;
+            self.write_file_with(&path, bytes, false)?;
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).push(path);
         }
         Ok(hash)
     }
@@ -177,25 +211,35 @@ impl Store {
         is_hash(hash) && self.object_path(hash).is_file()
     }
 
-    /// Store a trace file under its id (the caller computed the id).
-    pub fn put_trace_file(&self, id: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    fn usage_path(&self, id: &str) -> PathBuf {
+        self.root.join("traces").join(&id[..2]).join(format!("{}.usage.json", &id[2..]))
+    }
+
+    /// Store a trace under its id (the caller computed it from `bytes`), with its usage
+    /// figures beside it, after making the blobs written so far durable. The usage file
+    /// goes first: a trace is never visible without it.
+    pub fn put_trace_file(&self, id: &str, bytes: &[u8], usage: &[u8]) -> Result<(), StoreError> {
+        self.flush()?;
         let path = self.trace_path(id);
         if !path.exists() {
+            self.write_file(&self.usage_path(id), usage)?;
             self.write_file(&path, bytes)?;
         }
         Ok(())
     }
 
-    pub fn get_trace_file(&self, id: &str) -> Result<Vec<u8>, StoreError> {
+    /// A trace's bytes and, when present, its usage file.
+    pub fn get_trace_file(&self, id: &str) -> Result<(Vec<u8>, Option<Vec<u8>>), StoreError> {
         if !is_hash(id) {
             return Err(StoreError::MissingTrace(id.to_string()));
         }
         let path = self.trace_path(id);
-        match std::fs::read(&path) {
-            Ok(b) => Ok(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::MissingTrace(id.to_string())),
-            Err(source) => Err(StoreError::Io { path, source }),
-        }
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::MissingTrace(id.to_string())),
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        Ok((bytes, std::fs::read(self.usage_path(id)).ok()))
     }
 
     /// Every trace id in the store, sorted.
@@ -209,6 +253,9 @@ impl Store {
             }
             for f in read_dir_sorted(&d)? {
                 let name = file_name(&f);
+                if name.ends_with(".usage.json") {
+                    continue;
+                }
                 if let Some(rest) = name.strip_suffix(".json") {
                     out.push(format!("{prefix}{rest}"));
                 }
@@ -370,7 +417,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         let id = blake3::hash(b"t").to_hex().to_string();
-        s.put_trace_file(&id, b"{}").unwrap();
+        s.put_trace_file(&id, b"{}", b"[]").unwrap();
         s.set_ref("runs/first", &id).unwrap();
         assert_eq!(s.resolve_trace("runs/first").unwrap(), id);
         assert_eq!(s.resolve_trace("refs/runs/first").unwrap(), id);

@@ -1,10 +1,10 @@
 //! Evidence traces: what every call saw and returned, as canonical JSON whose BLAKE3 is
 //! the trace id. Bodies and results are blobs in the store, referenced by hash.
 //!
-//! A trace file holds `{"trace": <hashed document>, "usage": [...]}`: resource use is
-//! kept beside the document, outside the hash (it differs run to run).
+//! A trace file (`traces/ab/cdef….json`) holds exactly the canonical bytes of the
+//! document, so checking it is one BLAKE3 over the file. Resource use, which differs
+//! run to run, is kept beside it (`….usage.json`), outside the hash.
 
-use crate::canonical;
 use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord, ResponseRecord};
 use crate::pool::ToolIdentity;
 use crate::runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, ToolErrorKind, Usage};
@@ -26,18 +26,18 @@ pub struct BlobRef {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestDoc {
-    pub method: String,
-    pub url: String,
-    pub headers: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<BlobRef>,
+    pub headers: Vec<(String, String)>,
+    pub method: String,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseDoc {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
     pub body: BlobRef,
+    pub headers: Vec<(String, String)>,
+    pub status: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,11 +48,11 @@ pub struct FailureDoc {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureDoc>,
     pub request: RequestDoc,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseDoc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<FailureDoc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,40 +60,46 @@ pub struct ExchangeDoc {
 pub enum OutcomeDoc {
     Ok { result: BlobRef },
     ToolError { kind: ToolErrorKind, message: String },
-    Violation { rule: String, message: String },
+    Violation { message: String, rule: String },
     Trap { message: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallDoc {
-    pub index: u64,
-    pub tool: ToolIdentity,
+    /// Canonical: built from canonical JSON text, so its keys are in sorted order.
     pub args: Value,
     pub http: Vec<ExchangeDoc>,
+    pub index: u64,
     pub outcome: OutcomeDoc,
+    pub tool: ToolIdentity,
 }
 
 /// The hashed part of a trace.
+///
+/// Every struct of the trace declares its fields in sorted order, so serde_json's
+/// ordinary output *is* the canonical form and the id can be hashed while serializing,
+/// with no intermediate value (`canonical_order_is_kept` checks this).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceDoc {
+    pub calls: Vec<CallDoc>,
+    pub clock_ns: u64,
     pub format: String,
     pub runtime: String,
     pub seed: u64,
-    pub clock_ns: u64,
-    pub calls: Vec<CallDoc>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct TraceFile {
-    trace: TraceDoc,
-    #[serde(default)]
-    usage: Vec<Usage>,
 }
 
 impl TraceDoc {
     /// The trace id: BLAKE3 of the canonical JSON of the document.
     pub fn id(&self) -> String {
-        blake3::hash(&canonical::to_vec(self).expect("a trace serializes")).to_hex().to_string()
+        let mut h = std::io::BufWriter::with_capacity(64 * 1024, blake3::Hasher::new());
+        serde_json::to_writer(&mut h, self).expect("a trace serializes");
+        let h = h.into_inner().map_err(|e| e.into_error()).expect("hashing does not fail");
+        h.finalize().to_hex().to_string()
+    }
+
+    /// The canonical bytes (what the id hashes and what the trace file holds).
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a trace serializes")
     }
 
     pub fn determinism(&self) -> DeterminismConfig {
@@ -189,38 +195,37 @@ pub fn call_doc(index: u64, rec: &CallRecord, sink: &BlobSink<'_>) -> Result<Cal
 
 /// Write a trace (and its usage) into the store; returns its id.
 pub fn write_trace(store: &Store, doc: &TraceDoc, usage: Vec<Usage>) -> Result<String, StoreError> {
-    let id = doc.id();
-    let file = TraceFile {
-        trace: doc.clone(),
-        usage,
-    };
-    let bytes = canonical::to_vec(&file).expect("a trace file serializes");
-    store.put_trace_file(&id, &bytes)?;
+    let bytes = doc.canonical_bytes();
+    let id = blake3::hash(&bytes).to_hex().to_string();
+    let usage = serde_json::to_vec(&usage).expect("usage serializes");
+    store.put_trace_file(&id, &bytes, &usage)?;
     Ok(id)
 }
 
 /// Read a trace and check that its id matches its content.
 pub fn read_trace(store: &Store, id: &str) -> Result<(TraceDoc, Vec<Usage>), StoreError> {
-    let bytes = store.get_trace_file(id)?;
+    let (bytes, usage) = store.get_trace_file(id)?;
     let corrupt = |message: String| StoreError::CorruptTrace {
         id: id.to_string(),
         message,
     };
-    let file: TraceFile = serde_json::from_slice(&bytes)
-        .map_err(|e| corrupt(format!("it is not a readable trace file ({e})")))?;
-    if file.trace.format != TRACE_FORMAT {
-        return Err(corrupt(format!(
-            "unknown format '{}' (this dive reads {TRACE_FORMAT})",
-            file.trace.format
-        )));
-    }
-    let actual = file.trace.id();
+    let actual = blake3::hash(&bytes).to_hex().to_string();
     if actual != id {
         return Err(corrupt(format!(
             "its content hashes to {actual}: the trace was modified after it was written"
         )));
     }
-    Ok((file.trace, file.usage))
+    let doc: TraceDoc = serde_json::from_slice(&bytes)
+        .map_err(|e| corrupt(format!("it is not a readable trace ({e})")))?;
+    if doc.format != TRACE_FORMAT {
+        return Err(corrupt(format!("unknown format '{}' (this dive reads {TRACE_FORMAT})", doc.format)));
+    }
+    if doc.canonical_bytes() != bytes {
+        return Err(corrupt("it is not in canonical form".into()));
+    }
+    // Usage is informational: a damaged usage file loses figures, never evidence.
+    let usage = usage.and_then(|u| serde_json::from_slice(&u).ok()).unwrap_or_default();
+    Ok((doc, usage))
 }
 
 /// The blobs a trace references, in order of appearance.
@@ -349,5 +354,52 @@ impl<'a> Recorder<'a> {
             calls: docs,
         };
         write_trace(self.store, &doc, usage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical;
+
+    fn sample() -> TraceDoc {
+        let blob = BlobRef { blake3: "ab".repeat(32), len: 3 };
+        TraceDoc {
+            format: TRACE_FORMAT.into(),
+            runtime: "0.1.0".into(),
+            seed: 7,
+            clock_ns: 9,
+            calls: vec![CallDoc {
+                index: 0,
+                tool: ToolIdentity { component: "c".into(), name: "t".into(), policy: "p".into() },
+                args: serde_json::from_str(&canonical::to_string(&serde_json::json!({"z": 1, "a": {"y": 2, "b": [1]}}))).unwrap(),
+                http: vec![
+                    ExchangeDoc {
+                        request: RequestDoc { method: "GET".into(), url: "https://x/".into(), headers: vec![("a".into(), "b".into())], body: Some(blob.clone()) },
+                        response: Some(ResponseDoc { status: 200, headers: vec![], body: blob.clone() }),
+                        failure: None,
+                    },
+                    ExchangeDoc {
+                        request: RequestDoc { method: "GET".into(), url: "https://y/".into(), headers: vec![], body: None },
+                        response: None,
+                        failure: Some(FailureDoc { code: "dns-error".into(), message: "m".into() }),
+                    },
+                ],
+                outcome: OutcomeDoc::Violation { rule: "network".into(), message: "no".into() },
+            }],
+        }
+    }
+
+    #[test]
+    fn canonical_order_is_kept() {
+        let doc = sample();
+        let plain = serde_json::to_vec(&doc).unwrap();
+        assert_eq!(String::from_utf8(plain.clone()).unwrap(), canonical::to_string(&serde_json::to_value(&doc).unwrap()));
+        assert_eq!(doc.id(), blake3::hash(&plain).to_hex().to_string());
+        for o in [OutcomeDoc::Ok { result: BlobRef { blake3: "x".into(), len: 1 } }, OutcomeDoc::Trap { message: "t".into() }, OutcomeDoc::ToolError { kind: ToolErrorKind::Upstream, message: "u".into() }] {
+            let mut d = sample();
+            d.calls[0].outcome = o;
+            assert_eq!(serde_json::to_string(&d).unwrap(), canonical::to_string(&serde_json::to_value(&d).unwrap()));
+        }
     }
 }

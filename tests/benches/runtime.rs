@@ -1,0 +1,171 @@
+//! `make bench`: per-call cost of the sandbox against native baselines, replay
+//! throughput, store writes and trace hashing. Figures go in the README.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture};
+use dive_runtime::engine::EngineOptions;
+use dive_runtime::replay::replay;
+use dive_runtime::store::Store;
+use dive_runtime::trace::{read_trace, Recorder};
+use dive_runtime::{CallOptions, DeterminismConfig, NetworkConfig, Runtime, RuntimeConfig, SecretSource};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const LOGICAL: &str = "https://api.example.test";
+const DET: DeterminismConfig = DeterminismConfig { seed: 1, clock_ns: 0 };
+
+struct Env {
+    rt: tokio::runtime::Runtime,
+    runtime: Runtime,
+    _dir: tempfile::TempDir,
+    fixture: Fixture,
+}
+
+fn env() -> Env {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = make_package(
+        &dir.path().join("probe"),
+        &guest_wasm("sandbox-probe"),
+        &format!("domain = \"general\"\n[policy]\nnetwork = [\"{LOGICAL}\"]\nmax_http_requests = 100000\n"),
+    );
+    let (runtime, fixture) = rt.block_on(async {
+        let fixture = Fixture::start(echo_handler).await;
+        let runtime = Runtime::new(RuntimeConfig {
+            tool_sources: vec![pkg],
+            network: NetworkConfig {
+                upstreams: vec![NetworkConfig::parse_upstream(&format!("{LOGICAL}={}", fixture.url())).unwrap()],
+                allow_private: true,
+            },
+            secrets: SecretSource::none(),
+            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        })
+        .await
+        .unwrap();
+        (runtime, fixture)
+    });
+    Env { rt, runtime, _dir: dir, fixture }
+}
+
+/// The same work as `probe_echo` done natively: parse args, build and encode the result.
+fn native_echo(args: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(args).unwrap();
+    let text = v["text"].as_str().unwrap();
+    let times = v["times"].as_u64().unwrap_or(1) as usize;
+    json!({ "echo": text.repeat(times) }).to_string()
+}
+
+fn calls(c: &mut Criterion) {
+    let e = env();
+    let opts = CallOptions::live(DET);
+    let args = json!({"text": "x".repeat(1024), "times": 1}).to_string();
+    let mut g = c.benchmark_group("call");
+    g.measurement_time(Duration::from_secs(4));
+    g.bench_function("sandboxed_local_tool_1KiB", |b| {
+        b.iter(|| e.rt.block_on(e.runtime.call("probe_echo", &args, &opts)).unwrap())
+    });
+    g.bench_function("native_same_work_1KiB", |b| b.iter(|| native_echo(std::hint::black_box(&args))));
+
+    let http_args = json!({"url": format!("{LOGICAL}/echo?q=1")}).to_string();
+    g.bench_function("sandboxed_http_tool_loopback", |b| {
+        b.iter(|| e.rt.block_on(e.runtime.call("probe_http", &http_args, &opts)).unwrap())
+    });
+    // Native baseline: one hyper request to the same fixture, new connection per call (as the sandbox does).
+    let url = format!("{}/echo?q=1", e.fixture.url());
+    g.bench_function("native_hyper_request_loopback", |b| {
+        b.iter(|| e.rt.block_on(native_get(&url)))
+    });
+    g.finish();
+}
+
+async fn native_get(url: &str) -> Vec<u8> {
+    use http_body_util::BodyExt;
+    let uri: http::Uri = url.parse().unwrap();
+    let addr = format!("{}:{}", uri.host().unwrap(), uri.port_u16().unwrap());
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.unwrap();
+    tokio::spawn(conn);
+    let req = http::Request::get(uri.path_and_query().unwrap().as_str())
+        .header("host", uri.authority().unwrap().as_str())
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let resp = send.send_request(req).await.unwrap();
+    resp.into_body().collect().await.unwrap().to_bytes().to_vec()
+}
+
+fn replay_throughput(c: &mut Criterion) {
+    let e = env();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    const N: usize = 256;
+    let id = e.rt.block_on(async {
+        let rec = Recorder::new(&e.runtime, &store, DET);
+        for i in 0..N {
+            rec.call("probe_http", &json!({"url": format!("{LOGICAL}/echo?i={i}")}).to_string()).await.unwrap();
+        }
+        rec.finish().unwrap()
+    });
+    let mut g = c.benchmark_group("replay");
+    g.throughput(Throughput::Elements(N as u64));
+    g.sample_size(20);
+    g.bench_function("offline_http_calls_2_threads", |b| {
+        b.iter(|| {
+            let r = e.rt.block_on(replay(&e.runtime, &store, &id, false)).unwrap();
+            assert!(r.all_same());
+        })
+    });
+    g.finish();
+    // A plain figure for the README: calls per second over a few rounds.
+    let start = Instant::now();
+    let rounds = 10;
+    for _ in 0..rounds {
+        e.rt.block_on(replay(&e.runtime, &store, &id, false)).unwrap();
+    }
+    let per_sec = (rounds * N) as f64 / start.elapsed().as_secs_f64();
+    eprintln!("replay: {per_sec:.0} recorded HTTP calls/s (2 worker threads)");
+}
+
+fn store_and_hashing(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut g = c.benchmark_group("store");
+    for (name, size) in [("put_blob_1KiB", 1usize << 10), ("put_blob_1MiB", 1 << 20)] {
+        g.throughput(Throughput::Bytes(size as u64));
+        let mut n = 0u64;
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    n += 1;
+                    let mut v = vec![0u8; size];
+                    v[..8].copy_from_slice(&n.to_le_bytes());
+                    v
+                },
+                |v| store.put_blob(&v).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+
+    // Trace hashing against plain BLAKE3 of the same canonical bytes.
+    let e = env();
+    let tdir = tempfile::tempdir().unwrap();
+    let tstore = Store::open(tdir.path()).unwrap();
+    let id = e.rt.block_on(async {
+        let rec = Recorder::new(&e.runtime, &tstore, DET);
+        for i in 0..200 {
+            rec.call("probe_http", &json!({"url": format!("{LOGICAL}/echo?i={i}")}).to_string()).await.unwrap();
+        }
+        rec.finish().unwrap()
+    });
+    let (doc, _) = read_trace(&tstore, &id).unwrap();
+    let bytes = dive_runtime::canonical::to_vec(&doc).unwrap();
+    let mut g = c.benchmark_group("trace_hash");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("trace_id_200_calls", |b| b.iter(|| doc.id()));
+    g.bench_function("plain_blake3_same_bytes", |b| b.iter(|| blake3::hash(std::hint::black_box(&bytes))));
+    g.finish();
+}
+
+criterion_group!(benches, calls, replay_throughput, store_and_hashing);
+criterion_main!(benches);

@@ -1,0 +1,410 @@
+//! Differential test of the local biological tools (bio_seq, codon_table, iupac_data)
+//! against Biopython: tests/bio/oracle.py generates randomized cases for all 15 tools
+//! and computes each expected result (or expected rejection) with Biopython; every
+//! case is then called through the runtime on the built-in pool and compared field by
+//! field, floats included (the tools use the same data and the same formula, so the
+//! values are bit-identical).
+//!
+//! DIVE_BIO_SEED and DIVE_BIO_CASES (cases per tool, default 100) choose the run.
+
+use dive_integration_tests::{builtin_pool_dir, repo_root};
+use dive_runtime::engine::EngineOptions;
+use dive_runtime::runtime::ToolErrorKind;
+use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime, RuntimeConfig};
+use futures::future::join_all;
+use serde_json::{json, Value};
+use std::process::{Command, Stdio};
+
+const TOOLS: [&str; 15] = [
+    "bio_seq_translate",
+    "bio_seq_complement",
+    "bio_seq_transcribe",
+    "bio_seq_count",
+    "bio_seq_find",
+    "bio_seq_pattern",
+    "bio_seq_back_transcribe",
+    "bio_seq_complement_rna",
+    "bio_seq_reverse_complement",
+    "bio_seq_reverse_complement_rna",
+    "codon_table_standard",
+    "codon_table_by_id",
+    "codon_table_list",
+    "iupac_data_letters",
+    "iupac_data_weights",
+];
+
+/// Calls in flight at once.
+const CHUNK: usize = 64;
+
+async fn runtime() -> Runtime {
+    let rt = Runtime::new(RuntimeConfig {
+        tool_sources: vec![builtin_pool_dir()],
+        engine: EngineOptions {
+            cache_dir: Some(repo_root().join("target/test-component-cache")),
+        },
+        ..Default::default()
+    })
+    .await
+    .expect("the runtime starts");
+    assert!(
+        rt.load_issues().is_empty(),
+        "packages failed to load: {:?}",
+        rt.load_issues()
+    );
+    rt
+}
+
+fn opts() -> CallOptions {
+    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
+}
+
+struct Case {
+    tool: String,
+    args: Value,
+    expected: Value,
+}
+
+/// Run the oracle; Biopython is required (a missing Biopython fails the test).
+fn oracle_cases() -> Vec<Case> {
+    let has_bio = Command::new("python3")
+        .args(["-c", "import Bio"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        has_bio,
+        "python3 with Biopython is required for this test (the expected results come from Biopython): \
+         `make setup` installs it (pip install biopython==1.88)"
+    );
+    let out = Command::new("python3")
+        .arg(repo_root().join("tests/bio/oracle.py"))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run tests/bio/oracle.py");
+    assert!(out.status.success(), "tests/bio/oracle.py failed: {}", out.status);
+    let text = String::from_utf8(out.stdout).expect("the oracle writes UTF-8");
+    text.lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).expect("the oracle writes JSON lines");
+            Case {
+                tool: v["tool"].as_str().expect("tool").to_string(),
+                args: v["args"].clone(),
+                expected: v["expected"].clone(),
+            }
+        })
+        .collect()
+}
+
+fn short(v: &str) -> String {
+    if v.len() <= 400 {
+        v.to_string()
+    } else {
+        let cut = (0..=400).rev().find(|i| v.is_char_boundary(*i)).unwrap_or(0);
+        format!("{}... ({} bytes)", &v[..cut], v.len())
+    }
+}
+
+/// None when the call agrees with the expectation, else a report of the difference.
+async fn check(rt: &Runtime, case: &Case) -> Option<String> {
+    let args = case.args.to_string();
+    let result = rt.call(&case.tool, &args, &opts()).await;
+    let got = match &result {
+        Ok(record) => match &record.outcome {
+            Outcome::Ok(text) => {
+                let v: Value = serde_json::from_str(text).expect("results are JSON");
+                // Text of the parsed value: equal values print equal, key order included.
+                format!("ok {}", serde_json::to_string(&v).unwrap())
+            }
+            Outcome::ToolError {
+                kind: ToolErrorKind::InvalidArgs,
+                ..
+            } => "tool invalid_args".to_string(),
+            other => format!("{other:?}"),
+        },
+        Err(CallError::InvalidArgs { .. }) => "schema invalid_args".to_string(),
+        Err(e) => format!("call error: {e}"),
+    };
+    let want = match (case.expected.get("ok"), case.expected.get("rejected_by")) {
+        (Some(ok), _) => format!("ok {}", serde_json::to_string(ok).unwrap()),
+        (None, Some(_)) => "schema invalid_args".to_string(),
+        (None, None) => "tool invalid_args".to_string(),
+    };
+    if got == want {
+        return None;
+    }
+    let detail = match &result {
+        Ok(record) => match &record.outcome {
+            Outcome::ToolError { message, .. } => format!(" ({message})"),
+            _ => String::new(),
+        },
+        Err(e) => format!(" ({e})"),
+    };
+    Some(format!(
+        "{}\n  args:     {}\n  expected: {}\n  got:      {}{}",
+        case.tool,
+        short(&args),
+        short(&want),
+        short(&got),
+        short(&detail)
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bio_tools_agree_with_biopython() {
+    let cases = oracle_cases();
+    let rt = runtime().await;
+    for name in TOOLS {
+        assert!(rt.tool(name).is_some(), "the built-in pool has no tool {name}");
+        assert!(
+            cases.iter().any(|c| c.tool == name),
+            "the oracle made no case for {name}"
+        );
+    }
+    let mut failures = Vec::new();
+    for chunk in cases.chunks(CHUNK) {
+        let reports = join_all(chunk.iter().map(|c| check(&rt, c))).await;
+        failures.extend(reports.into_iter().flatten());
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases disagree with Biopython; the first ones:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.iter().take(25).cloned().collect::<Vec<_>>().join("\n")
+    );
+    eprintln!("{} cases agree with Biopython", cases.len());
+}
+
+/// The input schemas keep the catalog's facts (types, required, defaults, enums,
+/// bounds, patterns, additionalProperties = false), and add no other constraint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemas_keep_the_catalog_facts() {
+    let facts: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("tests/bio/catalog_facts.json")).unwrap())
+            .unwrap();
+    let rt = runtime().await;
+    let keys = [
+        "type",
+        "default",
+        "enum",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+    ];
+    for (name, want) in facts["tools"].as_object().unwrap() {
+        let entry = rt.tool(name).unwrap_or_else(|| panic!("no tool {name}"));
+        let schema = &entry.spec.input_schema;
+        assert_eq!(schema["type"], "object", "{name}");
+        assert_eq!(
+            schema["additionalProperties"], want["additionalProperties"],
+            "{name}: additionalProperties"
+        );
+        let required = schema.get("required").cloned().unwrap_or(json!([]));
+        assert_eq!(required, want["required"], "{name}: required");
+        let props = schema["properties"].as_object().unwrap();
+        let want_props = want["properties"].as_object().unwrap();
+        let mut have: Vec<&String> = props.keys().collect();
+        let mut need: Vec<&String> = want_props.keys().collect();
+        have.sort();
+        need.sort();
+        assert_eq!(have, need, "{name}: parameters");
+        for (p, want_p) in want_props {
+            for k in keys {
+                assert_eq!(props[p].get(k), want_p.get(k), "{name}.{p}: {k}");
+            }
+            assert!(
+                props[p].get("description").is_some_and(|d| d.is_string()),
+                "{name}.{p}: description"
+            );
+        }
+        assert!(entry.spec.output_schema.is_some(), "{name}: output schema");
+    }
+}
+
+/// Arguments that break a tool's schema are refused by the runtime before the guest
+/// runs (CallError::InvalidArgs, not a tool error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_invalid_args_are_rejected_before_the_guest_runs() {
+    let rt = runtime().await;
+    let bad = [
+        ("bio_seq_translate", json!({})),
+        ("bio_seq_translate", json!({"sequence": "AT"})),
+        ("bio_seq_translate", json!({"sequence": "ATG", "table": 0})),
+        ("bio_seq_translate", json!({"sequence": "ATG", "table": 32})),
+        ("bio_seq_translate", json!({"sequence": "ATG", "stop_symbol": "**"})),
+        ("bio_seq_translate", json!({"sequence": "ATG", "gap": "--"})),
+        ("bio_seq_translate", json!({"sequence": "ATG", "frame": 2})),
+        ("bio_seq_complement", json!({"sequence": ""})),
+        (
+            "bio_seq_complement",
+            json!({"sequence": "ACGT", "operation": "reverse"}),
+        ),
+        (
+            "bio_seq_transcribe",
+            json!({"sequence": "ACGT", "operation": "translate"}),
+        ),
+        ("bio_seq_count", json!({"sequence": "ACGT"})),
+        ("bio_seq_count", json!({"sequence": "ACGT", "subsequence": ""})),
+        (
+            "bio_seq_find",
+            json!({"sequence": "ACGT", "subsequence": "A", "start": -1}),
+        ),
+        (
+            "bio_seq_find",
+            json!({"sequence": "ACGT", "subsequence": "A", "end": 1.5}),
+        ),
+        (
+            "bio_seq_pattern",
+            json!({"sequence": "ACGT", "pattern": "A", "operation": "contains"}),
+        ),
+        ("bio_seq_back_transcribe", json!({"sequence": "ACGT"})),
+        ("bio_seq_complement_rna", json!({"sequence": "acgu"})),
+        ("bio_seq_reverse_complement", json!({"sequence": "ACGU"})),
+        ("bio_seq_reverse_complement", json!({"sequence": "ACGN"})),
+        ("bio_seq_reverse_complement_rna", json!({"sequence": "ACGT"})),
+        ("codon_table_standard", json!({"table_id": 1})),
+        ("codon_table_by_id", json!({})),
+        ("codon_table_by_id", json!({"table_id": 28})),
+        ("codon_table_list", json!({"include_details": "yes"})),
+        ("iupac_data_letters", json!({"sequence_type": "DNA"})),
+        ("iupac_data_weights", json!({"weight_type": "exact"})),
+    ];
+    for (tool, args) in bad {
+        match rt.call(tool, &args.to_string(), &opts()).await {
+            Err(CallError::InvalidArgs { .. }) => {}
+            Err(e) => panic!("{tool} {args}: expected a schema rejection, got {e}"),
+            Ok(r) => panic!("{tool} {args}: the guest ran: {:?}", r.outcome),
+        }
+    }
+}
+
+/// Inputs the schema allows but the tool refuses end as invalid-args tool errors with
+/// a message, never a crash: over-long sequences, unknown letters, unassigned tables.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_an_invalid_args_error() {
+    let rt = runtime().await;
+    let long = "A".repeat(bio_limit() + 1);
+    let cases = [
+        ("bio_seq_complement", json!({ "sequence": long })),
+        ("bio_seq_count", json!({"sequence": "ACGT", "subsequence": long})),
+        ("bio_seq_complement", json!({"sequence": "ACGZ"})),
+        ("bio_seq_translate", json!({"sequence": "ATG", "table": 7})),
+        (
+            "bio_seq_translate",
+            json!({"sequence": "ATGTGA", "table": 27, "to_stop": true}),
+        ),
+        ("bio_seq_translate", json!({"sequence": "AAATAA", "cds": true})),
+        ("bio_seq_translate", json!({"sequence": "ATG?", "stop_symbol": "é"})),
+        ("codon_table_by_id", json!({"table_id": 17})),
+    ];
+    for (tool, args) in cases {
+        let r = rt.call(tool, &args.to_string(), &opts()).await.expect("the call runs");
+        match &r.outcome {
+            Outcome::ToolError {
+                kind: ToolErrorKind::InvalidArgs,
+                message,
+            } => {
+                assert!(!message.is_empty());
+            }
+            other => panic!(
+                "{tool} {}: expected invalid-args, got {other:?}",
+                short(&args.to_string())
+            ),
+        }
+    }
+}
+
+/// The documented sequence cap (bio_core::MAX_SEQUENCE_LEN).
+fn bio_limit() -> usize {
+    10_000_000
+}
+
+/// Sequences at the 10 MB cap run inside the packages' time, memory and output limits,
+/// on the worst inputs for each operation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequences_at_the_cap_fit_the_limits() {
+    let rt = runtime().await;
+    let n = bio_limit();
+    let dna: String = "ACGTTGCA".repeat(n / 8);
+    let poly_a = "A".repeat(n);
+    let cases = [
+        (
+            "bio_seq_translate",
+            json!({"sequence": dna, "table": 11}),
+            "length",
+            (n / 3) as u64,
+        ),
+        ("bio_seq_complement", json!({"sequence": dna}), "length", n as u64),
+        ("bio_seq_transcribe", json!({"sequence": dna}), "length", n as u64),
+        (
+            "bio_seq_count",
+            json!({"sequence": poly_a, "subsequence": "A".repeat(n / 2), "overlap": true}),
+            "count",
+            (n / 2 + 1) as u64,
+        ),
+        (
+            "bio_seq_find",
+            json!({"sequence": poly_a, "subsequence": "AA", "find_all": true}),
+            "count",
+            (n - 1) as u64,
+        ),
+        (
+            "bio_seq_find",
+            json!({"sequence": poly_a, "subsequence": poly_a}),
+            "position",
+            0,
+        ),
+    ];
+    for (tool, args, field, want) in cases {
+        let r = rt.call(tool, &args.to_string(), &opts()).await.expect("the call runs");
+        let Outcome::Ok(text) = &r.outcome else {
+            panic!("{tool} on {n} characters: {:?}", r.outcome)
+        };
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(v[field], json!(want), "{tool}");
+        eprintln!(
+            "{tool}: {} ms, peak memory {} MiB, {} bytes out",
+            r.usage.wall_us / 1000,
+            r.usage.peak_memory_bytes >> 20,
+            r.usage.output_bytes
+        );
+    }
+}
+
+/// JSON Schema counts 2.0 as the integer 2 (the runtime's check lets it through), so
+/// the tools read integral numbers as integers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integral_numbers_are_integers() {
+    let rt = runtime().await;
+    let cases = [
+        (
+            "bio_seq_translate",
+            json!({"sequence": "ATGTGA", "table": 2.0}),
+            "protein",
+            json!("MW"),
+        ),
+        (
+            "bio_seq_find",
+            json!({"sequence": "ACGTACGT", "subsequence": "AC", "start": 1.0, "end": 8.0}),
+            "position",
+            json!(4),
+        ),
+        (
+            "bio_seq_pattern",
+            json!({"sequence": "ACGTACGT", "pattern": "AC", "start": 4.0}),
+            "matches",
+            json!(true),
+        ),
+        ("codon_table_by_id", json!({"table_id": 11.0}), "id", json!(11)),
+    ];
+    for (tool, args, field, want) in cases {
+        let r = rt.call(tool, &args.to_string(), &opts()).await.expect("the call runs");
+        let Outcome::Ok(text) = &r.outcome else {
+            panic!("{tool} {args}: {:?}", r.outcome)
+        };
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(v[field], want, "{tool} {args}");
+    }
+}

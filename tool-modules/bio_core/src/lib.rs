@@ -1,0 +1,31 @@
+//! Shared logic and data of the local biological tools (bio_seq, codon_table,
+//! iupac_data). Plain Rust, no host imports: every function here is a pure
+//! computation that matches Biopython 1.88 (Bio.Seq, Bio.Data.CodonTable,
+//! Bio.Data.IUPACData) on the inputs the tools accept.
+
+#[rustfmt::skip]
+pub mod data;
+
+pub mod alphabet;
+pub mod codon;
+pub mod de;
+pub mod nucleotide;
+pub mod schema;
+pub mod search;
+
+/// The longest sequence (in characters) a tool accepts: 10 MB. A JSON result of that
+/// size still fits the packages' 16 MiB output cap, and the work stays well inside
+/// their time and memory limits.
+pub const MAX_SEQUENCE_LEN: usize = 10_000_000;
+
+/// An ordered JSON object (serde_json is built with `preserve_order`), used for the
+/// letter-to-value tables so they come out in Biopython's order.
+pub type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+/// Build an ordered JSON object of strings from (key, value) pairs.
+pub fn string_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> JsonMap {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+        .collect()
+}
