@@ -125,12 +125,24 @@ pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool
         };
         recordings.push((load_exchanges(store, c)?, old_result));
     }
-    let runs = doc
+    // One task per call, so calls run on every worker thread.
+    let handles: Vec<_> = doc
         .calls
         .iter()
+        .cloned()
         .zip(recordings)
-        .map(|(call, (recorded, old_result))| replay_call(runtime, &doc, call, recorded, old_result, live));
-    let results = futures::future::join_all(runs).await;
+        .map(|(call, (recorded, old_result))| {
+            let runtime = runtime.clone();
+            let det = doc.determinism();
+            tokio::spawn(async move { replay_call(&runtime, det, &call, recorded, old_result, live).await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for h in handles {
+        results.push(h.await.unwrap_or_else(|e| {
+            (Verdict::Diverged { reason: format!("the replay task failed: {e}") }, None)
+        }));
+    }
 
     let mut calls = Vec::new();
     let mut rebuilt = Vec::new();
@@ -168,7 +180,7 @@ pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool
 
 async fn replay_call(
     runtime: &Runtime,
-    doc: &TraceDoc,
+    determinism: crate::sandbox::determinism::DeterminismConfig,
     call: &CallDoc,
     recorded: Vec<HttpExchange>,
     old_result: Option<String>,
@@ -197,7 +209,7 @@ async fn replay_call(
     let args = crate::canonical::to_string(&call.args);
     let transport = Arc::new(ReplayTransport::new(recorded));
     let opts = CallOptions {
-        determinism: doc.determinism(),
+        determinism,
         call_index: call.index,
         transport: if live { None } else { Some(transport.clone()) },
         without_secrets: !live,

@@ -158,7 +158,12 @@ impl CallOptions {
     }
 }
 
-pub struct Runtime {
+/// The runtime. Cheap to clone (shared state), so calls can be spawned as tasks and run
+/// on every worker thread.
+#[derive(Clone)]
+pub struct Runtime(Arc<RuntimeInner>);
+
+struct RuntimeInner {
     engine: DiveEngine,
     pool: ToolPool,
     secrets: SecretSource,
@@ -171,41 +176,42 @@ impl Runtime {
         let engine = DiveEngine::new(config.engine)?;
         let linker = new_linker(&engine)?;
         let pool = ToolPool::load(&config.tool_sources, &engine, &linker).await;
-        Ok(Runtime {
+        Ok(Runtime(Arc::new(RuntimeInner {
             engine,
             pool,
             secrets: config.secrets,
             live: Arc::new(LiveTransport::new(config.network)),
             slots: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
-        })
+        })))
     }
 
     /// All tools, sorted by name.
     pub fn tools(&self) -> impl Iterator<Item = &ToolEntry> {
-        self.pool.tools.values()
+        self.0.pool.tools.values()
     }
 
     pub fn tool(&self, name: &str) -> Option<&ToolEntry> {
-        self.pool.tools.get(name)
+        self.0.pool.tools.get(name)
     }
 
     /// Packages that were refused at load.
     pub fn load_issues(&self) -> &[LoadIssue] {
-        &self.pool.issues
+        &self.0.pool.issues
     }
 
     pub fn packages(&self) -> &[Arc<crate::package::Package>] {
-        &self.pool.packages
+        &self.0.pool.packages
     }
 
     pub fn engine(&self) -> &DiveEngine {
-        &self.engine
+        &self.0.engine
     }
 
     fn lookup(&self, name: &str) -> Result<&ToolEntry, CallError> {
         self.tool(name).ok_or_else(|| {
             let mut hint = String::new();
             if let Some(close) = self
+                .0
                 .pool
                 .tools
                 .keys()
@@ -216,10 +222,10 @@ impl Runtime {
             } else {
                 hint.push_str("; `dive tools list` shows the tools there are");
             }
-            if let Some(issue) = self.pool.issues.first() {
+            if let Some(issue) = self.0.pool.issues.first() {
                 hint.push_str(&format!(
                     " ({} package(s) failed to load, e.g. {})",
-                    self.pool.issues.len(),
+                    self.0.pool.issues.len(),
                     issue.path.display()
                 ));
             }
@@ -255,7 +261,7 @@ impl Runtime {
         let secrets = if opts.without_secrets {
             CallSecrets::default()
         } else {
-            self.secrets
+            self.0.secrets
                 .resolve(&pkg.manifest, &entry.spec.name, &policy.secrets)?
         };
         let mounts = pkg
@@ -272,7 +278,7 @@ impl Runtime {
             policy: policy.clone(),
             mounts,
             secrets,
-            transport: opts.transport.clone().unwrap_or_else(|| self.live.clone()),
+            transport: opts.transport.clone().unwrap_or_else(|| self.0.live.clone()),
             determinism: opts.determinism,
             call_index: opts.call_index,
         })
@@ -281,12 +287,13 @@ impl Runtime {
         let stderr = ctx.stderr.clone();
 
         let _permit = self
+            .0
             .slots
             .acquire()
             .await
             .map_err(|_| internal("the runtime is shutting down".into()))?;
         let started = Instant::now();
-        let mut store = new_store(&self.engine, ctx, policy.timeout_ms);
+        let mut store = new_store(&self.0.engine, ctx, policy.timeout_ms);
         let name = entry.spec.name.as_str();
         let run = async {
             let provider = pkg.pre.instantiate_async(&mut store).await?;

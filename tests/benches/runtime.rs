@@ -105,9 +105,22 @@ fn replay_throughput(c: &mut Criterion) {
         }
         rec.finish().unwrap()
     });
+    let local_id = e.rt.block_on(async {
+        let rec = Recorder::new(&e.runtime, &store, DET);
+        for i in 0..N {
+            rec.call("probe_echo", &json!({"text": format!("n{i}")}).to_string()).await.unwrap();
+        }
+        rec.finish().unwrap()
+    });
     let mut g = c.benchmark_group("replay");
     g.throughput(Throughput::Elements(N as u64));
     g.sample_size(20);
+    g.bench_function("offline_local_calls_2_threads", |b| {
+        b.iter(|| {
+            let r = e.rt.block_on(replay(&e.runtime, &store, &local_id, false)).unwrap();
+            assert!(r.all_same());
+        })
+    });
     g.bench_function("offline_http_calls_2_threads", |b| {
         b.iter(|| {
             let r = e.rt.block_on(replay(&e.runtime, &store, &id, false)).unwrap();
