@@ -12,8 +12,8 @@ WASM_OUT     := $(WASM_DIR)/$(WASM_TARGET)/release
 POOL_DIR     := $(CURDIR)/build/tools
 DIVE         := $(CURDIR)/target/release/dive
 
-# Every tool-modules/<family>/dive-tool.toml is one package of the built-in pool.
-FAMILIES     := $(patsubst tool-modules/%/dive-tool.toml,%,$(wildcard tool-modules/*/dive-tool.toml))
+# Every tool-modules workspace member with a dive-tool.toml is one package of the pool.
+FAMILIES     := $(shell python3 scripts/families.py)
 
 .PHONY: all setup host tools pool guests test bench demo clean
 
@@ -34,6 +34,9 @@ tools: setup
 # Assemble build/tools/<family>/ = manifest + component (+ data/ when the family has it).
 pool: tools
 	@mkdir -p $(POOL_DIR)
+	@for d in $(POOL_DIR)/*/; do \
+	  f=$$(basename $$d); case " $(FAMILIES) " in *" $$f "*) ;; *) rm -rf $$d;; esac; \
+	done
 	@for f in $(FAMILIES); do \
 	  rm -rf $(POOL_DIR)/$$f.tmp && mkdir -p $(POOL_DIR)/$$f.tmp && \
 	  cp tool-modules/$$f/dive-tool.toml $(POOL_DIR)/$$f.tmp/ && \

@@ -17,11 +17,25 @@ fn spec_json(e: &ToolEntry) -> Value {
     v
 }
 
-/// The first sentence of a description, for one-line listings.
+/// The first sentence of a description (not fooled by "e.g."), at most ~100 characters.
 fn summary(description: &str) -> String {
     let line = description.lines().next().unwrap_or_default().trim();
-    let end = line.find(". ").map(|i| i + 1).unwrap_or(line.len());
-    line[..end].to_string()
+    let mut end = line.len();
+    for (i, _) in line.match_indices(". ") {
+        let before = &line[..i];
+        let word = before.rsplit([' ', '(']).next().unwrap_or_default();
+        if !matches!(word, "e.g" | "i.e" | "cf" | "vs" | "etc" | "approx") && !word.ends_with(".g") {
+            end = i + 1;
+            break;
+        }
+    }
+    let s = &line[..end];
+    if s.chars().count() > 100 {
+        let cut: String = s.chars().take(99).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        s.to_string()
+    }
 }
 
 pub fn list(rt: &Runtime, domain: Option<Domain>, as_json: bool) -> Result<u8> {
