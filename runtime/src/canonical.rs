@@ -47,8 +47,25 @@ fn write(v: &Value, out: &mut String) {
             out.push(']');
         }
         Value::String(text) => write_str(text, out),
+        Value::Number(n) => write_number(n, out),
         other => out.push_str(&other.to_string()),
     }
+}
+
+/// Numbers as RFC 8785 writes them where it matters for identity: a float with an
+/// integral value in the exactly representable range is written as an integer
+/// (`2.0` -> `2`, `-0.0` -> `0`), so equal numbers have equal text.
+fn write_number(n: &serde_json::Number, out: &mut String) {
+    if n.is_f64() {
+        if let Some(f) = n.as_f64() {
+            const SAFE: f64 = 9_007_199_254_740_992.0; // 2^53
+            if f.fract() == 0.0 && f.abs() < SAFE {
+                out.push_str(&(f as i64).to_string());
+                return;
+            }
+        }
+    }
+    out.push_str(&n.to_string());
 }
 
 fn write_str(s: &str, out: &mut String) {
@@ -69,6 +86,8 @@ mod tests {
         let v: Value = serde_json::from_str(r#"{ "b": [1, 2.5, {"z":null,"a":true}], "a": "x\u00e9\n" }"#).unwrap();
         assert_eq!(to_string(&v), r#"{"a":"xé\n","b":[1,2.5,{"a":true,"z":null}]}"#);
         assert_eq!(to_string(&json!({"\u{e9}":1,"z":2})), r#"{"z":2,"é":1}"#);
+        let v: Value = serde_json::from_str(r#"[2.0, -0.0, 1.5, 1e300, 3]"#).unwrap();
+        assert_eq!(to_string(&v), "[2,0,1.5,1e300,3]");
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {

@@ -280,3 +280,32 @@ async fn a_second_process_uses_the_compiled_cache() {
     assert!(o.stderr.contains("loaded from the compiled-component cache"), "{}", o.stderr);
     assert_eq!(o.code, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_record_into_one_store_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let t = pkg.to_str().unwrap().to_string();
+    let writer = |who: &'static str| {
+        let home = home.path().to_path_buf();
+        let t = t.clone();
+        async move {
+            let mut ids = Vec::new();
+            for i in 0..6 {
+                let args = json!({"text": format!("{who}-{i}")}).to_string();
+                let o = dive(&home, &["--tools", &t, "call", "probe_echo", &args, "--record", "--clock", "0"], &[]).await;
+                assert_eq!(o.code, 0, "{}", o.stderr);
+                ids.push(o.stderr.lines().find_map(|l| l.strip_prefix("trace ")).unwrap().to_string());
+            }
+            ids
+        }
+    };
+    let (a, b) = tokio::join!(writer("a"), writer("b"));
+    let o = dive(home.path(), &["store", "fsck", "--json"], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    assert_eq!(o.json()["traces_checked"], 12);
+    for id in a.iter().chain(&b) {
+        let o = dive(home.path(), &["--tools", &t, "replay", id], &[]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+}

@@ -107,7 +107,32 @@ pub trait Tool {
 fn schema_of<T: JsonSchema>() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let schema = generator.into_root_schema_for::<T>();
-    serde_json::to_value(schema).unwrap_or(serde_json::Value::Bool(true))
+    let mut v = serde_json::to_value(schema).unwrap_or(serde_json::Value::Bool(true));
+    unwrap_doc_lines(&mut v);
+    v
+}
+
+/// Doc comments wrapped over several lines become one line per paragraph in schema
+/// descriptions (schemars keeps the source line breaks).
+fn unwrap_doc_lines(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, val) in m.iter_mut() {
+                match val {
+                    serde_json::Value::String(s) if k == "description" => {
+                        *s = s
+                            .split("\n\n")
+                            .map(|p| p.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+                            .collect::<Vec<_>>()
+                            .join("\n\n");
+                    }
+                    other => unwrap_doc_lines(other),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(unwrap_doc_lines),
+        _ => {}
+    }
 }
 
 /// Whether a schema says nothing (so the tool has no output schema).
