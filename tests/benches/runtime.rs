@@ -127,6 +127,19 @@ fn replay_throughput(c: &mut Criterion) {
             assert!(r.all_same());
         })
     });
+    let single = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    g.bench_function("offline_http_calls_current_thread", |b| {
+        b.iter(|| {
+            let r = single.block_on(replay(&e.runtime, &store, &id, false)).unwrap();
+            assert!(r.all_same());
+        })
+    });
+    g.bench_function("offline_local_calls_current_thread", |b| {
+        b.iter(|| {
+            let r = single.block_on(replay(&e.runtime, &store, &local_id, false)).unwrap();
+            assert!(r.all_same());
+        })
+    });
     g.finish();
     // A plain figure for the README: calls per second over a few rounds.
     let start = Instant::now();
