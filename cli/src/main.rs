@@ -37,6 +37,11 @@ struct Global {
     /// DIVE_UPSTREAM (comma-separated) adds more.
     #[arg(long = "upstream", value_name = "ORIGIN=URL", global = true)]
     upstream: Vec<String>,
+    /// Politeness: at most N requests per second to ORIGIN (ORIGIN=N). Repeatable;
+    /// DIVE_RATE (comma-separated) adds more. E-utilities defaults to 3/s (10/s with
+    /// NCBI_API_KEY).
+    #[arg(long = "rate", value_name = "ORIGIN=N", global = true)]
+    rate: Vec<String>,
     /// Let allowed origins and upstream targets resolve to loopback/private addresses
     /// (tests and local mirrors only). Env: DIVE_ALLOW_PRIVATE_NETWORK=1.
     #[arg(long, global = true)]
@@ -240,6 +245,17 @@ async fn open_runtime(g: &Global) -> Result<Runtime> {
         upstream_specs.extend(env.split(',').map(str::to_string));
     }
     let upstreams = NetworkConfig::parse_upstreams(upstream_specs.iter().map(String::as_str)).map_err(usage)?;
+    let mut rate_specs: Vec<String> = g.rate.clone();
+    if let Ok(env) = std::env::var("DIVE_RATE") {
+        rate_specs.extend(env.split(',').map(str::to_string));
+    }
+    let rates = rate_specs
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(NetworkConfig::parse_rate)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
     let mut secrets = SecretSource::from_env();
     if let Some(f) = &g.secrets {
         secrets = secrets.with_file(f).map_err(|e| usage(e.to_string()))?;
@@ -249,6 +265,7 @@ async fn open_runtime(g: &Global) -> Result<Runtime> {
         network: NetworkConfig {
             upstreams,
             allow_private: g.allow_private_network || env_flag("DIVE_ALLOW_PRIVATE_NETWORK"),
+            rates,
         },
         secrets,
         engine: Default::default(),

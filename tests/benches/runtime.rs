@@ -36,6 +36,7 @@ fn env() -> Env {
             network: NetworkConfig {
                 upstreams: vec![NetworkConfig::parse_upstream(&format!("{LOGICAL}={}", fixture.url())).unwrap()],
                 allow_private: true,
+                rates: vec![],
             },
             secrets: SecretSource::none(),
             engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },

@@ -102,6 +102,7 @@ async fn runtime(f: &Fixture) -> Runtime {
         network: NetworkConfig {
             upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
             allow_private: true,
+            rates: vec![],
         },
         engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
         ..Default::default()

@@ -104,6 +104,7 @@ async fn errors_ids_and_argument_rules() {
     let rt = runtime(NetworkConfig {
         upstreams: vec![NetworkConfig::parse_upstream(&format!("https://api.crossref.org={}", f.url())).unwrap()],
         allow_private: true,
+        rates: vec![],
     })
     .await;
     let opts = CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 });

@@ -27,6 +27,7 @@ async fn runtime(f: &Fixture, key: Option<&str>) -> Runtime {
         network: NetworkConfig {
             upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
             allow_private: true,
+            rates: vec![],
         },
         secrets,
         engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },

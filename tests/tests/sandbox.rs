@@ -49,6 +49,7 @@ fn via_fixture(f: &Fixture) -> NetworkConfig {
     NetworkConfig {
         upstreams: vec![NetworkConfig::parse_upstream(&format!("{LOGICAL}={}", f.url())).unwrap()],
         allow_private: true,
+        rates: vec![],
     }
 }
 
@@ -159,7 +160,7 @@ async fn private_addresses_are_refused_unless_the_test_switch_is_on() {
     assert_violation(&call(&mirrored, "probe_http", json!({"url": format!("{LOGICAL}/echo")})).await, "private_address");
     assert!(f.seen().is_empty());
 
-    let relaxed = setup(&manifest, NetworkConfig { allow_private: true, upstreams: vec![] }).await;
+    let relaxed = setup(&manifest, NetworkConfig { allow_private: true, ..Default::default() }).await;
     let out = ok_json(&call(&relaxed, "probe_http", json!({"url": format!("http://127.0.0.1:{port}/echo")})).await);
     assert_eq!(out["status"], 200);
     // The switch does not widen the allowlist.

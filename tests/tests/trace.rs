@@ -48,6 +48,7 @@ fn via(f: &Fixture) -> NetworkConfig {
     NetworkConfig {
         upstreams: vec![NetworkConfig::parse_upstream(&format!("{LOGICAL}={}", f.url())).unwrap()],
         allow_private: true,
+        rates: vec![],
     }
 }
 

@@ -50,9 +50,31 @@ pub struct NetworkConfig {
     pub upstreams: Vec<(Origin, url::Url)>,
     /// `--allow-private-network`.
     pub allow_private: bool,
+    /// `--rate ORIGIN=N`: at most N requests per second to ORIGIN from this process
+    /// (politeness), on top of the built-in defaults ([`default_rates`]).
+    pub rates: Vec<(Origin, f64)>,
+}
+
+/// Built-in politeness: (origin, requests/s without a key, (secret that raises it, requests/s with it)).
+pub fn default_rates() -> Vec<(&'static str, f64, Option<(&'static str, f64)>)> {
+    vec![("https://eutils.ncbi.nlm.nih.gov", 3.0, Some(("NCBI_API_KEY", 10.0)))]
 }
 
 impl NetworkConfig {
+    /// Parse one `ORIGIN=N` rate (requests per second, > 0).
+    pub fn parse_rate(spec: &str) -> Result<(Origin, f64), String> {
+        let (o, n) = spec
+            .rsplit_once('=')
+            .ok_or_else(|| format!("--rate '{spec}' must be ORIGIN=REQUESTS_PER_SECOND, e.g. https://eutils.ncbi.nlm.nih.gov=3"))?;
+        let ou = url::Url::parse(o.trim()).map_err(|e| format!("--rate origin '{o}': {e}"))?;
+        let origin = Origin::of_url(&ou).map_err(|e| format!("--rate origin '{o}': {e}"))?;
+        let n: f64 = n.trim().parse().map_err(|_| format!("--rate '{spec}': '{n}' is not a number"))?;
+        if !(n > 0.0 && n.is_finite()) {
+            return Err(format!("--rate '{spec}': the rate must be a positive number of requests per second"));
+        }
+        Ok((origin, n))
+    }
+
     /// Parse one `ORIGIN=URL` mapping.
     pub fn parse_upstream(spec: &str) -> Result<(Origin, url::Url), String> {
         let (o, u) = spec.split_once('=').ok_or_else(|| {
@@ -243,6 +265,8 @@ fn failed(code: &str, message: impl Into<String>) -> TransportError {
 pub struct LiveTransport {
     config: NetworkConfig,
     tls: Arc<rustls::ClientConfig>,
+    /// Per logical origin: the earliest instant the next request may start.
+    pacing: std::sync::Mutex<std::collections::HashMap<Origin, tokio::time::Instant>>,
 }
 
 impl LiveTransport {
@@ -258,7 +282,32 @@ impl LiveTransport {
         LiveTransport {
             config,
             tls: Arc::new(tls),
+            pacing: Default::default(),
         }
+    }
+
+    /// Requests per second allowed to `origin` for a call with these secrets, if limited.
+    fn rate_for(&self, origin: &Origin, secrets: &CallSecrets) -> Option<f64> {
+        if let Some((_, r)) = self.config.rates.iter().find(|(o, _)| o == origin) {
+            return Some(*r);
+        }
+        default_rates().into_iter().find(|(o, _, _)| origin.to_string() == *o).map(|(_, base, keyed)| match keyed {
+            Some((secret, r)) if secrets.iter().any(|s| s.name == secret) => r,
+            _ => base,
+        })
+    }
+
+    /// Wait for this origin's turn (politeness), shared by every call in the process.
+    async fn pace(&self, origin: &Origin, secrets: &CallSecrets) {
+        let Some(rate) = self.rate_for(origin, secrets) else { return };
+        let interval = std::time::Duration::from_secs_f64(1.0 / rate);
+        let start = {
+            let mut map = self.pacing.lock().unwrap_or_else(|p| p.into_inner());
+            let now = tokio::time::Instant::now();
+            let slot = map.entry(origin.clone()).or_insert(now);
+            reserve(slot, now, interval)
+        };
+        tokio::time::sleep_until(start).await;
     }
 
     /// Where a logical URL is really sent: its own origin, or the `--upstream` target.
@@ -319,6 +368,9 @@ impl LiveTransport {
         let logical = url::Url::parse(&req.url).map_err(|e| failed("internal-error", e.to_string()))?;
         let mut headers = req.headers.clone();
         let mut body = req.body.to_vec();
+        if let Ok(origin) = Origin::of_url(&logical) {
+            self.pace(&origin, &ctx.secrets).await;
+        }
         let with_secrets = ctx.secrets.inject(&logical, &mut headers, &mut body);
         let target = self.target(&with_secrets);
         let host = target.host_str().unwrap_or_default().to_string();
@@ -409,6 +461,14 @@ impl LiveTransport {
     }
 }
 
+/// Take the next start time from an origin's slot: never before `now`, and one
+/// `interval` after the previous start.
+fn reserve(slot: &mut tokio::time::Instant, now: tokio::time::Instant, interval: std::time::Duration) -> tokio::time::Instant {
+    let start = (*slot).max(now);
+    *slot = start + interval;
+    start
+}
+
 async fn roundtrip<S>(
     io: S,
     request: http::Request<Full<Bytes>>,
@@ -460,6 +520,7 @@ mod tests {
         let live = LiveTransport::new(NetworkConfig {
             upstreams: vec![(o, t)],
             allow_private: false,
+            rates: vec![],
         });
         let u = url::Url::parse("https://rxnav.nlm.nih.gov/REST/rxcui.json?name=aspirin").unwrap();
         assert_eq!(live.target(&u).as_str(), "http://127.0.0.1:9/mirror/REST/rxcui.json?name=aspirin");
@@ -467,5 +528,28 @@ mod tests {
         assert_eq!(live.target(&other), other);
         assert!(NetworkConfig::parse_upstream("https://a.org/path=http://x").is_err());
         assert!(NetworkConfig::parse_upstream("no-equals").is_err());
+    }
+
+    #[test]
+    fn politeness_spaces_requests_per_origin() {
+        let (o, r) = NetworkConfig::parse_rate("https://api.example.org=4").unwrap();
+        assert_eq!(r, 4.0);
+        assert!(NetworkConfig::parse_rate("https://x.org=0").is_err());
+        assert!(NetworkConfig::parse_rate("https://x.org=fast").is_err());
+        let live = LiveTransport::new(NetworkConfig { rates: vec![(o.clone(), r)], ..Default::default() });
+        assert_eq!(live.rate_for(&o, &CallSecrets::default()), Some(4.0));
+        // Five requests asked for at the same instant start 250 ms apart.
+        let t0 = tokio::time::Instant::now();
+        let mut slot = t0;
+        let starts: Vec<_> = (0..5).map(|_| reserve(&mut slot, t0, std::time::Duration::from_millis(250))).collect();
+        let offsets: Vec<u128> = starts.iter().map(|s| (*s - t0).as_millis()).collect();
+        assert_eq!(offsets, vec![0, 250, 500, 750, 1000]);
+        // After a quiet spell a request starts at once.
+        let later = t0 + std::time::Duration::from_secs(10);
+        assert_eq!(reserve(&mut slot, later, std::time::Duration::from_millis(250)), later);
+        let eutils = Origin::of_url(&url::Url::parse("https://eutils.ncbi.nlm.nih.gov/x").unwrap()).unwrap();
+        assert_eq!(live.rate_for(&eutils, &CallSecrets::default()), Some(3.0));
+        let other = Origin::of_url(&url::Url::parse("https://other.org/").unwrap()).unwrap();
+        assert_eq!(live.rate_for(&other, &CallSecrets::default()), None);
     }
 }
