@@ -13,7 +13,8 @@ const ATOM: &str = "http://www.w3.org/2005/Atom";
 const ARXIV: &str = "http://arxiv.org/schemas/atom";
 const OPENSEARCH: &str = "http://a9.com/-/spec/opensearch/1.1/";
 
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[schemars(inline)]
 pub enum SortBy {
     #[serde(rename = "relevance")]
     Relevance,
@@ -33,8 +34,9 @@ impl SortBy {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(rename_all = "lowercase")]
+#[schemars(inline)]
 pub enum SortOrder {
     Ascending,
     Descending,

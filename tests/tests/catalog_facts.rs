@@ -1,0 +1,120 @@
+//! The DIVE catalog's facts are kept: for every catalog tool the pool provides, its
+//! parameter names, required list, types, enums, bounds and defaults match the catalog;
+//! and a family is never half there (every catalog name of a family the pool has is
+//! present). Skipped cleanly when ../shared/reference is absent.
+
+use dive_integration_tests::{builtin_pool_dir, repo_root};
+use dive_runtime::engine::EngineOptions;
+use dive_runtime::{Runtime, RuntimeConfig};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn catalog() -> Option<Vec<(String, String, Value)>> {
+    let dir = repo_root().join("../shared/reference/dive/tool-catalog");
+    let mut out = Vec::new();
+    for domain in ["academic", "biological", "financial", "general", "medical"] {
+        let v: Value = serde_json::from_slice(&std::fs::read(dir.join(format!("{domain}.json"))).ok()?).ok()?;
+        for (family, tools) in v.as_object()? {
+            for t in tools.as_array()? {
+                out.push((family.clone(), t["name"].as_str()?.to_string(), t["parameters"].clone()));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The facts of one property schema, as comparable text: type, enum, bounds, default,
+/// pattern, item type. (Descriptions are ours to write.)
+fn facts(p: &Value) -> BTreeMap<&'static str, String> {
+    let mut m = BTreeMap::new();
+    // A property the tool declares optional may be written as ["T", "null"] or via anyOf.
+    let ty = match &p["type"] {
+        Value::Array(a) => a.iter().filter(|t| *t != "null").map(|t| t.as_str().unwrap_or("").to_string()).collect::<Vec<_>>().join(","),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    if !ty.is_empty() {
+        m.insert("type", if ty == "integer" || ty == "number" { "number".into() } else { ty });
+    }
+    for k in ["enum", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems", "pattern", "default"] {
+        if let Some(v) = p.get(k) {
+            let v = match v {
+                Value::Number(n) => n.as_f64().map(|f| f.to_string()).unwrap_or_default(),
+                other => other.to_string(),
+            };
+            m.insert(k, v);
+        }
+    }
+    m
+}
+
+/// A property schema with a local `$ref` (`#/$defs/X`) merged in.
+fn resolve(root: &Value, p: &Value) -> Value {
+    let mut out = p.clone();
+    if let Some(r) = p.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+        if let (Some(target), Some(o)) = (root["$defs"][r].as_object(), out.as_object_mut()) {
+            for (k, v) in target {
+                o.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_keeps_the_catalog_facts() {
+    let Some(cat) = catalog() else {
+        eprintln!("skipping: ../shared/reference/dive/tool-catalog is absent");
+        return;
+    };
+    let rt = Runtime::new(RuntimeConfig {
+        tool_sources: vec![builtin_pool_dir()],
+        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
+
+    let mut families_present: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for (family, name, params) in &cat {
+        let Some(tool) = rt.tool(name) else { continue };
+        families_present.entry(family).or_default();
+        checked += 1;
+        let ours = &tool.spec.input_schema;
+        let want_props: BTreeSet<String> = params["properties"].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+        let have_props: BTreeSet<String> = ours["properties"].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+        if want_props != have_props {
+            problems.push(format!("{name}: parameters {have_props:?}, catalog {want_props:?}"));
+            continue;
+        }
+        let set = |v: &Value| -> BTreeSet<String> { v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default() };
+        if set(&params["required"]) != set(&ours["required"]) {
+            problems.push(format!("{name}: required {:?}, catalog {:?}", set(&ours["required"]), set(&params["required"])));
+        }
+        if params.get("additionalProperties") == Some(&Value::Bool(false)) && ours.get("additionalProperties") != Some(&Value::Bool(false)) {
+            problems.push(format!("{name}: accepts unknown parameters; the catalog does not"));
+        }
+        for p in &want_props {
+            let want = facts(&params["properties"][p]);
+            let have = facts(&resolve(ours, &ours["properties"][p]));
+            for (k, v) in &want {
+                // A catalog bound or default the tool leaves unstated is a lost fact.
+                if have.get(k) != Some(v) {
+                    problems.push(format!("{name}.{p}: {k} is {:?}, catalog says {v}", have.get(k)));
+                }
+            }
+        }
+    }
+    // No half families: every catalog name of a family the pool provides is present.
+    for (family, name, _) in &cat {
+        if families_present.contains_key(family.as_str()) && rt.tool(name).is_none() {
+            problems.push(format!("family {family} is in the pool but its tool {name} is missing"));
+        }
+    }
+    assert!(checked >= 15, "only {checked} catalog tools in the pool");
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    eprintln!("{checked} catalog tools checked in {} families", families_present.len());
+}
