@@ -5,13 +5,20 @@
 
 #[rustfmt::skip]
 pub mod data;
+#[rustfmt::skip]
+pub mod pdb_data;
 
 pub mod alphabet;
+pub mod cluster;
 pub mod codon;
 pub mod de;
+pub mod geometry;
 pub mod nucleotide;
+pub mod pairwise;
 pub mod schema;
+pub mod schema_numeric;
 pub mod search;
+pub mod superimpose;
 
 /// The longest sequence (in characters) a tool accepts: 10 MB. A JSON result of that
 /// size still fits the packages' 16 MiB output cap, and the work stays well inside

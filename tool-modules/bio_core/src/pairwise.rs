@@ -1,0 +1,557 @@
+//! Pairwise alignment with the semantics of Biopython 1.88's Bio.pairwise2 for an
+//! identity match function (match / mismatch scores) and affine gap penalties
+//! (`align.globalms`, `localms`, `globalxx`, `localxx`): the Gotoh score and trace
+//! matrices of `_make_score_matrix_fast` (its C version), then the traceback of
+//! `_recover_alignments`, which yields the optimal alignments in Biopython's order
+//! (including its quirks: the score and start reported are the values its loop
+//! variables hold at the time, at most 1,000 tracebacks are followed, duplicates and
+//! empty local alignments are dropped, and a traceback that finds nothing is retried
+//! on the transposed matrices).
+
+/// Biopython's MAX_ALIGNMENTS: the most tracebacks followed.
+pub const MAX_TRACEBACKS: usize = 1000;
+
+/// `rint` of cpairwise2 / pairwise2: `(int)(x * 1000 + 0.5)`, truncating.
+fn rint(x: f64) -> i64 {
+    (x * 1000.0 + 0.5) as i64
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Gap {
+    pub open: f64,
+    pub extend: f64,
+}
+
+/// calc_affine_penalty with penalize_extend_when_opening = 0.
+fn penalty(length: usize, open: f64, extend: f64) -> f64 {
+    if length == 0 {
+        return 0.0;
+    }
+    let p = open + extend * length as f64;
+    p - extend
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    pub match_score: f64,
+    pub mismatch_score: f64,
+    pub gap_a: Gap,
+    pub gap_b: Gap,
+    /// (gaps in A, gaps in B) at the ends are penalised.
+    pub penalize_end_gaps: (bool, bool),
+    pub global: bool,
+}
+
+/// Score matrix (row-major, (lenA+1) x (lenB+1)), trace matrix (0 on the edges) and
+/// best score. With `score_only`, only the best score is computed (two rows kept).
+pub struct Matrices {
+    pub score: Vec<f64>,
+    pub trace: Vec<u8>,
+    pub best: f64,
+}
+
+pub fn score_matrices(a: &[u8], b: &[u8], p: &Params, score_only: bool) -> Matrices {
+    let (la, lb) = (a.len(), b.len());
+    let w = lb + 1;
+    let first_a_gap = penalty(1, p.gap_a.open, p.gap_a.extend);
+    let first_b_gap = penalty(1, p.gap_b.open, p.gap_b.extend);
+    // With score_only, rows are kept modulo 2.
+    let rows = if score_only { 2 } else { la + 1 };
+    let mut score = vec![0.0f64; rows * w];
+    let mut trace = if score_only {
+        Vec::new()
+    } else {
+        vec![0u8; (la + 1) * w]
+    };
+    let edge_col = |i: usize| {
+        if p.penalize_end_gaps.1 {
+            penalty(i, p.gap_b.open, p.gap_b.extend)
+        } else {
+            0.0
+        }
+    };
+    for (j, s) in score.iter_mut().take(w).enumerate() {
+        *s = if p.penalize_end_gaps.0 {
+            penalty(j, p.gap_a.open, p.gap_a.extend)
+        } else {
+            0.0
+        };
+    }
+    score[0] = edge_col(0);
+    let mut col_cache: Vec<f64> = (0..=lb)
+        .map(|i| penalty(i, 2.0 * p.gap_b.open, p.gap_b.extend))
+        .collect();
+    let mut local_max = 0.0f64;
+    for row in 1..=la {
+        let r = if score_only { row % 2 } else { row };
+        let rp = if score_only { (row - 1) % 2 } else { row - 1 };
+        score[r * w] = edge_col(row);
+        let mut row_cache = penalty(row, 2.0 * p.gap_a.open, p.gap_a.extend);
+        for col in 1..=lb {
+            let m = if a[row - 1] == b[col - 1] {
+                p.match_score
+            } else {
+                p.mismatch_score
+            };
+            let nogap = score[rp * w + col - 1] + m;
+            let (row_open, row_extend) = if !p.penalize_end_gaps.0 && row == la {
+                (score[r * w + col - 1], row_cache)
+            } else {
+                (
+                    score[r * w + col - 1] + first_a_gap,
+                    row_cache + p.gap_a.extend,
+                )
+            };
+            row_cache = if row_open > row_extend {
+                row_open
+            } else {
+                row_extend
+            };
+            let (col_open, col_extend) = if !p.penalize_end_gaps.1 && col == lb {
+                (score[rp * w + col], col_cache[col])
+            } else {
+                (
+                    score[rp * w + col] + first_b_gap,
+                    col_cache[col] + p.gap_b.extend,
+                )
+            };
+            col_cache[col] = if col_open > col_extend {
+                col_open
+            } else {
+                col_extend
+            };
+            let mut best = if row_cache > col_cache[col] {
+                row_cache
+            } else {
+                col_cache[col]
+            };
+            if nogap > best {
+                best = nogap;
+            }
+            if best > local_max {
+                local_max = best;
+            }
+            score[r * w + col] = if !p.global && best < 0.0 { 0.0 } else { best };
+            if !score_only {
+                let row_rint = rint(row_cache);
+                let col_rint = rint(col_cache[col]);
+                let mut row_trace = 0u8;
+                let mut col_trace = 0u8;
+                if rint(row_open) == row_rint {
+                    row_trace |= 1;
+                }
+                if rint(row_extend) == row_rint {
+                    row_trace |= 8;
+                }
+                if rint(col_open) == col_rint {
+                    col_trace |= 4;
+                }
+                if rint(col_extend) == col_rint {
+                    col_trace |= 16;
+                }
+                let best_rint = rint(best);
+                let mut t = 0u8;
+                if rint(nogap) == best_rint {
+                    t |= 2;
+                }
+                if row_rint == best_rint {
+                    t += row_trace;
+                }
+                if col_rint == best_rint {
+                    t += col_trace;
+                }
+                trace[row * w + col] = t;
+            }
+        }
+    }
+    let best = if p.global {
+        score[(if score_only { la % 2 } else { la }) * w + lb]
+    } else {
+        local_max
+    };
+    Matrices { score, trace, best }
+}
+
+/// One alignment as Biopython returns it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alignment {
+    pub seq_a: Vec<u8>,
+    pub seq_b: Vec<u8>,
+    pub score: f64,
+    pub start: usize,
+    pub end: usize,
+}
+
+struct Ctx<'a> {
+    a: &'a [u8],
+    b: &'a [u8],
+    w: usize,
+    score: &'a [f64],
+    trace: &'a mut [u8],
+    best: f64,
+    global: bool,
+    gap: u8,
+    gap_a: Gap,
+    gap_b: Gap,
+}
+
+#[derive(Clone)]
+struct State {
+    a: Vec<u8>,
+    b: Vec<u8>,
+    end: Option<i64>,
+    row: usize,
+    col: usize,
+    col_gap: bool,
+    trace: u8,
+}
+
+/// A raw traceback: (seqA, seqB, score, begin, end) before cleaning.
+type Raw = (Vec<u8>, Vec<u8>, f64, usize, Option<i64>);
+
+fn recover(
+    cx: &mut Ctx,
+    starts: &[(f64, usize, usize)],
+    one_only: bool,
+    reverse: bool,
+) -> Vec<Raw> {
+    let (la, lb) = (cx.a.len(), cx.b.len());
+    let w = cx.w;
+    let mut ali_a: Vec<u8> = Vec::new();
+    let mut ali_b: Vec<u8> = Vec::new();
+    let mut tracebacks: Vec<Raw> = Vec::new();
+    let mut in_process: Vec<State> = Vec::new();
+    let mut score = 0.0f64;
+    let mut begin = 0usize;
+    for &(s, row, col) in starts {
+        score = s;
+        begin = 0;
+        let end;
+        if cx.global {
+            end = None;
+        } else {
+            if row >= 1
+                && col >= 1
+                && starts
+                    .iter()
+                    .any(|&(s2, r2, c2)| s2 == s && r2 == row - 1 && c2 == col - 1)
+            {
+                continue;
+            }
+            if s <= 0.0 {
+                continue;
+            }
+            let t = cx.trace[row * w + col];
+            if (t - t % 2) % 4 == 2 {
+                cx.trace[row * w + col] = 2;
+            } else {
+                continue;
+            }
+            let e = -((la - row).max(lb - col) as i64);
+            end = if e == 0 { None } else { Some(e) };
+            let (cd, rd) = ((lb - col) as i64, (la - row) as i64);
+            ali_a = vec![cx.gap; (cd - rd).max(0) as usize];
+            ali_a.extend(cx.a[row..].iter().rev());
+            ali_b = vec![cx.gap; (rd - cd).max(0) as usize];
+            ali_b.extend(cx.b[col..].iter().rev());
+        }
+        in_process.push(State {
+            a: ali_a.clone(),
+            b: ali_b.clone(),
+            end,
+            row,
+            col,
+            col_gap: false,
+            trace: cx.trace[row * w + col],
+        });
+    }
+    while let Some(st) = (tracebacks.len() < MAX_TRACEBACKS)
+        .then(|| in_process.pop())
+        .flatten()
+    {
+        let State {
+            a: mut sa,
+            b: mut sb,
+            end,
+            mut row,
+            mut col,
+            mut col_gap,
+            mut trace,
+        } = st;
+        let mut dead_end = false;
+        while (row > 0 || col > 0) && !dead_end {
+            let cache = State {
+                a: sa.clone(),
+                b: sb.clone(),
+                end,
+                row,
+                col,
+                col_gap,
+                trace: 0,
+            };
+            if trace == 0 {
+                if col > 0 && col_gap {
+                    dead_end = true;
+                } else {
+                    // _finish_backtrace
+                    if row > 0 {
+                        sa.extend(cx.a[..row].iter().rev());
+                    }
+                    if col > 0 {
+                        sb.extend(cx.b[..col].iter().rev());
+                    }
+                    if row > col {
+                        let n = sa.len().saturating_sub(sb.len());
+                        sb.extend(std::iter::repeat(cx.gap).take(n));
+                    } else if col > row {
+                        let n = sb.len().saturating_sub(sa.len());
+                        sa.extend(std::iter::repeat(cx.gap).take(n));
+                    }
+                }
+                break;
+            } else if trace % 2 == 1 {
+                trace -= 1;
+                if col_gap {
+                    dead_end = true;
+                } else {
+                    col -= 1;
+                    sa.push(cx.gap);
+                    sb.push(cx.b[col]);
+                    col_gap = false;
+                }
+            } else if trace % 4 == 2 {
+                trace -= 2;
+                row -= 1;
+                col -= 1;
+                sa.push(cx.a[row]);
+                sb.push(cx.b[col]);
+                col_gap = false;
+            } else if trace % 8 == 4 {
+                trace -= 4;
+                row -= 1;
+                sa.push(cx.a[row]);
+                sb.push(cx.gap);
+                col_gap = true;
+            } else if trace == 8 || trace == 24 {
+                trace -= 8;
+                if col_gap {
+                    dead_end = true;
+                } else {
+                    col_gap = false;
+                    dead_end = find_gap_open(
+                        cx,
+                        &mut sa,
+                        &mut sb,
+                        end,
+                        &mut row,
+                        &mut col,
+                        col_gap,
+                        &mut in_process,
+                        true,
+                    );
+                }
+            } else if trace == 16 {
+                trace -= 16;
+                col_gap = true;
+                dead_end = find_gap_open(
+                    cx,
+                    &mut sa,
+                    &mut sb,
+                    end,
+                    &mut row,
+                    &mut col,
+                    col_gap,
+                    &mut in_process,
+                    false,
+                );
+            }
+            if trace != 0 {
+                in_process.push(State { trace, ..cache });
+            }
+            trace = cx.trace[row * w + col];
+            if !cx.global {
+                let s = cx.score[row * w + col];
+                if s == cx.best {
+                    dead_end = true;
+                } else if s <= 0.0 {
+                    begin = row.max(col);
+                    trace = 0;
+                }
+            }
+        }
+        if !dead_end {
+            sa.reverse();
+            sb.reverse();
+            if reverse {
+                tracebacks.push((sb, sa, score, begin, end));
+            } else {
+                tracebacks.push((sa, sb, score, begin, end));
+            }
+            if one_only {
+                break;
+            }
+        }
+    }
+    tracebacks
+}
+
+#[allow(clippy::too_many_arguments)]
+fn find_gap_open(
+    cx: &Ctx,
+    sa: &mut Vec<u8>,
+    sb: &mut Vec<u8>,
+    end: Option<i64>,
+    row: &mut usize,
+    col: &mut usize,
+    col_gap: bool,
+    in_process: &mut Vec<State>,
+    along_col: bool,
+) -> bool {
+    let w = cx.w;
+    let mut dead_end = false;
+    let target_score = cx.score[*row * w + *col];
+    let (target, index_gap) = if along_col {
+        (*col, cx.gap_a)
+    } else {
+        (*row, cx.gap_b)
+    };
+    for n in 0..target {
+        if along_col {
+            *col -= 1;
+            sa.push(cx.gap);
+            sb.push(cx.b[*col]);
+        } else {
+            *row -= 1;
+            sa.push(cx.a[*row]);
+            sb.push(cx.gap);
+        }
+        let here = cx.score[*row * w + *col];
+        let actual = here + penalty(n + 1, index_gap.open, index_gap.extend);
+        if !cx.global && here == cx.best {
+            dead_end = true;
+            break;
+        }
+        let t = cx.trace[*row * w + *col];
+        if rint(actual) == rint(target_score) && n > 0 {
+            if t == 0 {
+                break;
+            }
+            in_process.push(State {
+                a: sa.clone(),
+                b: sb.clone(),
+                end,
+                row: *row,
+                col: *col,
+                col_gap,
+                trace: t,
+            });
+        }
+        if t == 0 {
+            dead_end = true;
+        }
+    }
+    dead_end
+}
+
+fn clean(raw: Vec<Raw>) -> Vec<Alignment> {
+    let mut unique: Vec<Raw> = Vec::new();
+    for r in raw {
+        if !unique.contains(&r) {
+            unique.push(r);
+        }
+    }
+    unique
+        .into_iter()
+        .filter_map(|(a, b, score, begin, end)| {
+            let len = a.len() as i64;
+            let end = match end {
+                None => len,
+                Some(e) if e < 0 => e + len,
+                Some(e) => e,
+            };
+            if begin as i64 >= end {
+                return None;
+            }
+            Some(Alignment {
+                seq_a: a,
+                seq_b: b,
+                score,
+                start: begin,
+                end: end as usize,
+            })
+        })
+        .collect()
+}
+
+/// Bit swap of a trace value for the transposed problem (1 <-> 4, 8 <-> 16).
+fn reverse_trace(t: u8) -> u8 {
+    (t & 2) | ((t & 1) << 2) | ((t & 4) >> 2) | ((t & 8) << 1) | ((t & 16) >> 1)
+}
+
+/// The alignments Biopython returns (all of them, up to its 1,000 tracebacks).
+pub fn align(a: &[u8], b: &[u8], p: &Params, gap: u8, one_only: bool) -> Vec<Alignment> {
+    let Matrices {
+        score,
+        mut trace,
+        best,
+    } = score_matrices(a, b, p, false);
+    let (la, lb) = (a.len(), b.len());
+    let w = lb + 1;
+    let starts: Vec<(f64, usize, usize)> = if p.global {
+        vec![(best, la, lb)]
+    } else {
+        let mut v = Vec::new();
+        for row in 0..=la {
+            for col in 0..=lb {
+                let s = score[row * w + col];
+                if rint((s - best).abs()) <= 0 {
+                    v.push((s, row, col));
+                }
+            }
+        }
+        v
+    };
+    let raw = {
+        let mut cx = Ctx {
+            a,
+            b,
+            w,
+            score: &score,
+            trace: &mut trace,
+            best,
+            global: p.global,
+            gap,
+            gap_a: p.gap_a,
+            gap_b: p.gap_b,
+        };
+        recover(&mut cx, &starts, one_only, false)
+    };
+    let out = clean(raw);
+    if !out.is_empty() {
+        return out;
+    }
+    // Retry on the transposed matrices (built from the current, modified trace).
+    let w2 = la + 1;
+    let mut score_t = vec![0.0; (lb + 1) * w2];
+    let mut trace_t = vec![0u8; (lb + 1) * w2];
+    for row in 0..=la {
+        for col in 0..=lb {
+            score_t[col * w2 + row] = score[row * w + col];
+            trace_t[col * w2 + row] = reverse_trace(trace[row * w + col]);
+        }
+    }
+    let starts_t: Vec<(f64, usize, usize)> = starts.iter().map(|&(s, r, c)| (s, c, r)).collect();
+    let mut cx = Ctx {
+        a: b,
+        b: a,
+        w: w2,
+        score: &score_t,
+        trace: &mut trace_t,
+        best,
+        global: p.global,
+        gap,
+        gap_a: p.gap_b,
+        gap_b: p.gap_a,
+    };
+    clean(recover(&mut cx, &starts_t, one_only, true))
+}
