@@ -87,7 +87,7 @@ mod tests {
         assert_eq!(to_string(&v), r#"{"a":"xé\n","b":[1,2.5,{"a":true,"z":null}]}"#);
         assert_eq!(to_string(&json!({"\u{e9}":1,"z":2})), r#"{"z":2,"é":1}"#);
         let v: Value = serde_json::from_str(r#"[2.0, -0.0, 1.5, 1e300, 3]"#).unwrap();
-        assert_eq!(to_string(&v), "[2,0,1.5,1e300,3]");
+        assert_eq!(to_string(&v), "[2,0,1.5,1e+300,3]");
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
