@@ -68,7 +68,8 @@ enum Command {
     Call {
         /// The tool's name.
         tool: String,
-        /// The arguments, a JSON object.
+        /// The arguments, a JSON object; `@FILE` reads them from a file, `-` from stdin
+        /// (for arguments too large for a command line).
         #[arg(default_value = "{}")]
         args: String,
         /// Seed of the guest's random streams.
@@ -307,6 +308,7 @@ async fn run(cli: Cli) -> Result<u8> {
             ref_name,
             cassettes,
         } => {
+            let args = &read_args(args)?;
             let runtime = open_runtime(g).await?;
             let determinism = match clock {
                 Some(secs) => DeterminismConfig {
@@ -390,6 +392,19 @@ async fn run(cli: Cli) -> Result<u8> {
             }
         }
     }
+}
+
+/// `@FILE` and `-` (stdin) forms of the call arguments.
+fn read_args(args: &str) -> Result<String> {
+    if args == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| usage(format!("cannot read the arguments from stdin: {e}")))?;
+        return Ok(s);
+    }
+    if let Some(path) = args.strip_prefix('@') {
+        return std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read the arguments from {path}: {e}")));
+    }
+    Ok(args.to_string())
 }
 
 fn open_store(g: &Global) -> Result<dive_runtime::store::Store> {

@@ -18,7 +18,9 @@ import json
 import random
 import statistics
 import subprocess
+import os
 import sys
+import tempfile
 import time
 
 from Bio.Seq import Seq
@@ -26,9 +28,13 @@ from Bio.SeqUtils import gc_fraction
 
 
 def dive_call(dive, tools, tool, args):
+    # Large arguments go through a file (`@FILE`): a command-line argument is limited to 128 KiB.
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(args, f)
     t = time.perf_counter()
-    out = subprocess.run([dive, "--no-builtin", "--tools", tools, "call", tool, json.dumps(args)],
+    out = subprocess.run([dive, "--no-builtin", "--tools", tools, "call", tool, "@" + f.name],
                          capture_output=True, text=True)
+    os.unlink(f.name)
     elapsed = time.perf_counter() - t
     if out.returncode != 0:
         sys.exit(f"dive call {tool} failed ({out.returncode}): {out.stdout[:300]} {out.stderr[:300]}")

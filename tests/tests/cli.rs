@@ -309,3 +309,18 @@ async fn two_processes_record_into_one_store_at_once() {
         assert_eq!(o.code, 0, "{}", o.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_arguments_come_from_a_file_or_stdin() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let t = pkg.to_str().unwrap();
+    let big = "x".repeat(300_000); // above the 128 KiB limit of one command-line argument
+    std::fs::write(home.path().join("args.json"), json!({"text": big}).to_string()).unwrap();
+    let o = dive(home.path(), &["--tools", t, "call", "probe_echo", "@args.json"], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.json()["echo"].as_str().unwrap().len(), 300_000);
+    let o = dive(home.path(), &["--tools", t, "call", "probe_echo", "@missing.json"], &[]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("missing.json"), "{}", o.stderr);
+}
