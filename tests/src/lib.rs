@@ -242,3 +242,81 @@ pub fn builtin_pool_dir() -> PathBuf {
     assert!(p.is_dir(), "{} is missing: run `make` first (the README's `make test` does)", p.display());
     p
 }
+
+/// Shared harness of the Biopython differential tests.
+pub mod bio {
+    use super::{builtin_pool_dir, repo_root};
+    use dive_runtime::engine::EngineOptions;
+    use dive_runtime::{CallOptions, DeterminismConfig, Runtime, RuntimeConfig};
+    use serde_json::Value;
+    use std::process::{Command, Stdio};
+
+    /// A runtime over the built-in pool, with every package loaded.
+    pub async fn builtin_runtime() -> Runtime {
+        let rt = Runtime::new(RuntimeConfig {
+            tool_sources: vec![builtin_pool_dir()],
+            engine: EngineOptions {
+                cache_dir: Some(repo_root().join("target/test-component-cache")),
+            },
+            ..Default::default()
+        })
+        .await
+        .expect("the runtime starts");
+        assert!(rt.load_issues().is_empty(), "packages failed to load: {:?}", rt.load_issues());
+        rt
+    }
+
+    pub fn call_opts() -> CallOptions {
+        CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
+    }
+
+    /// One oracle line: a tool call and what Biopython says it must give.
+    pub struct OracleCase {
+        pub tool: String,
+        pub args: Value,
+        pub expected: Value,
+    }
+
+    /// Run an oracle script (repository-relative) and read its JSON lines. The Python
+    /// modules it needs are required: their absence fails the test, saying how to
+    /// install them.
+    pub fn oracle_cases(script: &str, modules: &str) -> Vec<OracleCase> {
+        let has = Command::new("python3")
+            .args(["-c", &format!("import {modules}")])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            has,
+            "python3 with {modules} is required for this test (the expected results come from Biopython): \
+             `make setup` installs them (pip install -r requirements.txt)"
+        );
+        let out = Command::new("python3")
+            .arg(repo_root().join(script))
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+        assert!(out.status.success(), "{script} failed: {}", out.status);
+        let text = String::from_utf8(out.stdout).expect("the oracle writes UTF-8");
+        text.lines()
+            .map(|line| {
+                let v: Value = serde_json::from_str(line).expect("the oracle writes JSON lines");
+                OracleCase {
+                    tool: v["tool"].as_str().expect("tool").to_string(),
+                    args: v["args"].clone(),
+                    expected: v["expected"].clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// At most 400 bytes of a value, for failure reports.
+    pub fn short(v: &str) -> String {
+        if v.len() <= 400 {
+            v.to_string()
+        } else {
+            let cut = (0..=400).rev().find(|i| v.is_char_boundary(*i)).unwrap_or(0);
+            format!("{}... ({} bytes)", &v[..cut], v.len())
+        }
+    }
+}

@@ -9,13 +9,16 @@
 //!
 //! DIVE_BIO_SEED and DIVE_BIO_CASES (cases per tool, default 100) choose the run.
 
-use dive_integration_tests::{builtin_pool_dir, repo_root};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::repo_root;
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime, RuntimeConfig};
+use dive_runtime::{CallError, Outcome, Runtime};
 use futures::future::join_all;
 use serde_json::{json, Value};
-use std::process::{Command, Stdio};
+use dive_integration_tests::bio::{builtin_runtime as runtime, call_opts as opts, short, OracleCase as Case};
+
+fn oracle_cases() -> Vec<Case> {
+    dive_integration_tests::bio::oracle_cases("tests/bio/oracle_more.py", "Bio")
+}
 
 const TOOLS: [&str; 20] = [
     "bio_sequtils_gc_content",
@@ -43,83 +46,15 @@ const TOOLS: [&str; 20] = [
 /// Calls in flight at once.
 const CHUNK: usize = 64;
 
-async fn runtime() -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        engine: EngineOptions {
-            cache_dir: Some(repo_root().join("target/test-component-cache")),
-        },
-        ..Default::default()
-    })
-    .await
-    .expect("the runtime starts");
-    assert!(
-        rt.load_issues().is_empty(),
-        "packages failed to load: {:?}",
-        rt.load_issues()
-    );
-    rt
-}
 
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig {
-        seed: 0,
-        clock_ns: 0,
-    })
-}
 
-struct Case {
-    tool: String,
-    args: Value,
-    expected: Value,
-}
 
-/// Run the oracle; Biopython is required (a missing Biopython fails the test).
-fn oracle_cases() -> Vec<Case> {
-    let has_bio = Command::new("python3")
-        .args(["-c", "import Bio"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        has_bio,
-        "python3 with Biopython is required for this test (the expected results come from Biopython): \
-         `make setup` installs it (pip install biopython==1.88)"
-    );
-    let out = Command::new("python3")
-        .arg(repo_root().join("tests/bio/oracle_more.py"))
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run tests/bio/oracle_more.py");
-    assert!(
-        out.status.success(),
-        "tests/bio/oracle_more.py failed: {}",
-        out.status
-    );
-    let text = String::from_utf8(out.stdout).expect("the oracle writes UTF-8");
-    text.lines()
-        .map(|line| {
-            let v: Value = serde_json::from_str(line).expect("the oracle writes JSON lines");
-            Case {
-                tool: v["tool"].as_str().expect("tool").to_string(),
-                args: v["args"].clone(),
-                expected: v["expected"].clone(),
-            }
-        })
-        .collect()
-}
 
-fn short(v: &str) -> String {
-    if v.len() <= 400 {
-        v.to_string()
-    } else {
-        let cut = (0..=400)
-            .rev()
-            .find(|i| v.is_char_boundary(*i))
-            .unwrap_or(0);
-        format!("{}... ({} bytes)", &v[..cut], v.len())
-    }
-}
+
+
+
+
+
 
 /// None when the call agrees with the expectation, else a report of the difference.
 async fn check(rt: &Runtime, case: &Case) -> Option<String> {
