@@ -247,7 +247,8 @@ pub fn builtin_pool_dir() -> PathBuf {
 pub mod bio {
     use super::{builtin_pool_dir, repo_root};
     use dive_runtime::engine::EngineOptions;
-    use dive_runtime::{CallOptions, DeterminismConfig, Runtime, RuntimeConfig};
+    use dive_runtime::runtime::ToolErrorKind;
+    use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime, RuntimeConfig};
     use serde_json::Value;
     use std::process::{Command, Stdio};
 
@@ -318,5 +319,75 @@ pub mod bio {
             let cut = (0..=400).rev().find(|i| v.is_char_boundary(*i)).unwrap_or(0);
             format!("{}... ({} bytes)", &v[..cut], v.len())
         }
+    }
+
+    /// Calls in flight at once.
+    const CHUNK: usize = 64;
+
+    /// None when the call agrees with the expectation, else a report of the difference.
+    pub async fn check(rt: &Runtime, case: &OracleCase) -> Option<String> {
+        let args = case.args.to_string();
+        let result = rt.call(&case.tool, &args, &call_opts()).await;
+        let got = match &result {
+            Ok(record) => match &record.outcome {
+                Outcome::Ok(text) => {
+                    let v: Value = serde_json::from_str(text).expect("results are JSON");
+                    // Text of the parsed value: equal values print equal, key order included.
+                    format!("ok {}", serde_json::to_string(&v).unwrap())
+                }
+                Outcome::ToolError {
+                    kind: ToolErrorKind::InvalidArgs,
+                    ..
+                } => "tool invalid_args".to_string(),
+                other => format!("{other:?}"),
+            },
+            Err(CallError::InvalidArgs { .. }) => "schema invalid_args".to_string(),
+            Err(e) => format!("call error: {e}"),
+        };
+        let want = match (case.expected.get("ok"), case.expected.get("rejected_by")) {
+            (Some(ok), _) => format!("ok {}", serde_json::to_string(ok).unwrap()),
+            (None, Some(_)) => "schema invalid_args".to_string(),
+            (None, None) => "tool invalid_args".to_string(),
+        };
+        if got == want {
+            return None;
+        }
+        let detail = match &result {
+            Ok(record) => match &record.outcome {
+                Outcome::ToolError { message, .. } => format!(" ({message})"),
+                _ => String::new(),
+            },
+            Err(e) => format!(" ({e})"),
+        };
+        Some(format!(
+            "{}\n  args:     {}\n  expected: {}\n  got:      {}{}",
+            case.tool,
+            short(&args),
+            short(&want),
+            short(&got),
+            short(&detail)
+        ))
+    }
+
+    /// Check every oracle case for `tools` (each must be in the pool and have cases);
+    /// fail with the first disagreements.
+    pub async fn agree_with_biopython(rt: &Runtime, cases: &[OracleCase], tools: &[&str]) {
+        for name in tools {
+            assert!(rt.tool(name).is_some(), "the built-in pool has no tool {name}");
+            assert!(cases.iter().any(|c| c.tool == *name), "the oracle made no case for {name}");
+        }
+        let mut failures = Vec::new();
+        for chunk in cases.chunks(CHUNK) {
+            let reports = futures::future::join_all(chunk.iter().map(|c| check(rt, c))).await;
+            failures.extend(reports.into_iter().flatten());
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} cases disagree with Biopython; the first ones:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.iter().take(25).cloned().collect::<Vec<_>>().join("\n")
+        );
+        eprintln!("{} cases agree with Biopython", cases.len());
     }
 }

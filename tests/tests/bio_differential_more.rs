@@ -11,8 +11,7 @@
 
 use dive_integration_tests::repo_root;
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, Outcome, Runtime};
-use futures::future::join_all;
+use dive_runtime::{CallError, Outcome};
 use serde_json::{json, Value};
 use dive_integration_tests::bio::{builtin_runtime as runtime, call_opts as opts, short, OracleCase as Case};
 
@@ -43,8 +42,6 @@ const TOOLS: [&str; 20] = [
     "restriction_all_enzymes",
 ];
 
-/// Calls in flight at once.
-const CHUNK: usize = 64;
 
 
 
@@ -55,84 +52,12 @@ const CHUNK: usize = 64;
 
 
 
-
-/// None when the call agrees with the expectation, else a report of the difference.
-async fn check(rt: &Runtime, case: &Case) -> Option<String> {
-    let args = case.args.to_string();
-    let result = rt.call(&case.tool, &args, &opts()).await;
-    let got = match &result {
-        Ok(record) => match &record.outcome {
-            Outcome::Ok(text) => {
-                let v: Value = serde_json::from_str(text).expect("results are JSON");
-                // Text of the parsed value: equal values print equal, key order included.
-                format!("ok {}", serde_json::to_string(&v).unwrap())
-            }
-            Outcome::ToolError {
-                kind: ToolErrorKind::InvalidArgs,
-                ..
-            } => "tool invalid_args".to_string(),
-            other => format!("{other:?}"),
-        },
-        Err(CallError::InvalidArgs { .. }) => "schema invalid_args".to_string(),
-        Err(e) => format!("call error: {e}"),
-    };
-    let want = match (case.expected.get("ok"), case.expected.get("rejected_by")) {
-        (Some(ok), _) => format!("ok {}", serde_json::to_string(ok).unwrap()),
-        (None, Some(_)) => "schema invalid_args".to_string(),
-        (None, None) => "tool invalid_args".to_string(),
-    };
-    if got == want {
-        return None;
-    }
-    let detail = match &result {
-        Ok(record) => match &record.outcome {
-            Outcome::ToolError { message, .. } => format!(" ({message})"),
-            _ => String::new(),
-        },
-        Err(e) => format!(" ({e})"),
-    };
-    Some(format!(
-        "{}\n  args:     {}\n  expected: {}\n  got:      {}{}",
-        case.tool,
-        short(&args),
-        short(&want),
-        short(&got),
-        short(&detail)
-    ))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_bio_tools_agree_with_biopython() {
     let cases = oracle_cases();
     let rt = runtime().await;
-    for name in TOOLS {
-        assert!(
-            rt.tool(name).is_some(),
-            "the built-in pool has no tool {name}"
-        );
-        assert!(
-            cases.iter().any(|c| c.tool == name),
-            "the oracle made no case for {name}"
-        );
-    }
-    let mut failures = Vec::new();
-    for chunk in cases.chunks(CHUNK) {
-        let reports = join_all(chunk.iter().map(|c| check(&rt, c))).await;
-        failures.extend(reports.into_iter().flatten());
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases disagree with Biopython; the first ones:\n{}",
-        failures.len(),
-        cases.len(),
-        failures
-            .iter()
-            .take(25)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    eprintln!("{} cases agree with Biopython", cases.len());
+    dive_integration_tests::bio::agree_with_biopython(&rt, &cases, &TOOLS).await;
 }
 
 /// Compare the catalog's facts of one parameter (recursing into array items).

@@ -330,6 +330,27 @@ macro_rules! tool {
     };
 }
 
+/// The query of a listing route (members, journals, funders, licenses, types): checks
+/// rows/offset, then sends only the parameters given.
+fn listing(
+    query: &Option<String>,
+    filter: &Option<String>,
+    rows: Option<i64>,
+    offset: Option<i64>,
+    cursor: &Option<String>,
+    mailto: &Option<String>,
+) -> Result<Vec<(&'static str, String)>, ToolError> {
+    check_rows(rows, offset, None)?;
+    Ok(params(&[
+        ("query", query.clone()),
+        ("filter", filter.clone()),
+        ("rows", rows.map(|v| v.to_string())),
+        ("offset", offset.map(|v| v.to_string())),
+        ("cursor", cursor.clone()),
+        ("mailto", mailto.clone()),
+    ]))
+}
+
 fn mail(m: &Option<String>) -> Vec<(&'static str, String)> {
     params(&[("mailto", m.clone())])
 }
@@ -338,15 +359,7 @@ tool!(GetWork, "crossref_get_work", DoiArgs, "Fetch the Crossref metadata of one
     get(&format!("works/{}", doi_part(&a.doi)?), mail(&a.mailto)).await
 });
 tool!(Members, "crossref_members", MembersArgs, "Search or list Crossref members (publishers and other registrants).", |a| async move {
-    check_rows(a.rows, a.offset, None)?;
-    get("members", params(&[
-        ("query", a.query.clone()),
-        ("filter", a.filter.clone()),
-        ("rows", a.rows.map(|v| v.to_string())),
-        ("offset", a.offset.map(|v| v.to_string())),
-        ("cursor", a.cursor.clone()),
-        ("mailto", a.mailto.clone()),
-    ])).await
+    get("members", listing(&a.query, &a.filter, a.rows, a.offset, &a.cursor, &a.mailto)?).await
 });
 tool!(GetMember, "crossref_get_member", MemberIdArgs, "Fetch one Crossref member by id, with its counts and coverage.", |a| async move {
     get(&format!("members/{}", a.id), mail(&a.mailto)).await
@@ -356,14 +369,7 @@ tool!(MemberWorks, "crossref_member_works", MemberWorksArgs, "List or search the
     get(&format!("members/{}/works", a.id), q).await
 });
 tool!(Journals, "crossref_journals", JournalsArgs, "Search or list journals known to Crossref.", |a| async move {
-    check_rows(a.rows, a.offset, None)?;
-    get("journals", params(&[
-        ("query", a.query.clone()),
-        ("rows", a.rows.map(|v| v.to_string())),
-        ("offset", a.offset.map(|v| v.to_string())),
-        ("cursor", a.cursor.clone()),
-        ("mailto", a.mailto.clone()),
-    ])).await
+    get("journals", listing(&a.query, &None, a.rows, a.offset, &a.cursor, &a.mailto)?).await
 });
 tool!(GetJournal, "crossref_get_journal", IssnArgs, "Fetch one journal by ISSN.", |a| async move {
     get(&format!("journals/{}", plain_id("ISSN", &a.issn)?), mail(&a.mailto)).await
@@ -373,15 +379,7 @@ tool!(JournalWorks, "crossref_journal_works", JournalWorksArgs, "List or search 
     get(&format!("journals/{}/works", plain_id("ISSN", &a.issn)?), q).await
 });
 tool!(Funders, "crossref_funders", FundersArgs, "Search or list research funders in the Crossref funder registry.", |a| async move {
-    check_rows(a.rows, a.offset, None)?;
-    get("funders", params(&[
-        ("query", a.query.clone()),
-        ("filter", a.filter.clone()),
-        ("rows", a.rows.map(|v| v.to_string())),
-        ("offset", a.offset.map(|v| v.to_string())),
-        ("cursor", a.cursor.clone()),
-        ("mailto", a.mailto.clone()),
-    ])).await
+    get("funders", listing(&a.query, &a.filter, a.rows, a.offset, &a.cursor, &a.mailto)?).await
 });
 tool!(GetFunder, "crossref_get_funder", FunderIdArgs, "Fetch one funder from the Crossref funder registry.", |a| async move {
     get(&format!("funders/{}", plain_id("funder id", &a.id)?), mail(&a.mailto)).await
@@ -394,25 +392,13 @@ tool!(GetPrefix, "crossref_get_prefix", PrefixArgs, "Look up the owner of a DOI 
     get(&format!("prefixes/{}", plain_id("DOI prefix", &a.prefix)?), mail(&a.mailto)).await
 });
 tool!(Types, "crossref_types", TypesArgs, "List the work types Crossref uses.", |a| async move {
-    check_rows(a.rows, a.offset, None)?;
-    get("types", params(&[
-        ("rows", a.rows.map(|v| v.to_string())),
-        ("offset", a.offset.map(|v| v.to_string())),
-        ("mailto", a.mailto.clone()),
-    ])).await
+    get("types", listing(&None, &None, a.rows, a.offset, &None, &a.mailto)?).await
 });
 tool!(GetType, "crossref_get_type", TypeIdArgs, "Fetch one Crossref work type by id.", |a| async move {
     get(&format!("types/{}", plain_id("type id", &a.id)?), mail(&a.mailto)).await
 });
 tool!(Licenses, "crossref_licenses", JournalsArgs, "List or search the license URLs attached to Crossref works.", |a| async move {
-    check_rows(a.rows, a.offset, None)?;
-    get("licenses", params(&[
-        ("query", a.query.clone()),
-        ("rows", a.rows.map(|v| v.to_string())),
-        ("offset", a.offset.map(|v| v.to_string())),
-        ("cursor", a.cursor.clone()),
-        ("mailto", a.mailto.clone()),
-    ])).await
+    get("licenses", listing(&a.query, &None, a.rows, a.offset, &a.cursor, &a.mailto)?).await
 });
 tool!(WorkAgency, "crossref_work_agency", AgencyDoiArgs, "Find which registration agency (Crossref, DataCite, ...) a DOI belongs to.", |a| async move {
     get(&format!("works/{}/agency", doi_part(&a.doi)?), mail(&a.mailto)).await
