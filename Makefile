@@ -14,8 +14,12 @@ DIVE         := $(CURDIR)/target/release/dive
 
 # Every tool-modules workspace member with a dive-tool.toml is one package of the pool.
 FAMILIES     := $(shell python3 scripts/families.py)
+# Python tool packages (not Cargo crates): tool-modules/<name>/*.py with app.py exporting
+# the dive:tool world, built into <name>.wasm by componentize-py.
+PY_TOOLS     := code_execution
+COMPONENTIZE_PY_VERSION := 0.25.1
 
-.PHONY: all setup host tools pool guests test bench demo clean
+.PHONY: all setup host tools python-tools pool guests test bench demo clean
 
 all: host pool
 
@@ -24,6 +28,7 @@ all: host pool
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 	@python3 -c 'import Bio, sys; sys.exit(Bio.__version__ != "1.88")' 2>/dev/null || python3 -m pip install -q -r requirements.txt
+	@componentize-py --version 2>/dev/null | grep -qx 'componentize-py $(COMPONENTIZE_PY_VERSION)' || python3 -m pip install -q 'componentize-py==$(COMPONENTIZE_PY_VERSION)'
 
 host:
 	$(CARGO) build --release -p dive-cli
@@ -31,20 +36,30 @@ host:
 tools: setup
 	cd tool-modules && CARGO_TARGET_DIR=$(WASM_DIR) $(CARGO) build --release --target $(WASM_TARGET) --workspace
 
+# Rebuilt only when the tool's Python sources or the WIT change. The sources are staged
+# outside the source tree (componentize-py writes __pycache__ next to them).
+python-tools: $(PY_TOOLS:%=$(WASM_OUT)/%.wasm)
+
+$(PY_TOOLS:%=$(WASM_OUT)/%.wasm): $(WASM_OUT)/%.wasm: tool-modules/%/app.py $(wildcard $(PY_TOOLS:%=tool-modules/%/*.py)) $(shell find wit -name '*.wit') | setup
+	@rm -rf $(WASM_DIR)/python/$* && mkdir -p $(WASM_DIR)/python/$* $(WASM_OUT)
+	cp tool-modules/$*/*.py $(WASM_DIR)/python/$*/
+	componentize-py -d wit -w dive:tool/tool-provider componentize -p $(WASM_DIR)/python/$* app -o $@.tmp
+	@mv $@.tmp $@
+
 # Assemble build/tools/<family>/ = manifest + component (+ data/ when the family has it).
-pool: tools
+pool: tools python-tools
 	@mkdir -p $(POOL_DIR)
 	@for d in $(POOL_DIR)/*/; do \
-	  f=$$(basename $$d); case " $(FAMILIES) " in *" $$f "*) ;; *) rm -rf $$d;; esac; \
+	  f=$$(basename $$d); case " $(FAMILIES) $(PY_TOOLS) " in *" $$f "*) ;; *) rm -rf $$d;; esac; \
 	done
-	@for f in $(FAMILIES); do \
+	@for f in $(FAMILIES) $(PY_TOOLS); do \
 	  rm -rf $(POOL_DIR)/$$f.tmp && mkdir -p $(POOL_DIR)/$$f.tmp && \
 	  cp tool-modules/$$f/dive-tool.toml $(POOL_DIR)/$$f.tmp/ && \
 	  cp $(WASM_OUT)/$$f.wasm $(POOL_DIR)/$$f.tmp/ && \
 	  if [ -d tool-modules/$$f/data ]; then cp -r tool-modules/$$f/data $(POOL_DIR)/$$f.tmp/; fi && \
 	  rm -rf $(POOL_DIR)/$$f && mv $(POOL_DIR)/$$f.tmp $(POOL_DIR)/$$f || exit 1; \
 	done
-	@echo "built-in pool: $(FAMILIES) -> $(POOL_DIR)"
+	@echo "built-in pool: $(FAMILIES) $(PY_TOOLS) -> $(POOL_DIR)"
 
 guests: setup
 	cd tests/guests && CARGO_TARGET_DIR=$(WASM_DIR) $(CARGO) build --release --target $(WASM_TARGET) --workspace

@@ -3,6 +3,7 @@
 
 mod export;
 mod report;
+mod synth;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -22,7 +23,7 @@ struct Cli {
 }
 
 #[derive(clap::Args)]
-struct Global {
+pub(crate) struct Global {
     /// Load tool packages from DIR (a package, or a directory of packages). Repeatable;
     /// DIVE_TOOLS (colon-separated) adds more.
     #[arg(long = "tools", value_name = "DIR", global = true)]
@@ -98,11 +99,93 @@ enum Command {
         #[arg(long)]
         live: bool,
     },
+    /// Build verifiable tasks: sample seeds and toolsets, collect evidence in the
+    /// sandbox, derive questions bound to trace values (DIR/tasks.jsonl).
+    Synth(SynthArgs),
+    /// Score answers with each task's verifier.
+    Verify {
+        /// The task file (JSON Lines).
+        tasks: PathBuf,
+        /// Answers: JSON Lines of {"uuid", "answer"}, or one JSON object uuid -> answer.
+        #[arg(long, value_name = "FILE")]
+        answers: PathBuf,
+    },
+    /// Replay each task's evidence offline (or --live) and check its answer still holds.
+    Reverify {
+        tasks: PathBuf,
+        #[arg(long)]
+        live: bool,
+        /// Tasks re-verified at once.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
+    /// Diversity and coverage figures of a task set (DIVE's table).
+    Stats { tasks: PathBuf },
     /// Maintain the evidence store.
     Store {
         #[command(subcommand)]
         command: StoreCommand,
     },
+}
+
+#[derive(clap::Args)]
+pub(crate) struct SynthArgs {
+    /// academic, biological, financial or medical.
+    #[arg(long)]
+    domain: String,
+    /// Number of tasks to write.
+    #[arg(long, default_value_t = 10)]
+    count: usize,
+    /// The run seed: it fixes every sampled seed, toolset and policy choice.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Tasks built at once (the output does not depend on it).
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// Output directory; tasks go to DIR/tasks.jsonl.
+    #[arg(long, value_name = "DIR", default_value = "dive-tasks")]
+    out: PathBuf,
+    /// Evidence rounds per task.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Calls per round.
+    #[arg(long, default_value_t = 4)]
+    steps: usize,
+    /// Add the general tools (search, browse, code execution) to every toolset.
+    #[arg(long)]
+    include_general: bool,
+    /// Use only tools that need no network (offline; the biological domain's local tools).
+    #[arg(long)]
+    local_only: bool,
+    /// Who picks the calls: the built-in typed-value policy, or an LLM.
+    #[arg(long, value_enum, default_value = "builtin")]
+    policy: PolicyChoice,
+    /// LLM policy: the OpenAI-compatible base URL (…/v1); env DIVE_LLM_BASE_URL. The key
+    /// is the secret DIVE_LLM_API_KEY (environment or --secrets file).
+    #[arg(long, env = "DIVE_LLM_BASE_URL")]
+    llm_base_url: Option<String>,
+    /// LLM policy: the model name; env DIVE_LLM_MODEL.
+    #[arg(long, env = "DIVE_LLM_MODEL")]
+    llm_model: Option<String>,
+    /// Answer every request from the traces an earlier run with the same settings stored
+    /// (no network): rebuilds the same tasks file.
+    #[arg(long)]
+    replay: bool,
+    /// Continue DIR/tasks.jsonl: keep its tasks, build the rest.
+    #[arg(long)]
+    resume: bool,
+    /// A seed pool file (JSON Lines of {"value", "type"}) instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    seeds: Option<PathBuf>,
+    /// The wall clock every sandbox sees (seconds since the Unix epoch).
+    #[arg(long, value_name = "UNIX_SECONDS", default_value_t = 1_767_225_600)]
+    clock: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum PolicyChoice {
+    Builtin,
+    Llm,
 }
 
 #[derive(Subcommand)]
@@ -367,6 +450,10 @@ async fn run(cli: Cli) -> Result<u8> {
             let report = dive_runtime::replay::replay(&runtime, &store, &id, *live).await?;
             report::replay(&report, g.json)
         }
+        Command::Synth(args) => synth::synth(g, args).await,
+        Command::Verify { tasks, answers } => synth::verify(g, tasks, answers),
+        Command::Reverify { tasks, live, workers } => synth::reverify(g, tasks, *live, *workers).await,
+        Command::Stats { tasks } => synth::stats(g, tasks).await,
         Command::Store { command } => {
             let store = open_store(g)?;
             match command {

@@ -1,1 +1,28 @@
-//! Traces to tasks (issue 7).
+//! The deriver: evidence traces → verifiable tasks (ARCHITECTURE.md §7).
+//!
+//! - [`types`]: semantic types of parameters and values (`x-dive-type`, names)
+//! - [`evidence`]: a trace's calls as the deriver sees them, typed result values
+//! - [`graph`]: the data-flow graph and its canonical form
+//! - [`derive`]: questions along a value's dependency path, round by round
+//! - [`task`]: task records, answer bindings and verifiers
+//! - [`policy`]: the built-in evidence policy; [`llm`]: the chat-completions policy
+//! - [`sample`]: config sampling from the run seed; [`synth`]: the synthesis loop
+//! - [`verify`], [`stats`], [`reverify`]: scoring, diversity, re-verification
+
+pub mod derive;
+pub mod evidence;
+pub mod graph;
+pub mod llm;
+pub mod policy;
+pub mod reverify;
+pub mod sample;
+pub mod stats;
+pub mod synth;
+pub mod task;
+pub mod types;
+pub mod verify;
+
+/// Canonical JSON text (sorted keys) of a value, for deduplication keys.
+pub fn canonical_text(v: &serde_json::Value) -> String {
+    dive_runtime::canonical::to_string(v)
+}

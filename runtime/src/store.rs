@@ -50,6 +50,9 @@ pub struct Store {
     root: PathBuf,
     /// Blobs written but not yet fsynced; flushed before any trace that may use them.
     pending: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>,
+    /// Group commit: writes are not fsynced one by one; [`Store::commit`] makes
+    /// everything written so far durable at once.
+    group_commit: bool,
 }
 
 impl Store {
@@ -63,6 +66,7 @@ impl Store {
         Ok(Store {
             root,
             pending: Default::default(),
+            group_commit: false,
         })
     }
 
@@ -93,9 +97,44 @@ impl Store {
         self.root.join("traces").join(&id[..2]).join(format!("{}.json", &id[2..]))
     }
 
-    /// Write `bytes` to `dest` atomically via the store's tmp/ directory, fsynced.
+    /// Write `bytes` to `dest` atomically via the store's tmp/ directory, fsynced (in
+    /// group-commit mode: remembered for the next [`Store::commit`]).
     fn write_file(&self, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-        self.write_file_with(dest, bytes, true)
+        self.write_file_with(dest, bytes, !self.group_commit)?;
+        if self.group_commit {
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).push(dest.to_path_buf());
+        }
+        Ok(())
+    }
+
+    /// The same store in group-commit mode, for writers of many traces (`dive synth`):
+    /// files still appear whole (temp file + rename), but durability comes from one
+    /// [`Store::commit`] for a batch instead of an fsync per file. Whatever refers to a
+    /// trace (a task line) must be written only after the commit that covers it.
+    pub fn with_group_commit(mut self) -> Store {
+        self.group_commit = true;
+        self
+    }
+
+    /// Make everything written so far durable. In group-commit mode this is one
+    /// `syncfs` of the store's file system (Linux) or an fsync per file written.
+    pub fn commit(&self) -> Result<(), StoreError> {
+        #[cfg(target_os = "linux")]
+        if self.group_commit {
+            let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+            if pending.is_empty() {
+                return Ok(());
+            }
+            let dir = std::fs::File::open(&self.root).map_err(Self::io(&self.root))?;
+            use std::os::fd::AsRawFd;
+            // SAFETY: syncfs takes a valid open file descriptor, which `dir` holds for
+            // the duration of the call.
+            if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+                return Err(StoreError::Io { path: self.root.clone(), source: std::io::Error::last_os_error() });
+            }
+            return Ok(());
+        }
+        self.sync_pending()
     }
 
     fn write_file_with(&self, dest: &Path, bytes: &[u8], sync: bool) -> Result<(), StoreError> {
@@ -120,6 +159,13 @@ impl Store {
     /// Make every blob written so far durable (fsync). Traces call this before they are
     /// written, so a stored trace never references a blob a power cut could lose.
     pub fn flush(&self) -> Result<(), StoreError> {
+        if self.group_commit {
+            return Ok(());
+        }
+        self.sync_pending()
+    }
+
+    fn sync_pending(&self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         let mut dirs = std::collections::BTreeSet::new();
         for p in pending {

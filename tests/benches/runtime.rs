@@ -194,5 +194,57 @@ fn store_and_hashing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, calls, replay_throughput, store_and_hashing);
+/// Python through the code_execution package (warm compiled-component cache, a fresh
+/// instance per call) against a `python3 -c` subprocess doing the same.
+fn code_execution(c: &mut Criterion) {
+    let pkg = repo_root().join("build/tools/code_execution");
+    if !pkg.join("dive-tool.toml").is_file() {
+        eprintln!("code_execution: {} is missing (run `make pool`); skipped", pkg.display());
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = rt.block_on(async {
+        Runtime::new(RuntimeConfig {
+            tool_sources: vec![pkg],
+            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    });
+    let opts = CallOptions::live(DET);
+    // The interpreter itself, not a launcher shim (pyenv's adds ~0.2 s per start).
+    let python3 = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|p| !p.is_empty());
+    let mut g = c.benchmark_group("code_execution");
+    g.sample_size(20);
+    g.measurement_time(Duration::from_secs(8));
+    for (name, code, want) in [("print_2_plus_2", "print(2+2)", "4\n"), ("sum_range_1e6", "print(sum(range(10**6)))", "499999500000\n")] {
+        let args = json!({ "code": code }).to_string();
+        g.bench_function(format!("sandboxed_{name}"), |b| {
+            b.iter(|| {
+                let rec = rt.block_on(runtime.call("code_execution", &args, &opts)).unwrap();
+                match rec.outcome {
+                    dive_runtime::Outcome::Ok(t) => assert!(t.contains(&format!("\"stdout\": {}", json!(want)))),
+                    other => panic!("{other:?}"),
+                }
+            })
+        });
+        if let Some(python3) = &python3 {
+            g.bench_function(format!("python3_subprocess_{name}"), |b| {
+                b.iter(|| {
+                    let out = std::process::Command::new(python3).arg("-c").arg(code).output().unwrap();
+                    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, calls, replay_throughput, store_and_hashing, code_execution);
 criterion_main!(benches);

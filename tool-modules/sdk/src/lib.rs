@@ -190,3 +190,103 @@ macro_rules! export_tools {
         $crate::bindings::export_component!(__DiveToolSet with_types_in $crate::bindings);
     };
 }
+
+/// A tool described by data instead of a type, for families that serve many tools of
+/// the same shape from a table (e.g. one upstream endpoint per tool).
+#[derive(Debug, Clone)]
+pub struct ToolDef {
+    pub name: String,
+    pub description: String,
+    /// JSON Schema (2020-12) of the arguments object.
+    pub input_schema: Value,
+    /// JSON Schema of the result, when the tool has one.
+    pub output_schema: Option<Value>,
+}
+
+/// A family whose tools are described by data: `tools()` lists them, `call` runs one.
+/// The host has validated the arguments against the tool's input schema before `call`.
+pub trait ToolSet {
+    fn tools() -> Vec<ToolDef>;
+    fn call(name: &str, args: Value) -> impl Future<Output = Result<Value, ToolError>>;
+}
+
+#[doc(hidden)]
+pub fn spec_of_def(def: ToolDef) -> wit::ToolSpec {
+    wit::ToolSpec {
+        name: def.name,
+        description: def.description,
+        input_schema: def.input_schema.to_string(),
+        output_schema: def.output_schema.map(|s| s.to_string()),
+    }
+}
+
+#[doc(hidden)]
+pub fn call_set<S: ToolSet>(name: &str, args: &str) -> Result<String, wit::ToolError> {
+    let args: Value = serde_json::from_str(args)
+        .map_err(|e| wit::ToolError::InvalidArgs(format!("{name}: the arguments are not JSON: {e}")))?;
+    if !args.is_object() {
+        return Err(wit::ToolError::InvalidArgs(format!("{name}: the arguments must be a JSON object")));
+    }
+    let out = wstd::runtime::block_on(S::call(name, args)).map_err(wit::ToolError::from)?;
+    serde_json::to_string(&out).map_err(|e| wit::ToolError::Internal(format!("cannot encode the result: {e}")))
+}
+
+/// Export a component whose tools come from a [`ToolSet`].
+#[macro_export]
+macro_rules! export_toolset {
+    ($set:ty) => {
+        struct __DiveToolSet;
+        impl $crate::bindings::exports::dive::tool::tool::Guest for __DiveToolSet {
+            fn list_tools() -> ::std::vec::Vec<$crate::bindings::dive::tool::types::ToolSpec> {
+                <$set as $crate::ToolSet>::tools().into_iter().map($crate::spec_of_def).collect()
+            }
+            fn call(
+                name: ::std::string::String,
+                args: ::std::string::String,
+            ) -> ::std::result::Result<::std::string::String, $crate::bindings::dive::tool::types::ToolError> {
+                if !<$set as $crate::ToolSet>::tools().iter().any(|t| t.name == name) {
+                    return ::std::result::Result::Err($crate::bindings::dive::tool::types::ToolError::InvalidArgs(
+                        ::std::format!("this component has no tool named '{name}'"),
+                    ));
+                }
+                $crate::call_set::<$set>(&name, &args)
+            }
+        }
+        $crate::bindings::export_component!(__DiveToolSet with_types_in $crate::bindings);
+    };
+}
+
+/// Argument helpers for [`ToolSet`] tools (arguments arrive as a JSON object).
+pub mod args {
+    use crate::ToolError;
+    use serde_json::Value;
+
+    /// A required argument, as a string (numbers and booleans are rendered as text).
+    pub fn required(args: &Value, name: &str) -> Result<String, ToolError> {
+        optional(args, name)?.ok_or_else(|| ToolError::invalid(format!("'{name}' is required")))
+    }
+
+    /// An optional argument rendered as the text an upstream query expects;
+    /// absent, null or empty string → None.
+    pub fn optional(args: &Value, name: &str) -> Result<Option<String>, ToolError> {
+        match args.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(Value::Array(items)) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s.clone()),
+                        Value::Number(n) => Ok(n.to_string()),
+                        other => Err(ToolError::invalid(format!("'{name}' items must be strings or numbers, got {other}"))),
+                    })
+                    .collect::<Result<_, _>>()?;
+                Ok((!parts.is_empty()).then(|| parts.join(",")))
+            }
+            Some(Value::Object(_)) => Err(ToolError::invalid(format!("'{name}' must be a string, number or list"))),
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The LLM evidence policy: a model speaking the OpenAI-compatible chat-completions
+//! tool-calling protocol chooses the calls; dive runs them in the sandbox and answers
+//! with their results. The endpoint, model and key come from configuration/secrets.
+
+use crate::evidence::ToolInfo;
+use crate::sample::Seed;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct LlmConfig {
+    /// e.g. https://api.openai.com/v1 (the path /chat/completions is added).
+    pub base_url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig").field("base_url", &self.base_url).field("model", &self.model).field("api_key", &self.api_key.as_ref().map(|_| "<set>")).finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    #[error("the LLM endpoint {url} could not be reached: {message}")]
+    Unreachable { url: String, message: String },
+    #[error("the LLM endpoint {url} answered HTTP {status}: {body}")]
+    Status { url: String, status: u16, body: String },
+    #[error("the LLM endpoint {url} answered something that is not a chat completion ({message}): {body}")]
+    Malformed { url: String, message: String, body: String },
+    #[error("the model sent {count} malformed tool calls in a row; last: {last}")]
+    TooManyMalformed { count: usize, last: String },
+}
+
+/// A tool call the model asked for. `args` is Err with a message when the model's
+/// arguments were not a JSON object.
+#[derive(Debug, Clone)]
+pub struct WantedCall {
+    pub id: String,
+    pub tool: String,
+    pub args: Result<Value, String>,
+}
+
+pub struct LlmSession {
+    config: LlmConfig,
+    client: reqwest::Client,
+    tools: Vec<Value>,
+    messages: Vec<Value>,
+    malformed_in_a_row: usize,
+}
+
+fn snippet(s: &str) -> String {
+    let t = s.trim();
+    match t.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &t[..i]),
+        None => t.to_string(),
+    }
+}
+
+fn client(timeout: Duration) -> reqwest::Client {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder().use_preconfigured_tls(tls).timeout(timeout).build().expect("an HTTP client builds")
+}
+
+impl LlmSession {
+    pub fn new(config: LlmConfig, tools: &[&ToolInfo], seed: &Seed, domain: &str) -> LlmSession {
+        let specs = tools
+            .iter()
+            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}))
+            .collect();
+        let seed_text = match &seed.value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let system = format!(
+            "You gather evidence for {domain} research questions by calling tools. Start from the given seed, \
+             call tools whose inputs you can fill from the seed or from earlier results, and chain results into \
+             further calls. Prefer tools you have not used yet. Call tools only; do not answer in prose."
+        );
+        LlmSession {
+            client: client(config.timeout),
+            config,
+            tools: specs,
+            messages: vec![json!({"role": "system", "content": system}), json!({"role": "user", "content": format!("Seed ({}): {seed_text}", seed.sem_type)})],
+            malformed_in_a_row: 0,
+        }
+    }
+
+    pub fn start_round(&mut self, round: usize) {
+        if round > 0 {
+            self.messages.push(json!({"role": "user", "content": format!("Round {}: go further from what the last round found (new tools, results of results).", round + 1)}));
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'))
+    }
+
+    /// Ask the model for its next calls (empty: it is done).
+    pub async fn next_calls(&mut self) -> Result<Vec<WantedCall>, LlmError> {
+        let url = self.url();
+        let body = json!({"model": self.config.model, "messages": self.messages, "tools": self.tools, "tool_choice": "auto", "temperature": 0});
+        let mut req = self.client.post(&url).json(&body);
+        if let Some(k) = &self.config.api_key {
+            req = req.bearer_auth(k);
+        }
+        let resp = req.send().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: e.to_string() })?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: e.to_string() })?;
+        if !(200..300).contains(&status) {
+            return Err(LlmError::Status { url, status, body: snippet(&text) });
+        }
+        let malformed = |message: &str| LlmError::Malformed { url: url.clone(), message: message.to_string(), body: snippet(&text) };
+        let v: Value = serde_json::from_str(&text).map_err(|e| malformed(&format!("not JSON: {e}")))?;
+        let message = v.pointer("/choices/0/message").ok_or_else(|| malformed("no choices[0].message"))?.clone();
+        let calls = match message.get("tool_calls") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(_) => return Err(malformed("tool_calls is not a list")),
+        };
+        self.messages.push(message);
+        let mut out = Vec::new();
+        for (i, c) in calls.iter().enumerate() {
+            let id = c.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("call_{i}"));
+            let Some(name) = c.pointer("/function/name").and_then(Value::as_str) else {
+                self.malformed_in_a_row += 1;
+                self.tool_result(&id, &json!({"error": "a tool call needs function.name"}));
+                continue;
+            };
+            let raw = c.pointer("/function/arguments").cloned().unwrap_or(Value::String("{}".into()));
+            let args = match raw {
+                Value::String(s) => match serde_json::from_str::<Value>(&s) {
+                    Ok(v) if v.is_object() => Ok(v),
+                    Ok(_) => Err("the arguments must be a JSON object".to_string()),
+                    Err(e) => Err(format!("the arguments are not JSON: {e}")),
+                },
+                v @ Value::Object(_) => Ok(v),
+                _ => Err("the arguments must be a JSON object".to_string()),
+            };
+            if let Err(m) = &args {
+                self.malformed_in_a_row += 1;
+                if self.malformed_in_a_row >= 5 {
+                    return Err(LlmError::TooManyMalformed { count: self.malformed_in_a_row, last: m.clone() });
+                }
+            } else {
+                self.malformed_in_a_row = 0;
+            }
+            out.push(WantedCall { id, tool: name.to_string(), args });
+        }
+        Ok(out)
+    }
+
+    /// Give the model the result of one of its calls.
+    pub fn tool_result(&mut self, id: &str, result: &Value) {
+        self.messages.push(json!({"role": "tool", "tool_call_id": id, "content": result.to_string()}));
+    }
+}

@@ -1,0 +1,485 @@
+//! The synthesis loop: for each task index, sample a config from the run seed, collect
+//! evidence with a policy over K rounds (recorded as one trace), derive the task.
+//! Tasks are written in index order, so the output is the same whatever `--workers`
+//! is, and a file cut short by an interruption is a prefix that `--resume` continues.
+
+use crate::derive::{derive, DeriveInput};
+use crate::evidence::{EvidenceCall, ToolInfo};
+use crate::llm::{LlmConfig, LlmError, LlmSession};
+use crate::policy::{self, PolicyState};
+use crate::sample::{self, Seed};
+use crate::task::{verifier_for, SynthConfig, Task};
+use dive_runtime::replay::ReplayTransport;
+use dive_runtime::store::{Store, StoreError};
+use dive_runtime::trace::{load_exchanges, read_trace, RecordError, Recorder};
+use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime};
+use serde_json::Value;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Which policy collects evidence.
+#[derive(Clone)]
+pub enum PolicyKind {
+    Builtin,
+    Llm(LlmConfig),
+}
+
+#[derive(Clone)]
+pub struct SynthOptions {
+    pub domain: String,
+    pub count: usize,
+    pub run_seed: u64,
+    pub workers: usize,
+    pub rounds: usize,
+    pub steps_per_round: usize,
+    pub include_general: bool,
+    /// Only tools that need no network (the offline default for the biological domain).
+    pub local_only: bool,
+    /// The wall-clock instant every task's sandbox sees.
+    pub clock_ns: u64,
+    pub policy: PolicyKind,
+    /// Answer every request from the traces of an earlier run with the same settings.
+    pub replay: bool,
+    /// A seed pool instead of the built-in one.
+    pub seeds: Option<Vec<Seed>>,
+    pub toolset_min: usize,
+    pub toolset_max: usize,
+}
+
+impl SynthOptions {
+    pub fn new(domain: &str, count: usize, run_seed: u64) -> SynthOptions {
+        SynthOptions {
+            domain: domain.to_string(),
+            count,
+            run_seed,
+            workers: 2,
+            rounds: 3,
+            steps_per_round: 4,
+            include_general: false,
+            local_only: false,
+            clock_ns: 1_767_225_600_000_000_000, // 2026-01-01T00:00:00Z
+            policy: PolicyKind::Builtin,
+            replay: false,
+            seeds: None,
+            toolset_min: 15,
+            toolset_max: 50,
+        }
+    }
+
+    /// What identifies the run's traces in the store (refs `synth/<key>/<index>`): every
+    /// setting that changes a task, but not the count or the worker number.
+    pub fn run_key(&self) -> String {
+        let policy = match &self.policy {
+            PolicyKind::Builtin => "builtin".to_string(),
+            PolicyKind::Llm(c) => format!("llm:{}:{}", c.base_url, c.model),
+        };
+        let text = format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            self.domain, self.run_seed, self.rounds, self.steps_per_round, self.include_general, self.local_only, self.clock_ns, policy, self.toolset_min, self.toolset_max
+        );
+        blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    #[error(transparent)]
+    Pool(#[from] sample::PoolError),
+    #[error("the {domain} domain has no callable tools{detail}: load its packages (make pool) or drop --local-only")]
+    NoTools { domain: String, detail: String },
+    #[error("no task could be derived from {tried} samples in a row: the toolset's tools cannot be chained from the seeds (check that tools tag parameters with x-dive-type and that the seed types match)")]
+    NothingDerivable { tried: usize },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("task {index}: {source}")]
+    Llm { index: u64, source: LlmError },
+    #[error("task {index}: --replay needs the traces of an earlier run with the same settings, but ref {reference} is not in the store: run once without --replay first")]
+    NoRecording { index: u64, reference: String },
+    #[error("cannot write {path}: {source}")]
+    Output { path: PathBuf, source: std::io::Error },
+    #[error("{path} already holds {lines} task(s): pass --resume to continue it, or choose another --out")]
+    OutputExists { path: PathBuf, lines: usize },
+    #[error("{path}:{line}: not a task record, so the file cannot be resumed ({message}); move it away or fix that line")]
+    BadResume { path: PathBuf, line: usize, message: String },
+    #[error("a task worker failed: {0}")]
+    Join(String),
+    #[error("interrupted: {written} task(s) are in the output; run the same command with --resume to finish")]
+    Interrupted { written: usize },
+}
+
+/// The tools of the pool as the deriver sees them.
+pub fn tool_infos(runtime: &Runtime) -> BTreeMap<String, ToolInfo> {
+    runtime
+        .tools()
+        .map(|t| {
+            (
+                t.spec.name.clone(),
+                ToolInfo {
+                    name: t.spec.name.clone(),
+                    domain: t.package.manifest.domain.as_str().to_string(),
+                    description: t.spec.description.clone(),
+                    input_schema: t.spec.input_schema.clone(),
+                    output_schema: t.spec.output_schema.clone(),
+                    retrieval: !t.policy.network.is_empty(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Everything shared by the tasks of a run.
+pub struct Synth {
+    runtime: Runtime,
+    store: Arc<Store>,
+    tools: Arc<BTreeMap<String, ToolInfo>>,
+    domain_tools: Vec<String>,
+    general_tools: Vec<String>,
+    seeds: Vec<Seed>,
+    exemplars: usize,
+    opts: SynthOptions,
+}
+
+impl Synth {
+    pub fn new(runtime: Runtime, store: Arc<Store>, opts: SynthOptions) -> Result<Synth, SynthError> {
+        let tools = tool_infos(&runtime);
+        let domain = opts.domain.as_str();
+        if !["academic", "biological", "financial", "medical"].contains(&domain) {
+            return Err(sample::PoolError::UnknownDomain(domain.to_string()).into());
+        }
+        let seeds = match &opts.seeds {
+            Some(s) if s.is_empty() => return Err(sample::PoolError::Empty("the given seed pool".into()).into()),
+            Some(s) => s.clone(),
+            None => sample::builtin_pool(domain)?,
+        };
+        let keep = |t: &&ToolInfo| !opts.local_only || !t.retrieval;
+        let domain_tools: Vec<String> = tools.values().filter(|t| t.domain == domain).filter(keep).map(|t| t.name.clone()).collect();
+        let general_tools: Vec<String> = if opts.include_general {
+            tools.values().filter(|t| t.domain == "general").filter(keep).map(|t| t.name.clone()).collect()
+        } else {
+            Vec::new()
+        };
+        if domain_tools.is_empty() {
+            return Err(SynthError::NoTools { domain: domain.into(), detail: if opts.local_only { " without network".into() } else { String::new() } });
+        }
+        Ok(Synth {
+            runtime,
+            store,
+            tools: Arc::new(tools),
+            domain_tools,
+            general_tools,
+            seeds,
+            exemplars: sample::exemplars().len(),
+            opts,
+        })
+    }
+
+    pub fn tools(&self) -> &BTreeMap<String, ToolInfo> {
+        &self.tools
+    }
+
+    /// Sample task `index`'s config: seed, toolset, exemplars.
+    fn config(&self, index: u64) -> (Seed, Vec<String>, Vec<usize>) {
+        let o = &self.opts;
+        let mut rng = sample::rng(o.run_seed, index, "config");
+        use rand::RngExt;
+        let seed = if o.domain == "biological" && (o.local_only || rng.random_range(0..2) == 0) {
+            Seed { value: Value::String(sample::generated_dna(&mut rng)), sem_type: "dna_sequence".into() }
+        } else {
+            self.seeds[rng.random_range(0..self.seeds.len())].clone()
+        };
+        let lo = o.toolset_min.min(self.domain_tools.len()).max(1);
+        // Leave some tools out even at the top of the range, so toolsets stay diverse.
+        let hi = o.toolset_max.min(self.domain_tools.len().saturating_sub(8)).max(lo);
+        let k = rng.random_range(lo..=hi);
+        let mut toolset = sample::pick(&mut rng, &self.domain_tools, k);
+        toolset.extend(self.general_tools.iter().cloned());
+        toolset.sort();
+        let n_ex = rng.random_range(3..=5);
+        let all: Vec<usize> = (0..self.exemplars).collect();
+        let mut ex = sample::pick(&mut rng, &all, n_ex);
+        ex.sort();
+        (seed, toolset, ex)
+    }
+
+    fn reference(&self, index: u64) -> String {
+        format!("synth/{}/{index}", self.opts.run_key())
+    }
+
+    /// Build task `index`. Ok(None): nothing could be derived from its evidence.
+    pub async fn task(&self, index: u64) -> Result<Option<Task>, SynthError> {
+        let o = &self.opts;
+        let (seed, toolset, exemplars) = self.config(index);
+        let determinism = DeterminismConfig { seed: sample::derive_u64(o.run_seed, index, "trace"), clock_ns: o.clock_ns };
+        let mut call_opts = CallOptions::live(determinism);
+        if o.replay {
+            let reference = self.reference(index);
+            let id = self.store.get_ref(&reference)?.ok_or(SynthError::NoRecording { index, reference })?;
+            let (doc, _) = read_trace(&self.store, &id)?;
+            let mut exchanges = Vec::new();
+            for c in &doc.calls {
+                exchanges.extend(load_exchanges(&self.store, c)?);
+            }
+            call_opts.transport = Some(Arc::new(ReplayTransport::new(exchanges)));
+            call_opts.without_secrets = true;
+        }
+        let recorder = Recorder::with_options(&self.runtime, &self.store, call_opts);
+        let infos: Vec<&ToolInfo> = toolset.iter().filter_map(|n| self.tools.get(n)).collect();
+        let mut calls: Vec<EvidenceCall> = Vec::new();
+        let mut rounds: Vec<Vec<usize>> = Vec::new();
+        let policy_name = match &o.policy {
+            PolicyKind::Builtin => {
+                let mut state = PolicyState::new(seed.value.clone(), &seed.sem_type);
+                let mut rng = sample::rng(o.run_seed, index, "policy");
+                let runtime = self.runtime.clone();
+                let valid = move |tool: &str, args: &Value| runtime.check_args(tool, &args.to_string()).is_ok();
+                for _ in 0..o.rounds {
+                    let mut this_round = Vec::new();
+                    for _ in 0..o.steps_per_round {
+                        let Some(p) = policy::propose(&state, &infos, &mut rng, &valid) else { break };
+                        policy::mark(&mut state, &p);
+                        if let Some(call) = self.run_call(&recorder, calls.len(), &p.tool, &p.args).await? {
+                            if let Some(r) = &call.result {
+                                state.observe(call.index, r, self.tools.get(&call.tool).and_then(|t| t.output_schema.as_ref()));
+                            }
+                            this_round.push(call.index);
+                            calls.push(call);
+                        }
+                    }
+                    if this_round.is_empty() {
+                        break;
+                    }
+                    rounds.push(this_round);
+                }
+                "builtin".to_string()
+            }
+            PolicyKind::Llm(cfg) => {
+                let mut session = LlmSession::new(cfg.clone(), &infos, &seed, &o.domain);
+                for round in 0..o.rounds {
+                    let mut this_round = Vec::new();
+                    session.start_round(round);
+                    let mut steps = 0;
+                    while steps < o.steps_per_round {
+                        let wanted = session.next_calls().await.map_err(|source| SynthError::Llm { index, source })?;
+                        if wanted.is_empty() {
+                            break;
+                        }
+                        for w in wanted {
+                            let answer = match w.args {
+                                Err(message) => serde_json::json!({"error": message}),
+                                Ok(args) if steps < o.steps_per_round && toolset.contains(&w.tool) => {
+                                    steps += 1;
+                                    match self.run_call(&recorder, calls.len(), &w.tool, &args).await? {
+                                        Some(call) => {
+                                            let out = match &call.result {
+                                                Some(r) => r.clone(),
+                                                None => serde_json::json!({"error": "the call failed"}),
+                                            };
+                                            this_round.push(call.index);
+                                            calls.push(call);
+                                            out
+                                        }
+                                        None => serde_json::json!({"error": "the arguments do not match the tool's schema"}),
+                                    }
+                                }
+                                Ok(_) if !toolset.contains(&w.tool) => serde_json::json!({"error": format!("there is no tool named '{}' in this toolset", w.tool)}),
+                                Ok(_) => serde_json::json!({"error": "the step budget of this round is spent"}),
+                            };
+                            session.tool_result(&w.id, &answer);
+                        }
+                    }
+                    if this_round.is_empty() {
+                        break;
+                    }
+                    rounds.push(this_round);
+                }
+                format!("llm:{}", cfg.model)
+            }
+        };
+        let trace = recorder.finish()?;
+        self.store.set_ref(&self.reference(index), &trace)?;
+        let Some(d) = derive(&DeriveInput { trace_id: &trace, seed: &seed.value, seed_type: &seed.sem_type, tools: &self.tools, calls: &calls, rounds: &rounds }) else {
+            return Ok(None);
+        };
+        let last = d.rounds.last().expect("derive returns at least one round").clone();
+        let truth_value = last.answer_path.evaluate(&calls).unwrap_or(Value::Null);
+        let mut task = Task {
+            uuid: String::new(),
+            question: last.question.clone(),
+            ground_truth: last.ground_truth.clone(),
+            domain: o.domain.clone(),
+            seed: match &seed.value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+            tools: toolset,
+            evidence: d.evidence,
+            rounds_completed: d.rounds.len(),
+            derivation_history: d.rounds,
+            trace,
+            answer_path: last.answer_path,
+            verifier: verifier_for(&truth_value),
+            tool_graph: d.tool_graph,
+            config: SynthConfig { index, run_seed: o.run_seed, seed_type: seed.sem_type, exemplars, policy: policy_name },
+        };
+        task.uuid = task.content_uuid();
+        Ok(Some(task))
+    }
+
+    /// Run and record one call. Ok(None) when the runtime refused the arguments (nothing
+    /// ran, nothing recorded).
+    async fn run_call(&self, recorder: &Recorder<'_>, index: usize, tool: &str, args: &Value) -> Result<Option<EvidenceCall>, SynthError> {
+        match recorder.call_at(index as u64, tool, &args.to_string()).await {
+            Ok(rec) => {
+                let args: Value = serde_json::from_str(&rec.args).unwrap_or(Value::Null);
+                let result = match &rec.outcome {
+                    Outcome::Ok(text) => serde_json::from_str(text).ok(),
+                    _ => None,
+                };
+                Ok(Some(EvidenceCall { index, tool: tool.to_string(), args, result }))
+            }
+            Err(RecordError::Store(e)) => Err(e.into()),
+            Err(RecordError::Call(CallError::InvalidArgs { .. })) | Err(RecordError::Call(CallError::UnknownTool { .. })) => Ok(None),
+            Err(RecordError::Call(e)) => {
+                tracing::warn!("{tool}: {e}");
+                Ok(None)
+            }
+            Err(e @ RecordError::DuplicateIndex(_)) => Err(SynthError::Join(e.to_string())),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunSummary {
+    pub written: usize,
+    pub resumed: usize,
+    pub samples: u64,
+}
+
+/// Count the complete task lines of an output file, cut a partial last line, and give
+/// the index after the last task. Broken lines in the middle are an error.
+fn prepare_resume(path: &Path) -> Result<(usize, u64), SynthError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
+        Err(source) => return Err(SynthError::Output { path: path.into(), source }),
+    };
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let text = String::from_utf8_lossy(&bytes[..complete]);
+    let mut lines = 0;
+    let mut next = 0;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let t: Task = serde_json::from_str(line).map_err(|e| SynthError::BadResume { path: path.into(), line: i + 1, message: e.to_string() })?;
+        lines += 1;
+        next = t.config.index + 1;
+    }
+    if complete < bytes.len() {
+        let f = std::fs::OpenOptions::new().write(true).open(path).map_err(|source| SynthError::Output { path: path.into(), source })?;
+        f.set_len(complete as u64).map_err(|source| SynthError::Output { path: path.into(), source })?;
+    }
+    Ok((lines, next))
+}
+
+/// Consecutive samples without a task before a run gives up.
+const GIVE_UP_AFTER: usize = 200;
+
+/// Tasks per group commit.
+const COMMIT_EVERY: usize = 64;
+
+/// Run the loop: write `count` tasks to `out` (JSON Lines), calling `progress(done)`
+/// after each. With `resume`, keep the tasks already in `out` and go on from there.
+pub async fn run(synth: Arc<Synth>, out: &Path, resume: bool, progress: &(dyn Fn(usize) + Sync)) -> Result<RunSummary, SynthError> {
+    let (have, mut next) = if resume { prepare_resume(out)? } else { (0, 0) };
+    if !resume {
+        if let Ok(meta) = std::fs::metadata(out) {
+            if meta.len() > 0 {
+                let lines = std::fs::read_to_string(out).map(|t| t.lines().count()).unwrap_or(0);
+                return Err(SynthError::OutputExists { path: out.into(), lines });
+            }
+        }
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| SynthError::Output { path: dir.into(), source })?;
+    }
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(out).map_err(|source| SynthError::Output { path: out.into(), source })?;
+    let count = synth.opts.count;
+    let workers = synth.opts.workers.max(1);
+    let mut summary = RunSummary { resumed: have, ..Default::default() };
+    let mut done = have;
+    progress(done);
+    let mut pending: VecDeque<tokio::task::JoinHandle<Result<Option<Task>, SynthError>>> = VecDeque::new();
+    // Group commit: finished task lines wait until the store has made their traces
+    // durable (one commit per batch), then go to the file together.
+    let mut batch: Vec<u8> = Vec::new();
+    let mut batched = 0usize;
+    let write_batch = |batch: &mut Vec<u8>, batched: &mut usize, file: &mut std::fs::File| -> Result<(), SynthError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        synth.store.commit()?;
+        file.write_all(batch).and_then(|_| file.flush()).map_err(|source| SynthError::Output { path: out.into(), source })?;
+        batch.clear();
+        *batched = 0;
+        Ok(())
+    };
+    let mut misses = 0;
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    while done < count {
+        while pending.len() < workers {
+            let s = synth.clone();
+            let i = next;
+            next += 1;
+            pending.push_back(tokio::spawn(async move { s.task(i).await }));
+        }
+        let handle = pending.pop_front().expect("a worker is pending");
+        let joined = tokio::select! {
+            r = handle => r,
+            _ = &mut interrupt => {
+                pending.iter().for_each(|h| h.abort());
+                write_batch(&mut batch, &mut batched, &mut file)?;
+                return Err(SynthError::Interrupted { written: done });
+            }
+        };
+        let result = match joined.map_err(|e| SynthError::Join(e.to_string())).and_then(|r| r) {
+            Ok(r) => r,
+            Err(e) => {
+                pending.iter().for_each(|h| h.abort());
+                write_batch(&mut batch, &mut batched, &mut file)?;
+                return Err(e);
+            }
+        };
+        summary.samples += 1;
+        match result {
+            Some(task) => {
+                misses = 0;
+                serde_json::to_writer(&mut batch, &task).expect("a task serializes");
+                batch.push(b'\n');
+                batched += 1;
+                done += 1;
+                summary.written += 1;
+                if batched >= COMMIT_EVERY || done == count {
+                    write_batch(&mut batch, &mut batched, &mut file)?;
+                }
+                progress(done);
+            }
+            None => {
+                misses += 1;
+                if misses >= GIVE_UP_AFTER {
+                    pending.iter().for_each(|h| h.abort());
+                    write_batch(&mut batch, &mut batched, &mut file)?;
+                    return Err(SynthError::NothingDerivable { tried: misses });
+                }
+            }
+        }
+    }
+    pending.iter().for_each(|h| h.abort());
+    write_batch(&mut batch, &mut batched, &mut file)?;
+    file.sync_all().map_err(|source| SynthError::Output { path: out.into(), source })?;
+    Ok(summary)
+}
