@@ -169,10 +169,13 @@ fn candidates(
         arg_scalars(&call.args, &mut echoes);
         let ancestors = graph.ancestors(call.index);
         let depth = ancestors.len() + 1;
-        let seeded = graph.reaches_seed(call.index);
+        // A question walks back to the seed: a value the seed does not lead to is no answer.
+        if !graph.reaches_seed(call.index) {
+            continue;
+        }
         let parents = graph.parents(call.index).into_iter().flatten().count();
         let extends = round > 1 && (ancestors.iter().any(|a| prev_calls.contains(a)) || depth > prev_depth);
-        let base = (depth as i64) * 10 + if seeded { 30 } else { 0 } + if parents >= 2 { 6 } else { 0 } + if extends { 25 } else { 0 };
+        let base = (depth as i64) * 10 + if parents >= 2 { 6 } else { 0 } + if extends { 25 } else { 0 };
         let composition = if parents >= 2 {
             "join"
         } else if extends {

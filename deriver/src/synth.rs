@@ -184,7 +184,10 @@ impl Synth {
         let o = &self.opts;
         let mut rng = sample::rng(o.run_seed, index, "config");
         use rand::RngExt;
-        let seed = if o.domain == "biological" && (o.local_only || rng.random_range(0..2) == 0) {
+        // The biological domain also seeds from DNA generated from the run seed (always,
+        // offline), unless the user gave a pool of their own.
+        let generate = o.domain == "biological" && o.seeds.is_none() && (o.local_only || rng.random_range(0..2) == 0);
+        let seed = if generate {
             Seed { value: Value::String(sample::generated_dna(&mut rng)), sem_type: "dna_sequence".into() }
         } else {
             self.seeds[rng.random_range(0..self.seeds.len())].clone()
@@ -386,7 +389,7 @@ fn prepare_resume(path: &Path) -> Result<(usize, u64), SynthError> {
 }
 
 /// Consecutive samples without a task before a run gives up.
-const GIVE_UP_AFTER: usize = 200;
+const GIVE_UP_AFTER: usize = 100;
 
 /// Tasks per group commit.
 const COMMIT_EVERY: usize = 64;

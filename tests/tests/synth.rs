@@ -1,0 +1,376 @@
+//! `dive synth`, `verify`, `reverify` and `stats` as a user runs them: reproducible task
+//! files (any worker count, replay from the store with the upstream gone), resume after
+//! an interruption, scoring, the LLM policy against a fake chat-completions server, and
+//! clear errors for bad input.
+
+use dive_integration_tests::{builtin_pool_dir, dive_bin, repo_root, Fixture, Reply, Seen};
+use serde_json::{json, Value};
+use std::path::Path;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+/// Run `dive` with the built-in pool, a store under `home` and a clean environment.
+async fn dive(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = tokio::process::Command::new(dive_bin());
+    cmd.args(args)
+        .current_dir(home)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DIVE_BUILTIN_TOOLS", builtin_pool_dir())
+        .env("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache"))
+        .env("HOME", home);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().await.unwrap();
+    Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+}
+
+fn tasks(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn ok(o: &Out, what: &str) {
+    assert_eq!(o.code, 0, "{what}: exit {}\nstdout: {}\nstderr: {}", o.code, o.stdout, o.stderr);
+}
+
+/// Whether `needle` occurs in `hay` as a whole token (the deriver's own leak rule).
+fn contains_token(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.to_lowercase(), needle.trim().to_lowercase());
+    h.match_indices(&n).any(|(i, _)| {
+        let before = h[..i].chars().next_back();
+        let after = h[i + n.len()..].chars().next();
+        let edge = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '_');
+        edge(before) && edge(after)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_synthesis_is_reproducible_reverifies_and_has_stats() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let synth = |store: &'static str, out: &'static str, workers: &'static str, extra: &'static [&'static str]| {
+        let mut a = vec!["--store", store, "synth", "--domain", "biological", "--local-only", "--count", "12", "--seed", "5", "--workers", workers, "--out", out];
+        a.extend_from_slice(extra);
+        a
+    };
+    ok(&dive(h, &synth("s1", "a", "1", &[]), &[]).await, "first run");
+    ok(&dive(h, &synth("s2", "b", "3", &[]), &[]).await, "three workers, fresh store");
+    let a = std::fs::read(h.join("a/tasks.jsonl")).unwrap();
+    assert_eq!(a, std::fs::read(h.join("b/tasks.jsonl")).unwrap(), "the worker count or the store must not change the tasks");
+    ok(&dive(h, &synth("s1", "c", "2", &["--replay"]), &[]).await, "replay from the store");
+    assert_eq!(a, std::fs::read(h.join("c/tasks.jsonl")).unwrap(), "a replayed run rebuilds the same file");
+    let other = dive(h, &["--store", "s3", "synth", "--domain", "biological", "--local-only", "--count", "12", "--seed", "6", "--out", "d"], &[]).await;
+    ok(&other, "another seed");
+    assert_ne!(a, std::fs::read(h.join("d/tasks.jsonl")).unwrap(), "another seed gives other tasks");
+
+    let ts = tasks(&h.join("a/tasks.jsonl"));
+    assert_eq!(ts.len(), 12);
+    let mut uuids = std::collections::BTreeSet::new();
+    for t in &ts {
+        for field in ["uuid", "question", "ground_truth", "domain", "seed", "tools", "evidence", "derivation_history", "rounds_completed", "trace", "answer_path", "verifier", "tool_graph"] {
+            assert!(t.get(field).is_some(), "task lacks {field}: {t}");
+        }
+        assert!(uuids.insert(t["uuid"].as_str().unwrap().to_string()), "uuids are unique");
+        let q = t["question"].as_str().unwrap();
+        let truth = t["ground_truth"].as_str().unwrap();
+        assert!(!contains_token(q, truth), "the question gives the answer away: {q} => {truth}");
+        assert!(q.contains(t["seed"].as_str().unwrap()), "the question starts from the seed");
+        let tools = t["tools"].as_array().unwrap().len();
+        assert!((15..=50).contains(&tools), "toolset of {tools} tools");
+        assert_eq!(t["evidence"]["trace"], t["trace"]);
+        let rounds = t["derivation_history"].as_array().unwrap();
+        assert_eq!(rounds.len() as u64, t["rounds_completed"].as_u64().unwrap());
+        assert!(rounds.windows(2).all(|w| w[0]["round"].as_u64() < w[1]["round"].as_u64()));
+        // Every call the question walks through is in the task's graph.
+        let nodes = t["tool_graph"]["nodes"].as_array().unwrap();
+        for c in t["evidence"]["calls"].as_array().unwrap() {
+            assert_eq!(nodes[c["index"].as_u64().unwrap() as usize], c["tool"]);
+        }
+    }
+    // The evidence replays byte-for-byte and every answer still follows from it.
+    let r = dive(h, &["--store", "s1", "--json", "reverify", "a/tasks.jsonl"], &[]).await;
+    ok(&r, "reverify");
+    assert_eq!(r.json()["holds"], json!(12));
+    let trace = ts[0]["trace"].as_str().unwrap();
+    ok(&dive(h, &["--store", "s1", "replay", trace], &[]).await, "replay one task's trace");
+
+    let s = dive(h, &["--json", "stats", "a/tasks.jsonl"], &[]).await;
+    ok(&s, "stats");
+    let s = s.json();
+    assert_eq!(s["tasks"], json!(12));
+    assert!(s["unique_toolsets"].as_u64().unwrap() >= 1 && s["unique_toolsets"].as_u64().unwrap() <= 12);
+    assert!(s["tool_types_per_task"].as_f64().unwrap() >= 1.0);
+    assert!(s["tools_covered"].as_u64().unwrap() <= s["tools_offered"].as_u64().unwrap());
+    let text = dive(h, &["stats", "a/tasks.jsonl"], &[]).await;
+    assert!(text.stdout.contains("unique call graphs"), "{}", text.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_evidence_fails_reverification() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    ok(&dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "3", "--seed", "9", "--out", "o"], &[]).await, "synth");
+    let ts = tasks(&h.join("o/tasks.jsonl"));
+    // Rewrite the first task's ground truth: the evidence no longer entails it.
+    let mut bad = ts[0].clone();
+    bad["ground_truth"] = json!("definitely not the answer");
+    let lines: Vec<String> = std::iter::once(bad).chain(ts[1..].iter().cloned()).map(|t| t.to_string()).collect();
+    std::fs::write(h.join("bad.jsonl"), lines.join("\n") + "\n").unwrap();
+    let r = dive(h, &["--store", "s", "--json", "reverify", "bad.jsonl"], &[]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["holds"], json!(2));
+    assert_eq!(v["results"][0]["status"], json!("not_entailed"));
+    // A damaged store is reported, never taken as evidence.
+    let trace = ts[1]["trace"].as_str().unwrap();
+    let path = h.join("s/traces").join(&trace[..2]).join(format!("{}.json", &trace[2..]));
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    let r = dive(h, &["--store", "s", "--json", "reverify", "o/tasks.jsonl"], &[]).await;
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["results"][1]["status"], json!("error"), "{}", r.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_run_resumes_to_the_same_file() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let args = |out: &'static str, count: &'static str, resume: bool| {
+        let mut a = vec!["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", count, "--seed", "3", "--out", out];
+        if resume {
+            a.push("--resume");
+        }
+        a
+    };
+    ok(&dive(h, &args("full", "6", false), &[]).await, "full run");
+    let full = std::fs::read_to_string(h.join("full/tasks.jsonl")).unwrap();
+    let lines: Vec<&str> = full.lines().collect();
+    // As if killed while writing the fourth task: three whole lines and half of one.
+    std::fs::create_dir_all(h.join("cut")).unwrap();
+    let cut = format!("{}\n{}\n{}\n{}", lines[0], lines[1], lines[2], &lines[3][..lines[3].len() / 2]);
+    std::fs::write(h.join("cut/tasks.jsonl"), cut).unwrap();
+    let again = dive(h, &args("cut", "6", false), &[]).await;
+    assert_eq!(again.code, 2, "an existing file is not overwritten: {}", again.stderr);
+    assert!(again.stderr.contains("--resume"), "{}", again.stderr);
+    ok(&dive(h, &args("cut", "6", true), &[]).await, "resume");
+    assert_eq!(std::fs::read_to_string(h.join("cut/tasks.jsonl")).unwrap(), full, "resume keeps the finished tasks and adds the same rest");
+    ok(&dive(h, &args("cut", "6", true), &[]).await, "resume of a finished file");
+    assert_eq!(std::fs::read_to_string(h.join("cut/tasks.jsonl")).unwrap(), full, "nothing is duplicated");
+    // A broken line in the middle is not silently dropped.
+    std::fs::write(h.join("cut/tasks.jsonl"), format!("{}\nnot a task\n{}\n", lines[0], lines[1])).unwrap();
+    let broken = dive(h, &args("cut", "6", true), &[]).await;
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("tasks.jsonl:2"), "{}", broken.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_scores_answers_with_each_tasks_verifier() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    ok(&dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "4", "--seed", "11", "--out", "o"], &[]).await, "synth");
+    let ts = tasks(&h.join("o/tasks.jsonl"));
+    let right: Vec<String> = ts.iter().map(|t| json!({"uuid": t["uuid"], "answer": t["ground_truth"]}).to_string()).collect();
+    std::fs::write(h.join("right.jsonl"), right.join("\n")).unwrap();
+    let r = dive(h, &["--json", "verify", "o/tasks.jsonl", "--answers", "right.jsonl"], &[]).await;
+    ok(&r, "verify");
+    assert_eq!((r.json()["correct"].clone(), r.json()["accuracy"].clone()), (json!(4), json!(1.0)));
+    // One wrong, one missing; the map form of an answers file.
+    let mut map = serde_json::Map::new();
+    map.insert(ts[0]["uuid"].as_str().unwrap().into(), json!("no such answer"));
+    map.insert(ts[1]["uuid"].as_str().unwrap().into(), ts[1]["ground_truth"].clone());
+    map.insert(ts[2]["uuid"].as_str().unwrap().into(), ts[2]["ground_truth"].clone());
+    std::fs::write(h.join("some.json"), Value::Object(map).to_string()).unwrap();
+    let r = dive(h, &["--json", "verify", "o/tasks.jsonl", "--answers", "some.json"], &[]).await;
+    ok(&r, "verify");
+    let v = r.json();
+    assert_eq!((v["correct"].clone(), v["answered"].clone()), (json!(2), json!(3)));
+    assert_eq!(v["results"][0]["correct"], json!(false));
+    assert_eq!(v["results"][3]["correct"], Value::Null);
+    std::fs::write(h.join("broken.jsonl"), "{\"uuid\": 1}\n").unwrap();
+    let r = dive(h, &["verify", "o/tasks.jsonl", "--answers", "broken.jsonl"], &[]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_clear_errors() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let r = dive(h, &["synth", "--domain", "astrology", "--count", "1"], &[]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown domain 'astrology'"), "{}", r.stderr);
+    std::fs::write(h.join("empty.jsonl"), "\n").unwrap();
+    let r = dive(h, &["synth", "--domain", "biological", "--local-only", "--seeds", "empty.jsonl"], &[]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("empty"), "{}", r.stderr);
+    std::fs::write(h.join("bad-seeds.jsonl"), "{\"value\": \"ATG\", \"type\": \"dna_sequence\"}\n[1, 2]\n").unwrap();
+    let r = dive(h, &["synth", "--domain", "biological", "--local-only", "--seeds", "bad-seeds.jsonl"], &[]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad-seeds.jsonl:2"), "{}", r.stderr);
+    let r = dive(h, &["synth", "--domain", "medical", "--local-only"], &[]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no callable tools"), "{}", r.stderr);
+    // Seeds no tool can take: nothing derivable, said plainly (not a hang or a panic).
+    std::fs::write(h.join("odd-seeds.jsonl"), "{\"value\": \"zzz\", \"type\": \"nothing_takes_this\"}\n").unwrap();
+    let r = dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--seeds", "odd-seeds.jsonl", "--count", "1"], &[]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no task could be derived"), "{}", r.stderr);
+    let r = dive(h, &["synth", "--domain", "biological", "--policy", "llm"], &[]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--llm-base-url"), "{}", r.stderr);
+    std::fs::write(h.join("t.jsonl"), "not a task\n").unwrap();
+    for cmd in [&["stats", "t.jsonl"][..], &["reverify", "t.jsonl"][..], &["verify", "t.jsonl", "--answers", "t.jsonl"][..]] {
+        let r = dive(h, cmd, &[]).await;
+        assert_eq!(r.code, 2, "{cmd:?}: {}", r.stderr);
+        assert!(r.stderr.contains("t.jsonl:1"), "{cmd:?}: {}", r.stderr);
+    }
+}
+
+/// An imitation of the two medical services, answering any route with deterministic
+/// JSON derived from the request (enough for the policy to chain: names → rxcuis).
+fn medical(s: &Seen) -> Reply {
+    let h = blake3::hash(s.path_and_query.as_bytes());
+    let n = u32::from_le_bytes(h.as_bytes()[..4].try_into().unwrap()) % 90000 + 1000;
+    if s.path_and_query.starts_with("/api/") {
+        return Reply::json(200, &json!([2, [format!("C{n}"), format!("D{n}")], null, [[format!("term {n}"), "x"], [format!("term {}", n + 1), "y"]]]));
+    }
+    Reply::json(200, &json!({"idGroup": {"rxnormId": [n.to_string()]}, "propConceptGroup": {"propConcept": [{"propName": "RxNorm Name", "propValue": format!("drug {n}"), "rxcui": (n + 7).to_string()}]}}))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_domain_rebuilds_offline_from_the_store_after_the_upstream_is_gone() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let mut fx = Fixture::start(medical).await;
+    let up1 = format!("https://rxnav.nlm.nih.gov={}", fx.url());
+    let up2 = format!("https://clinicaltables.nlm.nih.gov={}", fx.url());
+    let run = |out: &'static str, replay: bool| {
+        let mut a = vec!["--store".to_string(), "s".into(), "--allow-private-network".into(), "--upstream".into(), up1.clone(), "--upstream".into(), up2.clone()];
+        a.extend(["synth", "--domain", "medical", "--count", "4", "--seed", "2", "--out", out].map(String::from));
+        if replay {
+            a.push("--replay".into());
+        }
+        a
+    };
+    let a1 = run("live", false);
+    let o = dive(h, &a1.iter().map(String::as_str).collect::<Vec<_>>(), &[]).await;
+    ok(&o, "synth against the fixture");
+    assert!(!fx.seen().is_empty(), "the tools reached the fixture");
+    fx.stop();
+    drop(fx);
+    let a2 = run("again", true);
+    let o = dive(h, &a2.iter().map(String::as_str).collect::<Vec<_>>(), &[]).await;
+    ok(&o, "synth --replay with the upstream gone");
+    assert_eq!(std::fs::read(h.join("live/tasks.jsonl")).unwrap(), std::fs::read(h.join("again/tasks.jsonl")).unwrap());
+    let r = dive(h, &["--store", "s", "--json", "reverify", "live/tasks.jsonl"], &[]).await;
+    ok(&r, "offline reverify");
+    assert_eq!(r.json()["holds"], json!(4));
+    let retrieval = tasks(&h.join("live/tasks.jsonl")).iter().any(|t| t["tool_graph"]["nodes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with("rx")));
+    assert!(retrieval, "the tasks used the API tools");
+    // Replay needs the earlier run's traces: another seed has none.
+    let mut a3 = run("none", true);
+    let i = a3.iter().position(|x| x == "2").unwrap();
+    a3[i] = "99".into();
+    let o = dive(h, &a3.iter().map(String::as_str).collect::<Vec<_>>(), &[]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("run once without --replay"), "{}", o.stderr);
+}
+
+/// A fake chat-completions model: it calls the first offered tool that takes a
+/// `sequence`, with the seed from the first user message; after a tool result it stops.
+fn fake_model(s: &Seen) -> Reply {
+    let body: Value = serde_json::from_slice(&s.body).unwrap_or(Value::Null);
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let seed = messages.iter().find(|m| m["role"] == "user").and_then(|m| m["content"].as_str()).and_then(|c| c.rsplit(": ").next()).unwrap_or("").to_string();
+    let last_is_tool = messages.last().is_some_and(|m| m["role"] == "tool");
+    let rounds = messages.iter().filter(|m| m["role"] == "user").count();
+    const TAKE_A_SEQUENCE: [&str; 7] = ["bio_seq_transcribe", "bio_seq_translate", "bio_seq_reverse_complement", "bio_seq_complement", "bio_sequtils_gc_content", "bio_sequtils_gc123", "bio_sequtils_six_frame"];
+    let offered: Vec<&str> = body["tools"].as_array().into_iter().flatten().filter_map(|t| t["function"]["name"].as_str()).collect();
+    let tool = TAKE_A_SEQUENCE.iter().filter(|n| offered.contains(n)).nth(rounds - 1).unwrap_or(&"bio_seq_transcribe").to_string();
+    let message = if last_is_tool {
+        json!({"role": "assistant", "content": "done"})
+    } else {
+        json!({"role": "assistant", "content": null, "tool_calls": [{"id": format!("c{rounds}"), "type": "function", "function": {"name": tool, "arguments": json!({"sequence": seed}).to_string()}}]})
+    };
+    Reply::json(200, &json!({"id": "x", "object": "chat.completion", "model": body["model"], "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_llm_policy_runs_the_models_tool_calls_in_the_sandbox() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let fx = Fixture::start(fake_model).await;
+    let base = format!("{}/v1", fx.url());
+    let args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "2", "--seed", "4", "--out", "o", "--policy", "llm", "--llm-base-url", &base, "--llm-model", "fake-model"];
+    let o = dive(h, &args, &[("DIVE_LLM_API_KEY", "sk-test-123")]).await;
+    ok(&o, "llm synth");
+    let ts = tasks(&h.join("o/tasks.jsonl"));
+    assert_eq!(ts.len(), 2);
+    for t in &ts {
+        assert_eq!(t["config"]["policy"], json!("llm:fake-model"));
+        assert!(t["tool_graph"]["from_seed"].as_array().is_some_and(|a| !a.is_empty()), "the model's call used the seed: {t}");
+    }
+    let seen = fx.seen();
+    assert!(seen.iter().all(|s| s.path_and_query == "/v1/chat/completions" && s.header("authorization") == Some("Bearer sk-test-123")));
+    let first: Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert_eq!(first["model"], json!("fake-model"));
+    assert!(first["tools"].as_array().unwrap().len() >= 15, "the toolset is offered as functions");
+    // The key never reaches the store.
+    for entry in walk(&h.join("s")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("sk-test-123"), "{}", entry.display());
+    }
+    let r = dive(h, &["--store", "s", "--json", "reverify", "o/tasks.jsonl"], &[]).await;
+    ok(&r, "reverify");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_or_malformed_model_endpoint_is_a_clear_error() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let down = Fixture::start(|_| Reply::text(500, "application/json", "{\"error\": {\"message\": \"model overloaded\"}}")).await;
+    let base = format!("{}/v1", down.url());
+    let args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "1", "--out", "o", "--policy", "llm", "--llm-base-url", &base, "--llm-model", "m"];
+    let o = dive(h, &args, &[]).await;
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("HTTP 500") && o.stderr.contains("model overloaded"), "{}", o.stderr);
+    let garbled = Fixture::start(|_| {
+        Reply::json(200, &json!({"choices": [{"message": {"role": "assistant", "tool_calls": [{"id": "1", "type": "function", "function": {"name": "bio_seq_transcribe", "arguments": "{not json"}}]}}]}))
+    })
+    .await;
+    let base = format!("{}/v1", garbled.url());
+    let args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "1", "--out", "o2", "--policy", "llm", "--llm-base-url", &base, "--llm-model", "m"];
+    let o = dive(h, &args, &[]).await;
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("malformed tool calls"), "{}", o.stderr);
+    let not_chat = Fixture::start(|_| Reply::text(200, "text/html", "<html>login</html>")).await;
+    let base = format!("{}/v1", not_chat.url());
+    let args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "1", "--out", "o3", "--policy", "llm", "--llm-base-url", &base, "--llm-model", "m"];
+    let o = dive(h, &args, &[]).await;
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("not a chat completion"), "{}", o.stderr);
+}
