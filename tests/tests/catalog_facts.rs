@@ -137,3 +137,42 @@ async fn the_pool_keeps_the_catalog_facts() {
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     eprintln!("{checked} catalog tools checked in {} families", families_present.len());
 }
+
+/// Every name of the DIVE catalog (the committed list in tests/data, checked against the
+/// catalog itself when ../shared is present) is a tool of `dive tools list`, in the
+/// catalog's domain. This one never skips.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_catalog_name_is_in_dive_tools_list() {
+    let list = std::fs::read_to_string(repo_root().join("tests/data/catalog_names.tsv")).unwrap();
+    let want: BTreeSet<(String, String)> = list
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (d, n) = l.split_once('\t').expect("domain<TAB>name");
+            (d.to_string(), n.to_string())
+        })
+        .collect();
+    assert_eq!(want.len(), 373, "the DIVE pool has 373 distinct tools");
+    if let Some(cat) = catalog() {
+        let names: BTreeSet<&str> = cat.iter().map(|(_, n, _)| n.as_str()).collect();
+        let listed: BTreeSet<&str> = want.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(names, listed, "tests/data/catalog_names.tsv is out of date with the catalog");
+    }
+    let out = std::process::Command::new(dive_integration_tests::dive_bin())
+        .args(["tools", "list", "--json"])
+        .env("DIVE_BUILTIN_TOOLS", builtin_pool_dir())
+        .env("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache"))
+        .env_remove("DIVE_TOOLS")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let specs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let have: BTreeMap<String, String> = specs
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_string(), s["domain"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    let missing: Vec<String> = want.iter().filter(|(_, n)| !have.contains_key(n)).map(|(d, n)| format!("{d}/{n}")).collect();
+    assert!(missing.is_empty(), "{} catalog tools are not in `dive tools list`: {missing:?}", missing.len());
+    let wrong_domain: Vec<String> = want.iter().filter(|(d, n)| have.get(n) != Some(d)).map(|(d, n)| format!("{n}: {d} in the catalog, {:?} here", have.get(n))).collect();
+    assert!(wrong_domain.is_empty(), "{wrong_domain:?}");
+}
