@@ -324,3 +324,25 @@ async fn large_arguments_come_from_a_file_or_stdin() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("missing.json"), "{}", o.stderr);
 }
+
+/// `dive tools list | head -1`: when the reader goes away, dive ends quietly (no panic
+/// message), like other Unix tools.
+#[test]
+fn a_closed_output_pipe_ends_dive_quietly() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(dive_bin())
+        .args(["tools", "list"])
+        .env("DIVE_BUILTIN_TOOLS", dive_integration_tests::builtin_pool_dir())
+        .env("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped here: the rest of the listing goes to a closed pipe.
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+}
