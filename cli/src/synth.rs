@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 fn synth_error(e: SynthError) -> anyhow::Error {
     match e {
-        SynthError::Pool(_) | SynthError::NoTools { .. } | SynthError::OutputExists { .. } | SynthError::BadResume { .. } | SynthError::NoRecording { .. } => usage(e.to_string()),
+        SynthError::Pool(_) | SynthError::MissingSecret(_) | SynthError::NoTools { .. } | SynthError::OutputExists { .. } | SynthError::BadResume { .. } | SynthError::NoRecording { .. } => usage(e.to_string()),
         other => anyhow::Error::new(other),
     }
 }

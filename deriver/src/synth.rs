@@ -105,6 +105,8 @@ pub enum SynthError {
     BadResume { path: PathBuf, line: usize, message: String },
     #[error("a task worker failed: {0}")]
     Join(String),
+    #[error("{0}")]
+    MissingSecret(String),
     #[error("interrupted: {written} task(s) are in the output; run the same command with --resume to finish")]
     Interrupted { written: usize },
 }
@@ -344,6 +346,9 @@ impl Synth {
             }
             Err(RecordError::Store(e)) => Err(e.into()),
             Err(RecordError::Call(CallError::InvalidArgs { .. })) | Err(RecordError::Call(CallError::UnknownTool { .. })) => Ok(None),
+            // A secret the domain's tools need is not set: no task of this run can
+            // gather evidence, so say which one rather than sampling on.
+            Err(RecordError::Call(e @ CallError::MissingSecret(_))) => Err(SynthError::MissingSecret(e.to_string())),
             Err(RecordError::Call(e)) => {
                 tracing::warn!("{tool}: {e}");
                 Ok(None)

@@ -226,6 +226,10 @@ async fn bad_input_gets_clear_errors() {
     let r = dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--seeds", "odd-seeds.jsonl", "--count", "1"], &[]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("no task could be derived"), "{}", r.stderr);
+    // A domain whose tools need a secret the host lacks: said at once, naming it.
+    let r = dive(h, &["--store", "s", "synth", "--domain", "financial", "--count", "1", "--out", "fin"], &[]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("TUSHARE_TOKEN"), "{}", r.stderr);
     let r = dive(h, &["synth", "--domain", "biological", "--policy", "llm"], &[]).await;
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--llm-base-url"), "{}", r.stderr);
@@ -276,6 +280,26 @@ async fn an_api_domain_rebuilds_offline_from_the_store_after_the_upstream_is_gon
     let r = dive(h, &["--store", "s", "--json", "reverify", "live/tasks.jsonl"], &[]).await;
     ok(&r, "offline reverify");
     assert_eq!(r.json()["holds"], json!(4));
+    // Live re-verification: the same upstream answers hold; a changed one is drift.
+    let same = Fixture::start(medical).await;
+    let changed = Fixture::start(|s: &Seen| {
+        let mut r = medical(s);
+        r.body = String::from_utf8_lossy(&r.body).replace('1', "2").into_bytes();
+        r
+    })
+    .await;
+    for (fx, holds) in [(&same, true), (&changed, false)] {
+        let (u1, u2) = (format!("https://rxnav.nlm.nih.gov={}", fx.url()), format!("https://clinicaltables.nlm.nih.gov={}", fx.url()));
+        let r = dive(h, &["--store", "s", "--allow-private-network", "--upstream", &u1, "--upstream", &u2, "--json", "reverify", "live/tasks.jsonl", "--live"], &[]).await;
+        let v = r.json();
+        if holds {
+            ok(&r, "live reverify against the same answers");
+            assert_eq!(v["holds"], json!(4));
+        } else {
+            assert_eq!(r.code, 1, "{}", r.stderr);
+            assert!(v["results"].as_array().unwrap().iter().any(|t| t["status"] == json!("drifted")), "{v}");
+        }
+    }
     let retrieval = tasks(&h.join("live/tasks.jsonl")).iter().any(|t| t["tool_graph"]["nodes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().starts_with("rx")));
     assert!(retrieval, "the tasks used the API tools");
     // Replay needs the earlier run's traces: another seed has none.
