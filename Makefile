@@ -18,6 +18,9 @@ FAMILIES     := $(shell python3 scripts/families.py)
 # the dive:tool world, built into <name>.wasm by componentize-py.
 PY_TOOLS     := code_execution
 COMPONENTIZE_PY_VERSION := 0.25.1
+# Run through the interpreter pip installed it into, so a fresh install works without
+# its console script being on PATH (pyenv shims, ~/.local/bin).
+COMPONENTIZE_PY := python3 -c 'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())'
 
 .PHONY: all setup host tools python-tools pool guests test bench demo clean
 
@@ -28,7 +31,7 @@ all: host pool
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 	@python3 -c 'import Bio, sys; sys.exit(Bio.__version__ != "1.88")' 2>/dev/null || python3 -m pip install -q -r requirements.txt
-	@componentize-py --version 2>/dev/null | grep -qx 'componentize-py $(COMPONENTIZE_PY_VERSION)' || python3 -m pip install -q 'componentize-py==$(COMPONENTIZE_PY_VERSION)'
+	@$(COMPONENTIZE_PY) --version 2>/dev/null | grep -qx 'componentize-py $(COMPONENTIZE_PY_VERSION)' || python3 -m pip install -q 'componentize-py==$(COMPONENTIZE_PY_VERSION)'
 
 host:
 	$(CARGO) build --release -p dive-cli
@@ -43,7 +46,7 @@ python-tools: $(PY_TOOLS:%=$(WASM_OUT)/%.wasm)
 $(PY_TOOLS:%=$(WASM_OUT)/%.wasm): $(WASM_OUT)/%.wasm: tool-modules/%/app.py $(wildcard $(PY_TOOLS:%=tool-modules/%/*.py)) $(shell find wit -name '*.wit') | setup
 	@rm -rf $(WASM_DIR)/python/$* && mkdir -p $(WASM_DIR)/python/$* $(WASM_OUT)
 	cp tool-modules/$*/*.py $(WASM_DIR)/python/$*/
-	componentize-py -d wit -w dive:tool/tool-provider componentize -p $(WASM_DIR)/python/$* app -o $@.tmp
+	$(COMPONENTIZE_PY) -d wit -w dive:tool/tool-provider componentize -p $(WASM_DIR)/python/$* app -o $@.tmp
 	@mv $@.tmp $@
 
 # Assemble build/tools/<family>/ = manifest + component (+ data/ when the family has it).
