@@ -487,8 +487,11 @@ async fn browse_follows_redirects_itself_and_stops_loops() {
     assert_eq!(out["final_url"], format!("{SITE}/bridges/golden-gate"));
     assert_eq!(out["redirects"], json!([format!("{SITE}/r1"), format!("{SITE}/r2"), format!("{SITE}/hop/r3?x=1")]));
     assert_eq!(out["title"], "Golden Gate Bridge — History & Facts | Bridges of the World");
-    assert_eq!(rec.exchanges.len(), 4, "each hop is a request of its own, recorded");
+    assert_eq!(rec.exchanges.len(), 5, "each hop is a request of its own, recorded, then the model request");
     assert_eq!(rec.exchanges[1].request.url, format!("{SITE}/r2"));
+    // No model endpoint is mapped here: that request failed at once (api_browse_llm.rs).
+    assert_eq!(rec.exchanges[4].request.url, "https://llm.dive.invalid/chat/completions");
+    assert_eq!(out["answered_by"], "passages");
 
     let before = f.seen().len();
     let m = upstream_err(&browse(&rt, &format!("{SITE}/loop-a"), "x").await);

@@ -373,6 +373,9 @@ impl LiveTransport {
         }
         let with_secrets = ctx.secrets.inject(&logical, &mut headers, &mut body);
         let target = self.target(&with_secrets);
+        if let Some(message) = unconfigured_reserved(&logical, &target) {
+            return Err(failed("dns-error", message));
+        }
         let host = target.host_str().unwrap_or_default().to_string();
         let port = target.port_or_known_default().unwrap_or(80);
         let addrs = self.resolve(&host, port).await?;
@@ -461,6 +464,22 @@ impl LiveTransport {
     }
 }
 
+/// A request whose destination is still a host under the reserved `.invalid` top-level
+/// domain (RFC 2606) after `--upstream` mapping: such names never resolve, so a package
+/// uses them as logical origins the user must map (e.g. browse's optional
+/// `https://llm.dive.invalid`). The request fails at once, as an ordinary network error
+/// the guest sees and may handle (no DNS lookup, not a sandbox violation).
+fn unconfigured_reserved(logical: &url::Url, target: &url::Url) -> Option<String> {
+    let host = target.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    if host != "invalid" && !host.ends_with(".invalid") {
+        return None;
+    }
+    let origin = Origin::of_url(logical).map(|o| o.to_string()).unwrap_or_else(|_| host.clone());
+    Some(format!(
+        "{origin} is not configured: map it with --upstream {origin}=URL (names under .invalid are reserved and never looked up)"
+    ))
+}
+
 /// Take the next start time from an origin's slot: never before `now`, and one
 /// `interval` after the previous start.
 fn reserve(slot: &mut tokio::time::Instant, now: tokio::time::Instant, interval: std::time::Duration) -> tokio::time::Instant {
@@ -528,6 +547,49 @@ mod tests {
         assert_eq!(live.target(&other), other);
         assert!(NetworkConfig::parse_upstream("https://a.org/path=http://x").is_err());
         assert!(NetworkConfig::parse_upstream("no-equals").is_err());
+    }
+
+    #[tokio::test]
+    async fn unmapped_invalid_hosts_fail_at_once_as_a_network_error() {
+        let req = |url: &str| RequestRecord {
+            method: "POST".into(),
+            url: url.into(),
+            headers: vec![],
+            body: Bytes::from_static(b"{}"),
+        };
+        let ctx = SendContext { secrets: CallSecrets::default(), max_response_bytes: 1 << 20 };
+        let live = LiveTransport::new(NetworkConfig::default());
+        for url in ["https://llm.dive.invalid/chat/completions", "http://INVALID./x", "https://a.b.invalid:8443/"] {
+            match live.exchange(&req(url), &ctx).await {
+                Err(TransportError::Failed { code, message }) => {
+                    assert_eq!(code, "dns-error", "{url}");
+                    assert!(message.contains("is not configured: map it with --upstream"), "{message}");
+                }
+                other => panic!("{url}: expected a network failure, got {other:?}"),
+            }
+        }
+        let m = match live.exchange(&req("https://llm.dive.invalid/chat/completions"), &ctx).await {
+            Err(TransportError::Failed { message, .. }) => message,
+            other => panic!("{other:?}"),
+        };
+        assert!(m.starts_with("https://llm.dive.invalid is not configured: map it with --upstream https://llm.dive.invalid=URL"), "{m}");
+        // The guest sees the message (not a bare code).
+        assert!(format!("{:?}", error_for_guest("dns-error", &m)).contains("not configured"));
+
+        // Once mapped, the reserved name is just a logical origin: the base URL's path is kept.
+        let (o, t) = NetworkConfig::parse_upstream("https://llm.dive.invalid=http://127.0.0.1:9/v1").unwrap();
+        let mapped = LiveTransport::new(NetworkConfig { upstreams: vec![(o, t)], ..Default::default() });
+        let logical = url::Url::parse("https://llm.dive.invalid/chat/completions").unwrap();
+        let target = mapped.target(&logical);
+        assert_eq!(target.as_str(), "http://127.0.0.1:9/v1/chat/completions");
+        assert_eq!(unconfigured_reserved(&logical, &target), None);
+        // Mapping one reserved name onto another does not make it resolvable.
+        let (o, t) = NetworkConfig::parse_upstream("https://llm.dive.invalid=https://other.invalid/v1").unwrap();
+        let still = LiveTransport::new(NetworkConfig { upstreams: vec![(o, t)], ..Default::default() });
+        assert!(matches!(still.exchange(&req(logical.as_str()), &ctx).await, Err(TransportError::Failed { .. })));
+        // Ordinary names are untouched by the rule.
+        let ordinary = url::Url::parse("https://invalid.example.org/x").unwrap();
+        assert_eq!(unconfigured_reserved(&ordinary, &ordinary), None);
     }
 
     #[test]

@@ -220,7 +220,9 @@ impl CallSecrets {
     }
 
     /// Replace every occurrence of a secret value (raw or percent-encoded) with
-    /// `[secret NAME]`.
+    /// `[secret NAME]`. A value shaped like an Authorization header (`Bearer sk-...`:
+    /// a scheme word, one space, a credential of 8+ characters) has its credential
+    /// masked on its own too, since a server may echo the token without the scheme.
     pub fn scrub(&self, bytes: &[u8]) -> Vec<u8> {
         let mut out = bytes.to_vec();
         for s in self.iter() {
@@ -228,10 +230,19 @@ impl CallSecrets {
                 continue;
             }
             let mask = format!("[secret {}]", s.name);
-            out = replace_bytes(&out, s.value.as_bytes(), mask.as_bytes());
-            let enc = percent_encode(&s.value);
-            if enc != s.value {
-                out = replace_bytes(&out, enc.as_bytes(), mask.as_bytes());
+            let credential = s
+                .value
+                .split_once(' ')
+                .filter(|(scheme, cred)| {
+                    !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphabetic()) && cred.len() >= 8 && !cred.contains(' ')
+                })
+                .map(|(_, cred)| cred);
+            for v in std::iter::once(s.value.as_str()).chain(credential) {
+                out = replace_bytes(&out, v.as_bytes(), mask.as_bytes());
+                let enc = percent_encode(v);
+                if enc != v {
+                    out = replace_bytes(&out, enc.as_bytes(), mask.as_bytes());
+                }
             }
         }
         out
@@ -306,6 +317,27 @@ mod tests {
         let s = secrets(Injection::Header("x".into()));
         let out = s.scrub(b"echo: s3cr3t/v@lue and s3cr3t%2Fv%40lue!");
         assert_eq!(out, b"echo: [secret K] and [secret K]!".to_vec());
+    }
+
+    #[test]
+    fn scrub_masks_the_token_of_an_authorization_value() {
+        let s = CallSecrets(Arc::new(vec![ResolvedSecret {
+            name: "AUTH".into(),
+            value: "Bearer sk-abc/123456".into(),
+            injection: Injection::Header("authorization".into()),
+        }]));
+        let out = s.scrub(b"got 'Bearer sk-abc/123456', token sk-abc/123456 or sk-abc%2F123456; Bearer alone");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "got '[secret AUTH]', token [secret AUTH] or [secret AUTH]; Bearer alone"
+        );
+        // Short or multi-word tails are not treated as a credential.
+        let s = CallSecrets(Arc::new(vec![ResolvedSecret {
+            name: "P".into(),
+            value: "open sesame now".into(),
+            injection: Injection::Header("x".into()),
+        }]));
+        assert_eq!(s.scrub(b"sesame now"), b"sesame now".to_vec());
     }
 
     #[test]

@@ -13,13 +13,17 @@
 //! declaration, else UTF-8 / Windows-1252. text/plain, JSON and XML are read as text;
 //! other (binary) types are refused.
 //!
-//! The question is answered deterministically: the page is cut into passages and the
-//! passages are ranked against the question's terms with BM25 (ties by position); the
-//! best few are returned with their scores. No language model is asked: under a `*`
-//! network policy the host injects no secrets, and a guest cannot tell whether a model
-//! endpoint is configured, so a model answer cannot be offered soundly yet.
+//! The page is cut into passages, ranked against the question's terms with BM25 (ties
+//! by position); the best few are always returned with their scores. Then a language
+//! model is asked to answer from the page text, when the user configured one (see
+//! [`llm`]): the guest always sends one chat-completions request to the logical origin
+//! `https://llm.dive.invalid`, which the host sends to the user's `--upstream` base URL
+//! with the key and model name from its secrets, or fails at once when it is not mapped.
+//! The result says which answered (`answered_by`: "llm" or "passages"); a model error
+//! never fails the browse, it becomes a `note`.
 
 mod extract;
+mod llm;
 mod rank;
 
 use dive_tool_sdk::http;
@@ -43,7 +47,8 @@ pub struct BrowseArgs {
     /// Address of the page to read (http or https).
     #[schemars(extend("format" = "uri", "x-dive-type" = "url"))]
     pub url: String,
-    /// The question to answer from the page; its words pick the passages returned.
+    /// The question to answer from the page: its words pick the passages returned, and it is
+    /// what the configured language model (if any) is asked.
     #[schemars(length(min = 1))]
     pub query: String,
 }
@@ -62,6 +67,16 @@ pub struct Passage {
     pub text: String,
     /// Which of the question's terms the passage contains.
     pub matched_terms: Vec<String>,
+}
+
+/// What answered the question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AnsweredBy {
+    /// The configured language model, reading the page text (see `answer`).
+    Llm,
+    /// The lexical ranking alone: read `passages` (no model configured, or it failed).
+    Passages,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -93,9 +108,15 @@ pub struct BrowseResult {
     pub query_terms: Vec<String>,
     /// How passages were chosen: "bm25" (lexical ranking, deterministic).
     pub method: String,
+    /// "llm" when the configured language model answered (`answer`), else "passages".
+    pub answered_by: AnsweredBy,
+    /// The language model's answer, drawn from the page text (only when answered_by is "llm").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
     /// The passages that best match the question, best first.
     pub passages: Vec<Passage>,
-    /// Said when no passage contains any of the question's terms.
+    /// Said when the configured language model gave no answer (with its endpoint's
+    /// message), or when no passage contains any of the question's terms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The page as readable text (headings marked with '#', list items with '- ').
@@ -250,16 +271,37 @@ pub async fn browse(a: BrowseArgs) -> Result<BrowseResult, ToolError> {
     let passages = rank::passages(&page.blocks);
     let terms = rank::query_terms(&a.query);
     let ranked = rank::rank(&passages, &terms);
-    let note = if passages.is_empty() {
+    let passage_note = if passages.is_empty() {
         Some("the page has no readable text".to_string())
     } else if ranked.is_empty() {
         Some("no passage of the page contains any of the question's terms; read 'text' instead".to_string())
     } else {
         None
     };
+    let ranked: Vec<rank::Scored> = ranked.into_iter().take(TOP_K).collect();
+    // Ask the model (if the host has one) unless there is nothing to read.
+    let reply = if passages.is_empty() {
+        llm::Reply::NotConfigured
+    } else {
+        let best: Vec<&rank::Passage> = ranked.iter().map(|s| &passages[s.passage]).collect();
+        let context = llm::page_context(&full, &best);
+        llm::ask(&llm::request_body(&a.query, page.title.as_deref(), final_url.as_str(), &context)).await
+    };
+    let (answered_by, answer, llm_note) = match reply {
+        llm::Reply::Answer(t) => (AnsweredBy::Llm, Some(t), None),
+        llm::Reply::NotConfigured => (AnsweredBy::Passages, None, None),
+        llm::Reply::Failed(why) => (
+            AnsweredBy::Passages,
+            None,
+            Some(format!("no answer from the language model, the passages are the lexical ranking: {why}")),
+        ),
+    };
+    let note = match (llm_note, passage_note) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
+    };
     let top = ranked
         .into_iter()
-        .take(TOP_K)
         .enumerate()
         .map(|(i, s)| {
             let p = &passages[s.passage];
@@ -284,6 +326,8 @@ pub async fn browse(a: BrowseArgs) -> Result<BrowseResult, ToolError> {
         query: a.query,
         query_terms: terms,
         method: "bm25".into(),
+        answered_by,
+        answer,
         passages: top,
         note,
         text: text.to_string(),
@@ -299,7 +343,8 @@ impl Tool for Browse {
     const NAME: &'static str = "browse";
     const DESCRIPTION: &'static str = "Open a web page (following redirects) and answer a question from it: returns the \
         page's title and clean readable text (headings, paragraphs, lists, table rows), its links as absolute URLs, \
-        and the passages that best match the question, ranked by a deterministic BM25 word-match score.";
+        and the passages that best match the question, ranked by a deterministic BM25 word-match score. When the \
+        host has a language model configured, its answer drawn from the page text is added ('answer').";
     type Args = BrowseArgs;
     type Output = BrowseResult;
     async fn run(a: BrowseArgs) -> Result<BrowseResult, ToolError> {
