@@ -109,8 +109,13 @@ impl LlmSession {
         let url = self.url();
         let body = json!({"model": self.config.model, "messages": self.messages, "tools": self.tools, "tool_choice": "auto", "temperature": 0});
         let mut req = self.client.post(&url).json(&body);
+        // The same secret serves browse, which needs the whole header value: accept
+        // "Bearer sk-..." as well as a bare key.
         if let Some(k) = &self.config.api_key {
-            req = req.bearer_auth(k);
+            req = match k.split_once(' ') {
+                Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => req.header(reqwest::header::AUTHORIZATION, k.as_str()),
+                _ => req.bearer_auth(k),
+            };
         }
         let resp = req.send().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: e.to_string() })?;
         let status = resp.status().as_u16();

@@ -337,7 +337,7 @@ async fn the_llm_policy_runs_the_models_tool_calls_in_the_sandbox() {
     let fx = Fixture::start(fake_model).await;
     let base = format!("{}/v1", fx.url());
     let args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "2", "--seed", "4", "--out", "o", "--policy", "llm", "--llm-base-url", &base, "--llm-model", "fake-model"];
-    let o = dive(h, &args, &[("DIVE_LLM_API_KEY", "sk-test-123")]).await;
+    let o = dive(h, &args, &[("DIVE_LLM_API_KEY", "Bearer sk-test-123")]).await;
     ok(&o, "llm synth");
     let ts = tasks(&h.join("o/tasks.jsonl"));
     assert_eq!(ts.len(), 2);
@@ -379,9 +379,10 @@ async fn a_failing_or_malformed_model_endpoint_is_a_clear_error() {
     let down = Fixture::start(|_| Reply::text(500, "application/json", "{\"error\": {\"message\": \"model overloaded\"}}")).await;
     let base = format!("{}/v1", down.url());
     let args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "1", "--out", "o", "--policy", "llm", "--llm-base-url", &base, "--llm-model", "m"];
-    let o = dive(h, &args, &[]).await;
+    let o = dive(h, &args, &[("DIVE_LLM_API_KEY", "bare-key-1")]).await;
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("HTTP 500") && o.stderr.contains("model overloaded"), "{}", o.stderr);
+    assert_eq!(down.seen()[0].header("authorization"), Some("Bearer bare-key-1"), "a bare key is sent as a bearer token");
     let garbled = Fixture::start(|_| {
         Reply::json(200, &json!({"choices": [{"message": {"role": "assistant", "tool_calls": [{"id": "1", "type": "function", "function": {"name": "bio_seq_transcribe", "arguments": "{not json"}}]}}]}))
     })
