@@ -243,23 +243,50 @@ pub fn builtin_pool_dir() -> PathBuf {
     p
 }
 
-/// Shared harness of the Biopython differential tests.
-pub mod bio {
+/// Shared harness of the `api_<family>` tests: a runtime over the built-in pool whose
+/// upstream origins are mapped to loopback fixtures, the call options every test uses,
+/// and helpers that call a tool and unwrap the outcome it must have.
+pub mod api {
     use super::{builtin_pool_dir, repo_root};
     use dive_runtime::engine::EngineOptions;
     use dive_runtime::runtime::ToolErrorKind;
-    use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime, RuntimeConfig};
+    use dive_runtime::{CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
     use serde_json::Value;
-    use std::process::{Command, Stdio};
+    use std::collections::BTreeMap;
 
-    /// A runtime over the built-in pool, with every package loaded.
-    pub async fn builtin_runtime() -> Runtime {
+    /// Split a request target (`/path?a=1&b=x%20y`, or a whole URL) into its path (or
+    /// everything before the `?`) and its form-decoded query parameters (empty without a
+    /// `?`). A repeated parameter keeps its last value.
+    pub fn query(path_and_query: &str) -> (String, BTreeMap<String, String>) {
+        let (path, q) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        (path.to_string(), url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+    }
+
+    /// A runtime over the built-in pool in which each `(origin, url)` of `upstreams` sends
+    /// the requests for `origin` (e.g. `https://api.openalex.org`) to `url` (a
+    /// [`Fixture::url`](super::Fixture::url)), private addresses allowed, with `secrets`.
+    /// Every package must load.
+    pub async fn runtime(upstreams: &[(&str, String)], secrets: SecretSource) -> Runtime {
+        let upstreams = upstreams
+            .iter()
+            .map(|(origin, url)| {
+                NetworkConfig::parse_upstream(&format!("{origin}={url}"))
+                    .unwrap_or_else(|e| panic!("upstream {origin}={url}: {e}"))
+            })
+            .collect();
+        runtime_with_network(NetworkConfig { upstreams, allow_private: true, rates: vec![] }, secrets).await
+    }
+
+    /// A runtime over the built-in pool with the given network settings and secrets,
+    /// compiled components cached in target/test-component-cache. Every package must load.
+    pub async fn runtime_with_network(network: NetworkConfig, secrets: SecretSource) -> Runtime {
         let rt = Runtime::new(RuntimeConfig {
             tool_sources: vec![builtin_pool_dir()],
+            network,
+            secrets,
             engine: EngineOptions {
                 cache_dir: Some(repo_root().join("target/test-component-cache")),
             },
-            ..Default::default()
         })
         .await
         .expect("the runtime starts");
@@ -267,8 +294,76 @@ pub mod bio {
         rt
     }
 
+    /// The secret `name` with `value`, or no secrets at all when `value` is None.
+    pub fn secret(name: &str, value: Option<&str>) -> SecretSource {
+        match value {
+            Some(v) => SecretSource::none().with_values([(name.to_string(), v.to_string())]),
+            None => SecretSource::none(),
+        }
+    }
+
+    /// Live calls with a fixed seed and clock.
     pub fn call_opts() -> CallOptions {
         CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
+    }
+
+    /// The outcome of calling `tool` with `args`; panics when the call is refused before
+    /// it runs (unknown tool, arguments the schema rejects).
+    pub async fn outcome(rt: &Runtime, tool: &str, args: Value) -> Outcome {
+        match rt.call(tool, &args.to_string(), &call_opts()).await {
+            Ok(record) => record.outcome,
+            Err(e) => panic!("{tool} {args}: the call was refused: {e}"),
+        }
+    }
+
+    /// The JSON result of a successful outcome; panics on any other outcome, naming
+    /// `context` (the tool, say).
+    #[track_caller]
+    pub fn ok_value(context: &str, o: &Outcome) -> Value {
+        match o {
+            Outcome::Ok(t) => serde_json::from_str(t).expect("tool results are JSON"),
+            other => panic!("{context}: expected success, got {other:?}"),
+        }
+    }
+
+    /// The message of an upstream tool error; panics on any other outcome, naming
+    /// `context` (the tool, say).
+    #[track_caller]
+    pub fn upstream_message(context: &str, o: &Outcome) -> String {
+        match o {
+            Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => message.clone(),
+            other => panic!("{context}: expected an upstream error, got {other:?}"),
+        }
+    }
+
+    /// Call `tool` with `args` and return its JSON result; panics unless it succeeds.
+    pub async fn ok(rt: &Runtime, tool: &str, args: Value) -> Value {
+        let context = format!("{tool} {args}");
+        ok_value(&context, &outcome(rt, tool, args).await)
+    }
+
+    /// Call `tool` with `args` and return the message of the upstream error it must end
+    /// in; panics on any other outcome.
+    pub async fn upstream_error(rt: &Runtime, tool: &str, args: Value) -> String {
+        let context = format!("{tool} {args}");
+        upstream_message(&context, &outcome(rt, tool, args).await)
+    }
+}
+
+/// Shared harness of the Biopython differential tests.
+pub mod bio {
+    use super::repo_root;
+    use dive_runtime::runtime::ToolErrorKind;
+    use dive_runtime::{CallError, NetworkConfig, Outcome, Runtime, SecretSource};
+    use serde_json::Value;
+    use std::process::{Command, Stdio};
+
+    pub use super::api::call_opts;
+
+    /// A runtime over the built-in pool (default network, no secrets), with every
+    /// package loaded.
+    pub async fn builtin_runtime() -> Runtime {
+        super::api::runtime_with_network(NetworkConfig::default(), SecretSource::none()).await
     }
 
     /// One oracle line: a tool call and what Biopython says it must give.

@@ -2,19 +2,19 @@
 //! answers from ../shared/fixtures/real/arxiv (skipped cleanly when absent) and a
 //! synthetic feed that always runs.
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig};
+use dive_runtime::{CallError, Outcome, Runtime, SecretSource};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const ORIGIN: &str = "https://export.arxiv.org";
 
+/// The decoded query parameters of a request target or URL.
 fn params(path_and_query: &str) -> BTreeMap<String, String> {
-    let q = path_and_query.split_once('?').map(|(_, q)| q).unwrap_or("");
-    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+    api::query(path_and_query).1
 }
 
 struct Recording {
@@ -64,31 +64,7 @@ fn arxiv_from(recs: Arc<Vec<Recording>>) -> impl Fn(&Seen) -> Reply + Send + Syn
 }
 
 async fn runtime(f: &Fixture) -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
-}
-
-async fn ok(rt: &Runtime, tool: &str, args: Value) -> Value {
-    match rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome {
-        Outcome::Ok(t) => serde_json::from_str(&t).unwrap(),
-        other => panic!("{tool} {args}: expected success, got {other:?}"),
-    }
+    api::runtime(&[(ORIGIN, f.url())], SecretSource::none()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +102,7 @@ async fn real_recordings_by_id() {
     assert_eq!(old["entries"][0]["arxiv_id"], "quant-ph/0201082v1");
 
     // arXiv's error feed (HTTP 400) becomes an upstream error with arXiv's message.
-    let o = rt.call("arxiv_get_papers_by_ids", &json!({"id_list": "abc"}).to_string(), &opts()).await.unwrap().outcome;
+    let o = api::outcome(&rt, "arxiv_get_papers_by_ids", json!({"id_list": "abc"})).await;
     match o {
         Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => {
             assert!(message.contains("incorrect id format for abc") && message.contains("400"), "{message}")
@@ -224,7 +200,7 @@ async fn synthetic_feed_every_tool_and_argument_rules() {
         ("arxiv_search_papers", json!({"search_query": "broken"})),
         ("arxiv_search_papers", json!({"search_query": "down"})),
     ] {
-        let o = rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome;
+        let o = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap().outcome;
         assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::Upstream, .. }), "{args}: {o:?}");
     }
 
@@ -235,10 +211,10 @@ async fn synthetic_feed_every_tool_and_argument_rules() {
         ("arxiv_search_papers", json!({"search_query": ""})),
         ("arxiv_get_papers_by_ids", json!({})),
     ] {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{args}: {err}");
     }
-    let o = rt.call("arxiv_search_by_date_range", &json!({"search_query": "graphs"}).to_string(), &opts()).await.unwrap().outcome;
+    let o = api::outcome(&rt, "arxiv_search_by_date_range", json!({"search_query": "graphs"})).await;
     assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, .. }), "{o:?}");
     assert_eq!(f.seen().len(), before, "rejected arguments send nothing");
 }

@@ -2,12 +2,11 @@
 //! Table Search Service: real request parameters, the service's array answer format,
 //! its error shapes; plus a real recorded answer from ../shared/fixtures/real.
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig};
+use dive_runtime::{CallError, Outcome, Runtime, SecretSource};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 const ORIGIN: &str = "https://clinicaltables.nlm.nih.gov";
 
@@ -27,17 +26,12 @@ fn tables() -> Vec<(&'static str, &'static str, Vec<&'static str>, Vec<Vec<&'sta
     ]
 }
 
-fn query_map(q: &str) -> BTreeMap<String, String> {
-    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
-}
-
 /// A faithful-enough imitation of the service: `terms` (required) matched against every
 /// field, case-insensitively; `maxList` (default 7), `count`/`offset` paging, `df` and
 /// `cf` choosing fields, `ef` extra fields with `field:alias`; an unknown field is a 400
 /// with a plain-text message, as the service answers.
 fn ctss(s: &Seen) -> Reply {
-    let (path, q) = s.path_and_query.split_once('?').unwrap_or((&s.path_and_query, ""));
-    let q = query_map(q);
+    let (path, q) = api::query(&s.path_and_query);
     if path == "/api/broken/v3/search" {
         return Reply::text(200, "application/json", "[1, [\"a\"]");
     }
@@ -97,31 +91,7 @@ fn ctss(s: &Seen) -> Reply {
 }
 
 async fn runtime(f: &Fixture) -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
-}
-
-fn ok(o: &Outcome) -> Value {
-    match o {
-        Outcome::Ok(t) => serde_json::from_str(t).unwrap(),
-        other => panic!("expected success, got {other:?}"),
-    }
+    api::runtime(&[(ORIGIN, f.url())], SecretSource::none()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,10 +102,10 @@ async fn every_table_tool_queries_its_endpoint_and_names_the_fields() {
         let entry = rt.tool(tool).unwrap_or_else(|| panic!("{tool} is not in the pool"));
         assert_eq!(entry.domain().as_str(), "medical");
         let first = rows[0][1].split_whitespace().next().unwrap().to_string();
-        let out = ok(&rt.call(tool, &json!({"terms": first}).to_string(), &opts()).await.unwrap().outcome);
+        let out = ok(&rt, tool, json!({"terms": first})).await;
         let seen = f.seen().last().unwrap().clone();
         assert_eq!(seen.path_and_query.split('?').next().unwrap(), path, "{tool}");
-        assert_eq!(query_map(seen.path_and_query.split_once('?').unwrap().1).get("terms"), Some(&first));
+        assert_eq!(api::query(&seen.path_and_query).1.get("terms"), Some(&first));
         assert!(out["total"].as_u64().unwrap() >= 1, "{tool}: {out}");
         assert!(out["codes"].as_array().unwrap().iter().any(|c| c == rows[0][0]), "{tool}: {out}");
         assert_eq!(out["display"][0].as_array().unwrap().len(), fields.len());
@@ -148,9 +118,9 @@ async fn parameters_map_to_the_service_names() {
     let f = Fixture::start(ctss).await;
     let rt = runtime(&f).await;
     let args = json!({"terms": "diabetes", "maxList": 1, "df": "code", "ef": "name:label", "sf": "name", "q": "code:E*"});
-    let out = ok(&rt.call("icd10cm_diagnosis_codes", &args.to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "icd10cm_diagnosis_codes", args).await;
     let seen = f.seen().last().unwrap().clone();
-    let q = query_map(seen.path_and_query.split_once('?').unwrap().1);
+    let q = api::query(&seen.path_and_query).1;
     assert_eq!(q.get("maxList").map(String::as_str), Some("1"));
     assert_eq!(q.get("ef").map(String::as_str), Some("name:label"));
     assert_eq!(q.get("q").map(String::as_str), Some("code:E*"));
@@ -159,7 +129,7 @@ async fn parameters_map_to_the_service_names() {
     assert_eq!(out["display"], json!([["E11.9"]]));
     assert_eq!(out["extras"], json!({"label": ["Type 2 diabetes mellitus without complications"]}));
 
-    let paged = ok(&rt.call("hugo_genes", &json!({"terms": "brca", "count": 1, "offset": 1}).to_string(), &opts()).await.unwrap().outcome);
+    let paged = ok(&rt, "hugo_genes", json!({"terms": "brca", "count": 1, "offset": 1})).await;
     assert_eq!(paged["codes"], json!(["BRCA2"]));
     assert_eq!(paged["total"], 2);
 }
@@ -168,7 +138,7 @@ async fn parameters_map_to_the_service_names() {
 async fn errors_carry_the_service_message_and_bad_args_never_leave() {
     let f = Fixture::start(ctss).await;
     let rt = runtime(&f).await;
-    let o = rt.call("icd10cm_diagnosis_codes", &json!({"terms": "x", "df": "nosuchfield"}).to_string(), &opts()).await.unwrap().outcome;
+    let o = api::outcome(&rt, "icd10cm_diagnosis_codes", json!({"terms": "x", "df": "nosuchfield"})).await;
     match &o {
         Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => {
             assert!(message.contains("400") && message.contains("Unknown field: nosuchfield"), "{message}")
@@ -177,10 +147,10 @@ async fn errors_carry_the_service_message_and_bad_args_never_leave() {
     }
     let before = f.seen().len();
     for bad in [json!({}), json!({"terms": ""}), json!({"terms": "a", "maxList": 501}), json!({"terms": "a", "offset": -1}), json!({"terms": "a", "color": 1})] {
-        let err = rt.call("hugo_genes", &bad.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call("hugo_genes", &bad.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{bad}: {err}");
     }
-    let o = rt.call("hugo_genes", &json!({"terms": "   "}).to_string(), &opts()).await.unwrap().outcome;
+    let o = api::outcome(&rt, "hugo_genes", json!({"terms": "   "})).await;
     assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, .. }), "{o:?}");
     assert_eq!(f.seen().len(), before, "no request for rejected arguments");
 }
@@ -191,7 +161,7 @@ async fn malformed_answers_are_upstream_errors() {
         let body = body.to_string();
         let f = Fixture::start(move |_s: &Seen| Reply::text(200, "application/json", body.clone())).await;
         let rt = runtime(&f).await;
-        let o = rt.call("hugo_genes", &json!({"terms": "brca"}).to_string(), &opts()).await.unwrap().outcome;
+        let o = api::outcome(&rt, "hugo_genes", json!({"terms": "brca"})).await;
         assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::Upstream, .. }), "{o:?}");
     }
 }
@@ -206,7 +176,7 @@ async fn a_real_recorded_answer_passes_through() {
     let expected: Value = serde_json::from_slice(&real).unwrap();
     let f = Fixture::start(move |_s: &Seen| Reply { status: 200, headers: vec![("content-type".into(), "application/json".into())], body: real.clone() }).await;
     let rt = runtime(&f).await;
-    let out = ok(&rt.call("reference_sequences", &json!({"terms": "affection"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "reference_sequences", json!({"terms": "affection"})).await;
     assert_eq!(out["total"], expected[0]);
     assert_eq!(out["codes"], expected[1]);
     assert_eq!(out["codes"][0], "phv00492021.v1.p1");

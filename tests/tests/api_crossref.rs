@@ -4,27 +4,14 @@
 //! tool that sends a wrong path or parameter finds no recording and fails. Skipped
 //! cleanly when the folder is absent; a synthetic upstream covers the error shapes.
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
+use dive_integration_tests::api::{self, call_opts};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::cassette::{import, CassetteTransport};
-use dive_runtime::engine::EngineOptions;
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::store::Store;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig};
+use dive_runtime::{CallError, NetworkConfig, Outcome, SecretSource};
 use serde_json::{json, Value};
 use std::sync::Arc;
-
-async fn runtime(network: NetworkConfig) -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tool_against_real_recordings() {
@@ -38,7 +25,7 @@ async fn every_tool_against_real_recordings() {
     for e in entries {
         import(&store, &e.unwrap().path()).unwrap();
     }
-    let rt = runtime(NetworkConfig::default()).await;
+    let rt = api::runtime_with_network(NetworkConfig::default(), SecretSource::none()).await;
     let cases: Vec<(&str, Value, &str)> = vec![
         ("crossref_get_work", json!({"doi": "10.1371/journal.pone.0020476"}), "work"),
         ("crossref_get_work", json!({"doi": "https://doi.org/10.1073/pnas.1205508109", "mailto": "example@papercrow.ai"}), "work"),
@@ -56,7 +43,7 @@ async fn every_tool_against_real_recordings() {
     ];
     let mut covered = std::collections::BTreeSet::new();
     for (tool, args, message_type) in cases {
-        let mut opts = CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 });
+        let mut opts = call_opts();
         opts.transport = Some(Arc::new(CassetteTransport::from_store(&store).unwrap()));
         let o = rt.call(tool, &args.to_string(), &opts).await.unwrap().outcome;
         let v: Value = match &o {
@@ -68,7 +55,7 @@ async fn every_tool_against_real_recordings() {
         covered.insert(tool);
     }
     // Values from the recordings come through.
-    let mut opts = CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 });
+    let mut opts = call_opts();
     opts.transport = Some(Arc::new(CassetteTransport::from_store(&store).unwrap()));
     let o = rt.call("crossref_get_work", &json!({"doi": "10.1371/journal.pone.0020476"}).to_string(), &opts).await.unwrap().outcome;
     let Outcome::Ok(t) = o else { panic!() };
@@ -101,13 +88,8 @@ fn synthetic(s: &Seen) -> Reply {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_ids_and_argument_rules() {
     let f = Fixture::start(synthetic).await;
-    let rt = runtime(NetworkConfig {
-        upstreams: vec![NetworkConfig::parse_upstream(&format!("https://api.crossref.org={}", f.url())).unwrap()],
-        allow_private: true,
-        rates: vec![],
-    })
-    .await;
-    let opts = CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 });
+    let rt = api::runtime(&[("https://api.crossref.org", f.url())], SecretSource::none()).await;
+    let opts = call_opts();
     let call = |tool: &'static str, args: Value| {
         let rt = rt.clone();
         let opts = opts.clone();

@@ -3,11 +3,11 @@
 //! and argument rules, and the real PROSITE/PRODOC entries from
 //! ../shared/fixtures/real/prosite (skipped cleanly when absent).
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok, upstream_error};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig};
-use serde_json::{json, Value};
+use dive_runtime::{CallError, Outcome, Runtime, SecretSource};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -15,38 +15,7 @@ const ORIGIN: &str = "https://prosite.expasy.org";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 async fn runtime(f: &Fixture) -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
-}
-
-async fn ok(rt: &Runtime, tool: &str, args: Value) -> Value {
-    match rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome {
-        Outcome::Ok(t) => serde_json::from_str(&t).unwrap(),
-        other => panic!("{tool} {args}: expected success, got {other:?}"),
-    }
-}
-
-async fn upstream_error(rt: &Runtime, tool: &str, args: Value) -> String {
-    match rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome {
-        Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => message,
-        other => panic!("{tool} {args}: expected an upstream error, got {other:?}"),
-    }
+    api::runtime(&[(ORIGIN, f.url())], SecretSource::none()).await
 }
 
 const PS00001: &str = "ID   ASN_GLYCOSYLATION; PATTERN.
@@ -186,7 +155,7 @@ async fn errors_and_argument_rules() {
     assert!(m.contains("entry PS00002 does not exist"), "{m}");
     let m = upstream_error(&rt, "expasy_prosite", json!({"prosite_id": "PS00003"})).await;
     assert!(m.contains("empty"), "{m}");
-    let rec = rt.call("expasy_prosite_raw", &json!({"prosite_id": "PS00004"}).to_string(), &opts()).await.unwrap();
+    let rec = rt.call("expasy_prosite_raw", &json!({"prosite_id": "PS00004"}).to_string(), &call_opts()).await.unwrap();
     assert!(matches!(&rec.outcome, Outcome::ToolError { kind: ToolErrorKind::Upstream, message } if message.contains("503")), "{:?}", rec.outcome);
     assert_eq!(rec.exchanges.len(), 3, "5xx is retried by the SDK, each attempt recorded");
 
@@ -200,7 +169,7 @@ async fn errors_and_argument_rules() {
         ("expasy_prodoc", json!({"prodoc_id": "PS00001"})),
         ("expasy_prodoc", json!({"prodoc_id": "PDOC00001", "x": 1})),
     ] {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{tool} {args}: {err}");
     }
     assert_eq!(f.seen().len(), before, "rejected arguments send nothing");

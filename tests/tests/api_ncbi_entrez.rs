@@ -4,11 +4,11 @@
 //! argument rules, and real recorded answers from ../shared/fixtures/real/eutils
 //! (skipped cleanly when absent).
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok, upstream_error};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
-use serde_json::{json, Value};
+use dive_runtime::{CallError, Outcome, Runtime};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,52 +16,13 @@ use std::sync::Arc;
 const ORIGIN: &str = "https://eutils.ncbi.nlm.nih.gov";
 const XML: &str = "text/xml; charset=UTF-8";
 
-fn split(pq: &str) -> (String, BTreeMap<String, String>) {
-    let (path, q) = pq.split_once('?').unwrap_or((pq, ""));
-    (path.to_string(), url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-}
-
 async fn runtime(f: &Fixture, key: Option<&str>) -> Runtime {
-    let secrets = match key {
-        Some(k) => SecretSource::none().with_values([("NCBI_API_KEY".to_string(), k.to_string())]),
-        None => SecretSource::none(),
-    };
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        secrets,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
+    api::runtime(&[(ORIGIN, f.url())], api::secret("NCBI_API_KEY", key)).await
 }
 
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
-}
-
-async fn ok(rt: &Runtime, tool: &str, args: Value) -> Value {
-    match rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome {
-        Outcome::Ok(t) => serde_json::from_str(&t).unwrap(),
-        other => panic!("{tool} {args}: expected success, got {other:?}"),
-    }
-}
-
-async fn upstream_error(rt: &Runtime, tool: &str, args: Value) -> String {
-    match rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome {
-        Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => message,
-        other => panic!("{tool} {args}: expected an upstream error, got {other:?}"),
-    }
-}
-
+/// The path and query parameters of the last request the fixture saw.
 fn last(f: &Fixture) -> (String, BTreeMap<String, String>) {
-    split(&f.seen().last().expect("a request").path_and_query)
+    api::query(&f.seen().last().expect("a request").path_and_query)
 }
 
 const SEARCH: &str = r#"<?xml version="1.0" encoding="UTF-8" ?>
@@ -126,7 +87,7 @@ fn error_xml(root: &str, msg: &str) -> String {
 }
 
 fn synthetic(s: &Seen) -> Reply {
-    let (path, q) = split(&s.path_and_query);
+    let (path, q) = api::query(&s.path_and_query);
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let Some(util) = path.strip_prefix("/entrez/eutils/") else { return Reply::text(404, "text/html", "<html><title>404 Not Found</title></html>") };
     match util {
@@ -303,7 +264,7 @@ async fn the_api_key_is_added_by_the_host_only() {
     let f = Fixture::start(synthetic).await;
     let key = "ncbi-KEY-0123456789abcdef";
     let rt = runtime(&f, Some(key)).await;
-    let rec = rt.call("ncbi_entrez_search", &json!({"db": "pubmed", "term": "brca1"}).to_string(), &opts()).await.unwrap();
+    let rec = rt.call("ncbi_entrez_search", &json!({"db": "pubmed", "term": "brca1"}).to_string(), &call_opts()).await.unwrap();
     let Outcome::Ok(text) = &rec.outcome else { panic!("{:?}", rec.outcome) };
     let q = last(&f).1;
     assert_eq!(q.get("api_key").map(String::as_str), Some(key));
@@ -311,7 +272,7 @@ async fn the_api_key_is_added_by_the_host_only() {
     assert!(!text.contains(key));
     assert!(!format!("{rec:?}").contains(key), "the key is not in the call record");
     // A failing call's message does not carry it either.
-    let rec = rt.call("ncbi_entrez_search", &json!({"db": "pubmed", "term": "error400"}).to_string(), &opts()).await.unwrap();
+    let rec = rt.call("ncbi_entrez_search", &json!({"db": "pubmed", "term": "error400"}).to_string(), &call_opts()).await.unwrap();
     assert!(matches!(&rec.outcome, Outcome::ToolError { kind: ToolErrorKind::Upstream, .. }));
     assert!(!format!("{rec:?}").contains(key));
 }
@@ -363,7 +324,7 @@ async fn error_answers_and_argument_rules() {
         ("ncbi_entrez_ecitmatch", json!({})),
         ("ncbi_entrez_espell", json!({"term": "x", "db": "nowhere"})),
     ] {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{tool} {args}: {err}");
     }
     for (tool, args) in [
@@ -377,7 +338,7 @@ async fn error_answers_and_argument_rules() {
         ("ncbi_entrez_ecitmatch", json!({"bdata": "just a title"})),
         ("ncbi_entrez_espell", json!({"term": " "})),
     ] {
-        let o = rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome;
+        let o = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap().outcome;
         assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, .. }), "{tool} {args}: {o:?}");
     }
     assert_eq!(f.seen().len(), before, "rejected arguments send nothing");
@@ -398,7 +359,7 @@ fn read(rel: &str) -> String {
 /// (the recordings' own requests are in PROVENANCE.tsv).
 fn recorded(bodies: Arc<BTreeMap<&'static str, String>>) -> impl Fn(&Seen) -> Reply + Send + Sync + 'static {
     move |s: &Seen| {
-        let (path, q) = split(&s.path_and_query);
+        let (path, q) = api::query(&s.path_and_query);
         let get = |k: &str| q.get(k).cloned().unwrap_or_default();
         let util = path.trim_start_matches("/entrez/eutils/");
         let key: String = match util {

@@ -2,57 +2,24 @@
 //! search pages from ../shared/fixtures/real/openalex (skipped cleanly when absent), and
 //! synthetic answers for every tool, its parameters and OpenAlex's error shapes.
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig};
-use serde_json::{json, Value};
+use dive_runtime::{CallError, Outcome, Runtime, SecretSource};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 const ORIGIN: &str = "https://api.openalex.org";
 
-fn split(pq: &str) -> (String, BTreeMap<String, String>) {
-    let (path, q) = pq.split_once('?').unwrap_or((pq, ""));
-    (path.to_string(), url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-}
-
 async fn runtime(f: &Fixture) -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
-}
-
-async fn call(rt: &Runtime, tool: &str, args: Value) -> Outcome {
-    rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome
-}
-
-fn ok(o: Outcome) -> Value {
-    match o {
-        Outcome::Ok(t) => serde_json::from_str(&t).unwrap(),
-        other => panic!("expected success, got {other:?}"),
-    }
+    api::runtime(&[(ORIGIN, f.url())], SecretSource::none()).await
 }
 
 /// A synthetic OpenAlex: search endpoints answer a one-result page echoing the query;
 /// entity paths answer an entity; `/works/W404` is OpenAlex's HTML 404 and a filter
 /// `bad:` its JSON 403 error.
 fn synthetic(s: &Seen) -> Reply {
-    let (path, q) = split(&s.path_and_query);
+    let (path, q) = api::query(&s.path_and_query);
     if path == "/works/W404" {
         return Reply::text(404, "text/html; charset=utf-8", "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>");
     }
@@ -87,8 +54,8 @@ async fn every_tool_builds_the_openalex_request() {
         ("openalex_search_topics", "/topics"),
         ("openalex_search_funders", "/funders"),
     ] {
-        let out = ok(call(&rt, tool, json!({"search": "graph theory", "filter": "x:y", "sort": "cited_by_count:desc", "per_page": 5, "page": 2})).await);
-        let (p, q) = split(&f.seen().last().unwrap().path_and_query);
+        let out = ok(&rt, tool, json!({"search": "graph theory", "filter": "x:y", "sort": "cited_by_count:desc", "per_page": 5, "page": 2})).await;
+        let (p, q) = api::query(&f.seen().last().unwrap().path_and_query);
         assert_eq!(p, path, "{tool}");
         assert_eq!(q.get("search").map(String::as_str), Some("graph theory"));
         assert_eq!(q.get("filter").map(String::as_str), Some("x:y"));
@@ -99,8 +66,8 @@ async fn every_tool_builds_the_openalex_request() {
         assert_eq!(out["meta"]["count"], 1);
     }
     // Defaults: 25 per page, page 1, nothing else.
-    ok(call(&rt, "openalex_search_works", json!({})).await);
-    let (_, q) = split(&f.seen().last().unwrap().path_and_query);
+    ok(&rt, "openalex_search_works", json!({})).await;
+    let (_, q) = api::query(&f.seen().last().unwrap().path_and_query);
     assert_eq!(q, BTreeMap::from([("page".to_string(), "1".to_string()), ("per-page".to_string(), "25".to_string())]));
 
     for (tool, field, id, path) in [
@@ -113,15 +80,15 @@ async fn every_tool_builds_the_openalex_request() {
         ("openalex_get_institution", "institution_id", "I27837315", "/institutions/I27837315"),
         ("openalex_get_source", "source_id", "S137773608", "/sources/S137773608"),
     ] {
-        let out = ok(call(&rt, tool, json!({field: id, "select": "display_name,doi"})).await);
+        let out = ok(&rt, tool, json!({field: id, "select": "display_name,doi"})).await;
         let seen = f.seen().last().unwrap().path_and_query.clone();
         assert_eq!(seen.split('?').next().unwrap(), path, "{tool} {id}");
         assert_eq!(out["requested_select"], "id,display_name,doi", "id is always selected");
         assert!(out["id"].as_str().unwrap().starts_with("https://openalex.org/"));
     }
-    let out = ok(call(&rt, "openalex_analyze_text", json!({"title": "Reproducible evidence for tool-use datasets", "abstract": "We replay."})).await);
+    let out = ok(&rt, "openalex_analyze_text", json!({"title": "Reproducible evidence for tool-use datasets", "abstract": "We replay."})).await;
     assert_eq!(out["topics"][0]["display_name"], "Reproducibility");
-    let (p, q) = split(&f.seen().last().unwrap().path_and_query);
+    let (p, q) = api::query(&f.seen().last().unwrap().path_and_query);
     assert_eq!(p, "/text");
     assert_eq!(q.get("abstract").map(String::as_str), Some("We replay."));
 }
@@ -130,11 +97,11 @@ async fn every_tool_builds_the_openalex_request() {
 async fn errors_and_argument_rules() {
     let f = Fixture::start(synthetic).await;
     let rt = runtime(&f).await;
-    match call(&rt, "openalex_get_work", json!({"work_id": "W404"})).await {
+    match api::outcome(&rt, "openalex_get_work", json!({"work_id": "W404"})).await {
         Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => assert!(message.contains("404") && message.contains("Not Found"), "{message}"),
         o => panic!("{o:?}"),
     }
-    match call(&rt, "openalex_search_works", json!({"filter": "bad:1"})).await {
+    match api::outcome(&rt, "openalex_search_works", json!({"filter": "bad:1"})).await {
         Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => assert!(message.contains("bad is not a valid field"), "{message}"),
         o => panic!("{o:?}"),
     }
@@ -146,7 +113,7 @@ async fn errors_and_argument_rules() {
         ("openalex_analyze_text", json!({"title": "too short"})),
         ("openalex_get_author", json!({"author_id": "A1", "colour": "red"})),
     ] {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{args}: {err}");
     }
     for (tool, args) in [
@@ -154,7 +121,7 @@ async fn errors_and_argument_rules() {
         ("openalex_get_institution", json!({"institution_id": "../../admin"})),
         ("openalex_analyze_text", json!({"title": "   short but padded       "})),
     ] {
-        let o = call(&rt, tool, args.clone()).await;
+        let o = api::outcome(&rt, tool, args.clone()).await;
         assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, .. }), "{args}: {o:?}");
     }
     assert_eq!(f.seen().len(), before, "rejected arguments send nothing");
@@ -188,18 +155,18 @@ async fn real_recorded_entities_and_searches() {
     })
     .await;
     let rt = runtime(&f).await;
-    let w = ok(call(&rt, "openalex_get_work", json!({"work_id": "W2741809807"})).await);
+    let w = ok(&rt, "openalex_get_work", json!({"work_id": "W2741809807"})).await;
     assert_eq!(w["id"], "https://openalex.org/W2741809807");
     assert!(w["title"].as_str().unwrap().starts_with("The state of OA"));
-    let a = ok(call(&rt, "openalex_get_author", json!({"author_id": "https://openalex.org/A5023888391"})).await);
+    let a = ok(&rt, "openalex_get_author", json!({"author_id": "https://openalex.org/A5023888391"})).await;
     assert_eq!(a["display_name"], "Jason Priem");
-    let i = ok(call(&rt, "openalex_get_institution", json!({"institution_id": "I27837315"})).await);
+    let i = ok(&rt, "openalex_get_institution", json!({"institution_id": "I27837315"})).await;
     assert_eq!(i["display_name"], "University of Michigan");
-    let s = ok(call(&rt, "openalex_get_source", json!({"source_id": "S137773608"})).await);
+    let s = ok(&rt, "openalex_get_source", json!({"source_id": "S137773608"})).await;
     assert_eq!(s["id"], "https://openalex.org/S137773608");
-    let d = ok(call(&rt, "openalex_get_work", json!({"work_id": "doi:10.1021/acs.jctc.5b00178", "select": "open_access,doi"})).await);
+    let d = ok(&rt, "openalex_get_work", json!({"work_id": "doi:10.1021/acs.jctc.5b00178", "select": "open_access,doi"})).await;
     assert!(d["doi"].as_str().unwrap().contains("10.1021/acs.jctc.5b00178"), "{d}");
-    let page = ok(call(&rt, "openalex_search_works", json!({"filter": "title.search:PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"})).await);
+    let page = ok(&rt, "openalex_search_works", json!({"filter": "title.search:PaperQA: Retrieval-Augmented Generative Agent for Scientific Research"})).await;
     assert_eq!(page["meta"]["count"], 1);
     assert_eq!(page["results"][0]["title"], "PaperQA: Retrieval-Augmented Generative Agent for Scientific Research");
 }

@@ -5,10 +5,10 @@
 //! upstream errors, bad arguments never leave; plus real recorded RxNav bodies from
 //! ../shared/fixtures/real/rxnav when that folder exists.
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig};
+use dive_runtime::{CallError, Outcome, Runtime, SecretSource};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -129,15 +129,6 @@ fn required_args(schema: &Value) -> Map<String, Value> {
     args
 }
 
-fn query_map(pq: &str) -> BTreeMap<String, String> {
-    let q = pq.split_once('?').map(|(_, q)| q).unwrap_or("");
-    url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()
-}
-
-fn path_of(pq: &str) -> &str {
-    pq.split('?').next().unwrap()
-}
-
 fn real_dir() -> PathBuf {
     repo_root().join("../shared/fixtures/real/rxnav/raw")
 }
@@ -175,8 +166,7 @@ fn known_path(path: &str) -> bool {
 /// well-known concepts), unknown names give RxNav's "nothing found" shapes, and any
 /// other path is a 404 page.
 fn rxnav(s: &Seen) -> Reply {
-    let path = path_of(&s.path_and_query).to_string();
-    let q = query_map(&s.path_and_query);
+    let (path, q) = api::query(&s.path_and_query);
     if s.method != "GET" {
         return Reply::text(405, "text/html", "<html><body>Method Not Allowed</body></html>");
     }
@@ -205,31 +195,7 @@ fn rxnav(s: &Seen) -> Reply {
 }
 
 async fn runtime(f: &Fixture) -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
-}
-
-fn ok(o: &Outcome) -> Value {
-    match o {
-        Outcome::Ok(t) => serde_json::from_str(t).unwrap(),
-        other => panic!("expected success, got {other:?}"),
-    }
+    api::runtime(&[(ORIGIN, f.url())], SecretSource::none()).await
 }
 
 fn family(rt: &Runtime) -> BTreeSet<String> {
@@ -286,20 +252,19 @@ async fn every_tool_calls_its_endpoint_with_rxnav_parameter_names() {
         let schema = rt.tool(name).unwrap().spec.input_schema.clone();
         let args = required_args(&schema);
         let before = f.seen().len();
-        let res = rt.call(name, &Value::Object(args.clone()).to_string(), &opts()).await.unwrap();
-        let out = ok(&res.outcome);
+        let out = ok(&rt, name, Value::Object(args.clone())).await;
         let seen = f.seen();
         assert_eq!(seen.len(), before + 1, "{name}: exactly one request");
         let s = seen.last().unwrap();
         assert_eq!(s.method, "GET");
-        assert_eq!(path_of(&s.path_and_query), table[name.as_str()], "{name}");
+        assert_eq!(api::query(&s.path_and_query).0, table[name.as_str()], "{name}");
         // Required query parameters keep their names; path parameters are not repeated.
         let want: BTreeMap<String, String> = args
             .iter()
             .filter(|(k, _)| !((*k == "rxcui" && table[name.as_str()].contains("/161")) || (*k == "relaSource" && name == "rxclass_get_rela_source_version")))
             .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
             .collect();
-        assert_eq!(query_map(&s.path_and_query), want, "{name}");
+        assert_eq!(api::query(&s.path_and_query).1, want, "{name}");
         // The answer passes through unchanged.
         if out.get("served").is_some() {
             assert_eq!(out["served"], table[name.as_str()], "{name}: {out}");
@@ -389,11 +354,11 @@ async fn optional_parameters_map_to_rxnav_names_and_values_are_encoded() {
         ),
     ];
     for (tool, args, path, query) in cases {
-        let out = ok(&rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome);
+        let out = ok(&rt, tool, args).await;
         let s = f.seen().last().unwrap().clone();
-        assert_eq!(path_of(&s.path_and_query), path, "{tool}");
+        assert_eq!(api::query(&s.path_and_query).0, path, "{tool}");
         let want: BTreeMap<String, String> = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        assert_eq!(query_map(&s.path_and_query), want, "{tool}");
+        assert_eq!(api::query(&s.path_and_query).1, want, "{tool}");
         // Spaces and reserved characters are percent-encoded, never raw.
         assert!(!s.path_and_query.contains(' ') && !s.path_and_query.contains('\''), "{}", s.path_and_query);
         if out.get("served").is_some() {
@@ -405,7 +370,7 @@ async fn optional_parameters_map_to_rxnav_names_and_values_are_encoded() {
     assert!(by_string.path_and_query.contains("name=St.%20John%27s%20wort%20%26%20co"), "{}", by_string.path_and_query);
 
     // A path parameter is percent-encoded into its segment.
-    let _ = rt.call("rxclass_get_rela_source_version", &json!({"relaSource": "MESH PA/x"}).to_string(), &opts()).await.unwrap();
+    let _ = rt.call("rxclass_get_rela_source_version", &json!({"relaSource": "MESH PA/x"}).to_string(), &call_opts()).await.unwrap();
     let last = f.seen().last().unwrap().clone();
     assert_eq!(last.path_and_query, "/REST/rxclass/version/MESH%20PA%2Fx.json");
 }
@@ -414,13 +379,13 @@ async fn optional_parameters_map_to_rxnav_names_and_values_are_encoded() {
 async fn nothing_found_answers_pass_through_as_results() {
     let f = Fixture::start(rxnav).await;
     let rt = runtime(&f).await;
-    let found = ok(&rt.call("rxnorm_find_rxcui_by_string", &json!({"name": "aspirin"}).to_string(), &opts()).await.unwrap().outcome);
+    let found = ok(&rt, "rxnorm_find_rxcui_by_string", json!({"name": "aspirin"})).await;
     assert_eq!(found, json!({"idGroup": {"name": "aspirin", "rxnormId": ["1191"]}}));
-    let none = ok(&rt.call("rxnorm_find_rxcui_by_string", &json!({"name": "qwxzzy"}).to_string(), &opts()).await.unwrap().outcome);
+    let none = ok(&rt, "rxnorm_find_rxcui_by_string", json!({"name": "qwxzzy"})).await;
     assert_eq!(none, json!({"idGroup": {"name": "qwxzzy"}}));
-    let empty = ok(&rt.call("rxnorm_get_rx_concept_properties", &json!({"rxcui": "999999999"}).to_string(), &opts()).await.unwrap().outcome);
+    let empty = ok(&rt, "rxnorm_get_rx_concept_properties", json!({"rxcui": "999999999"})).await;
     assert_eq!(empty, json!({}));
-    let nulls = ok(&rt.call("rxnorm_get_drugs", &json!({"name": "qwxzzy"}).to_string(), &opts()).await.unwrap().outcome);
+    let nulls = ok(&rt, "rxnorm_get_drugs", json!({"name": "qwxzzy"})).await;
     assert_eq!(nulls, json!({"drugGroup": {"name": null, "conceptGroup": null}}));
 }
 
@@ -443,11 +408,11 @@ async fn bad_arguments_are_rejected_before_any_request() {
         ("rxnorm_get_rxnorm_version", json!({"anything": 1})),
     ];
     for (tool, args) in cases {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{tool} {args}: {err}");
     }
     // Blank but schema-valid text is refused by the tool itself.
-    let o = rt.call("rxnorm_get_drugs", &json!({"name": "   "}).to_string(), &opts()).await.unwrap().outcome;
+    let o = api::outcome(&rt, "rxnorm_get_drugs", json!({"name": "   "})).await;
     assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, .. }), "{o:?}");
     assert!(f.seen().is_empty(), "no request for rejected arguments: {:?}", f.seen());
 }
@@ -469,7 +434,7 @@ async fn error_statuses_and_malformed_bodies_are_upstream_errors() {
         let ctype_s = ctype.to_string();
         let f = Fixture::start(move |_s: &Seen| Reply::text(status, &ctype_s, body_s.clone())).await;
         let rt = runtime(&f).await;
-        let o = rt.call("rxnorm_get_rx_concept_properties", &json!({"rxcui": "161"}).to_string(), &opts()).await.unwrap().outcome;
+        let o = api::outcome(&rt, "rxnorm_get_rx_concept_properties", json!({"rxcui": "161"})).await;
         match &o {
             Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => {
                 assert!(message.contains(needle), "{status} {body}: {message}");
@@ -499,19 +464,19 @@ async fn real_recorded_rxnav_bodies_pass_through() {
     let rt = runtime(&f).await;
 
     // findRxcuiById for an NDC.
-    let out = ok(&rt.call("rxnorm_find_rxcui_by_id", &json!({"idtype": "NDC", "id": "0781-1506-10"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "rxnorm_find_rxcui_by_id", json!({"idtype": "NDC", "id": "0781-1506-10"})).await;
     assert_eq!(out["idGroup"]["rxnormId"], json!(["197381"]));
     assert_eq!(out["idGroup"]["idType"], "NDC");
     let recorded: Value = serde_json::from_slice(&real("rxnorm-idgroup-response").unwrap()).unwrap();
     assert_eq!(out, recorded);
 
     // getSpellingSuggestions.
-    let out = ok(&rt.call("rxnorm_get_spelling_suggestions", &json!({"name": "ambienn"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "rxnorm_get_spelling_suggestions", json!({"name": "ambienn"})).await;
     let sugg = out["suggestionGroup"]["suggestionList"]["suggestion"].as_array().unwrap();
     assert!(sugg.contains(&json!("Ambien")) && sugg.contains(&json!("ambrisentan")), "{out}");
 
     // getAllRelatedInfo (the Zyrtec Itchy Eye family).
-    let out = ok(&rt.call("rxnorm_get_all_related_info", &json!({"rxcui": "866350"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "rxnorm_get_all_related_info", json!({"rxcui": "866350"})).await;
     let groups = out["allRelatedGroup"]["conceptGroup"].as_array().unwrap();
     let concepts: Vec<(&str, &str, &str)> = groups
         .iter()
@@ -526,7 +491,7 @@ async fn real_recorded_rxnav_bodies_pass_through() {
     assert_eq!(out, recorded);
 
     // getRxProperty.
-    let out = ok(&rt.call("rxnorm_get_rx_property", &json!({"rxcui": "1191", "propName": "NUI"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "rxnorm_get_rx_property", json!({"rxcui": "1191", "propName": "NUI"})).await;
     let values: Vec<&str> = out["propConceptGroup"]["propConcept"].as_array().unwrap().iter().map(|p| p["propValue"].as_str().unwrap()).collect();
     assert_eq!(values, vec!["N0000007070", "N0000145914"]);
 }

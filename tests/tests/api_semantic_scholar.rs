@@ -3,47 +3,21 @@
 //! host only, error messages, and real recorded answers from
 //! ../shared/fixtures/real/semanticscholar (skipped cleanly when absent).
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
+use dive_runtime::{CallError, Outcome, Runtime};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 const ORIGIN: &str = "https://api.semanticscholar.org";
 
-fn split(pq: &str) -> (String, BTreeMap<String, String>) {
-    let (path, q) = pq.split_once('?').unwrap_or((pq, ""));
-    (path.to_string(), url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-}
-
 async fn runtime(f: &Fixture, key: Option<&str>) -> Runtime {
-    let secrets = match key {
-        Some(k) => SecretSource::none().with_values([("SEMANTIC_SCHOLAR_API_KEY".to_string(), k.to_string())]),
-        None => SecretSource::none(),
-    };
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        secrets,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
+    api::runtime(&[(ORIGIN, f.url())], api::secret("SEMANTIC_SCHOLAR_API_KEY", key)).await
 }
 
 fn echo(s: &Seen) -> Reply {
-    let (path, q) = split(&s.path_and_query);
+    let (path, q) = api::query(&s.path_and_query);
     if path.ends_with("/paper/BAD") {
         return Reply::json(400, &json!({"error": "Unrecognized or unsupported fields: [bogus]"}));
     }
@@ -75,7 +49,7 @@ async fn every_tool_sends_its_request() {
         ("semantic_scholar_release_list", json!({}), "/datasets/v1/release/", vec![]),
     ];
     for (tool, args, path, params) in cases {
-        let o = rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome;
+        let o = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap().outcome;
         let v: Value = match &o {
             Outcome::Ok(t) => serde_json::from_str(t).unwrap(),
             other => panic!("{tool}: {other:?}"),
@@ -91,7 +65,7 @@ async fn every_tool_sends_its_request() {
         ("semantic_scholar_paper_batch", json!(["649def34f8be52c8b66281af98ae884c09aef38b", "ARXIV:2106.15928"]), "/graph/v1/paper/batch"),
         ("semantic_scholar_author_batch", json!(["1741101", "1780531"]), "/graph/v1/author/batch"),
     ] {
-        let o = rt.call(tool, &json!({"ids": ids, "fields": "title"}).to_string(), &opts()).await.unwrap().outcome;
+        let o = api::outcome(&rt, tool, json!({"ids": ids, "fields": "title"})).await;
         let Outcome::Ok(t) = o else { panic!("{o:?}") };
         let v: Value = serde_json::from_str(&t).unwrap();
         assert_eq!((v["path"].as_str().unwrap(), v["method"].as_str().unwrap()), (path, "POST"));
@@ -104,7 +78,7 @@ async fn every_tool_sends_its_request() {
 async fn the_api_key_is_added_by_the_host_only() {
     let f = Fixture::start(echo).await;
     let rt = runtime(&f, Some("s2-key-SECRET-123")).await;
-    let o = rt.call("semantic_scholar_get_author", &json!({"author_id": "1741101"}).to_string(), &opts()).await.unwrap().outcome;
+    let o = api::outcome(&rt, "semantic_scholar_get_author", json!({"author_id": "1741101"})).await;
     let Outcome::Ok(t) = o else { panic!("{o:?}") };
     assert_eq!(f.seen().last().unwrap().header("x-api-key"), Some("s2-key-SECRET-123"));
     assert!(!t.contains("s2-key-SECRET-123"));
@@ -114,12 +88,12 @@ async fn the_api_key_is_added_by_the_host_only() {
 async fn errors_and_argument_rules() {
     let f = Fixture::start(echo).await;
     let rt = runtime(&f, None).await;
-    match rt.call("semantic_scholar_get_paper", &json!({"paper_id": "BAD"}).to_string(), &opts()).await.unwrap().outcome {
+    match api::outcome(&rt, "semantic_scholar_get_paper", json!({"paper_id": "BAD"})).await {
         Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => assert!(message.contains("400") && message.contains("Unrecognized"), "{message}"),
         o => panic!("{o:?}"),
     }
     // 429 is retried by the SDK (each attempt recorded), then reported.
-    let rec = rt.call("semantic_scholar_get_paper", &json!({"paper_id": "LIMITED"}).to_string(), &opts()).await.unwrap();
+    let rec = rt.call("semantic_scholar_get_paper", &json!({"paper_id": "LIMITED"}).to_string(), &call_opts()).await.unwrap();
     assert!(matches!(&rec.outcome, Outcome::ToolError { kind: ToolErrorKind::Upstream, message } if message.contains("Too Many Requests")), "{:?}", rec.outcome);
     assert_eq!(rec.exchanges.len(), 3, "three attempts, each recorded");
     let before = f.seen().len();
@@ -131,14 +105,14 @@ async fn errors_and_argument_rules() {
         ("semantic_scholar_author_papers", json!({"author_id": "1", "limit": 0})),
         ("semantic_scholar_release_list", json!({"x": 1})),
     ] {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{tool} {args}: {err}");
     }
     for (tool, args) in [
         ("semantic_scholar_get_paper", json!({"paper_id": "../../datasets"})),
         ("semantic_scholar_author_batch", json!({"ids": ["1", " "]})),
     ] {
-        let o = rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome;
+        let o = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap().outcome;
         assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, .. }), "{tool}: {o:?}");
     }
     assert_eq!(f.seen().len(), before, "rejected arguments send nothing");
@@ -172,24 +146,18 @@ async fn real_recorded_answers() {
     })
     .await;
     let rt = runtime(&f, None).await;
-    let ok = |o: Outcome| -> Value {
-        match o {
-            Outcome::Ok(t) => serde_json::from_str(&t).unwrap(),
-            o => panic!("{o:?}"),
-        }
-    };
-    let p = ok(rt.call("semantic_scholar_get_paper", &json!({"paper_id": "10.1093/mind/lix.236.433", "fields": "title"}).to_string(), &opts()).await.unwrap().outcome);
+    let p = ok(&rt, "semantic_scholar_get_paper", json!({"paper_id": "10.1093/mind/lix.236.433", "fields": "title"})).await;
     assert_eq!(p["title"], "Computing Machinery and Intelligence");
-    let a = ok(rt.call("semantic_scholar_get_author", &json!({"author_id": "2262347", "fields": "name"}).to_string(), &opts()).await.unwrap().outcome);
+    let a = ok(&rt, "semantic_scholar_get_author", json!({"author_id": "2262347", "fields": "name"})).await;
     assert_eq!(a["authorId"], "2262347");
-    let b = ok(rt.call("semantic_scholar_author_batch", &json!({"ids": ["3234559", "1726629", "1711844"], "fields": "name"}).to_string(), &opts()).await.unwrap().outcome);
+    let b = ok(&rt, "semantic_scholar_author_batch", json!({"ids": ["3234559", "1726629", "1711844"], "fields": "name"})).await;
     assert_eq!(b[0]["name"], "E. Dijkstra");
     assert_eq!(b.as_array().unwrap().len(), 3);
-    let r = ok(rt.call("semantic_scholar_release_list", "{}", &opts()).await.unwrap().outcome);
+    let r = ok(&rt, "semantic_scholar_release_list", json!({})).await;
     assert!(r.as_array().unwrap().len() > 3);
-    let s = ok(rt.call("semantic_scholar_paper_search", &json!({"query": "n0 r3sult s3arch t3rm", "fields": "title"}).to_string(), &opts()).await.unwrap().outcome);
+    let s = ok(&rt, "semantic_scholar_paper_search", json!({"query": "n0 r3sult s3arch t3rm", "fields": "title"})).await;
     assert_eq!(s["total"], 0);
-    match rt.call("semantic_scholar_paper_title_search", &json!({"query": "abs12032jsdafn"}).to_string(), &opts()).await.unwrap().outcome {
+    match api::outcome(&rt, "semantic_scholar_paper_title_search", json!({"query": "abs12032jsdafn"})).await {
         Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => assert!(message.contains("Title match not found"), "{message}"),
         o => panic!("{o:?}"),
     }

@@ -3,51 +3,17 @@
 //! togows.org to togows.dbcls.jp followed within the allowed origins only, error
 //! answers and argument rules. (No real TogoWS recordings exist in ../shared/fixtures.)
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok, upstream_error};
+use dive_integration_tests::{Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig};
+use dive_runtime::{CallError, Outcome, Runtime, SecretSource};
 use serde_json::{json, Value};
 
 const ORIGIN: &str = "http://togows.org";
 const MIRROR: &str = "https://togows.dbcls.jp";
 
 async fn runtime(f: &Fixture) -> Runtime {
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![
-                NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap(),
-                NetworkConfig::parse_upstream(&format!("{MIRROR}={}", f.url())).unwrap(),
-            ],
-            allow_private: true,
-            rates: vec![],
-        },
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
-}
-
-async fn ok(rt: &Runtime, tool: &str, args: Value) -> Value {
-    match rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome {
-        Outcome::Ok(t) => serde_json::from_str(&t).unwrap(),
-        other => panic!("{tool} {args}: expected success, got {other:?}"),
-    }
-}
-
-async fn upstream_error(rt: &Runtime, tool: &str, args: Value) -> String {
-    match rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome {
-        Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => message,
-        other => panic!("{tool} {args}: expected an upstream error, got {other:?}"),
-    }
+    api::runtime(&[(ORIGIN, f.url()), (MIRROR, f.url())], SecretSource::none()).await
 }
 
 const FASTA: &str = ">sp|P01308|INS_HUMAN Insulin OS=Homo sapiens OX=9606 GN=INS PE=1 SV=1\nMALWMRLLPLLALLALWGPDPAAAFVNQHLCGSHLVEALYLVCGERGFFYTPKTRREAEDLQVGQVELGGGPGAGSLQPLALEGSLQKRGIVEQCCTSICSLYQLENYCN\n";
@@ -141,7 +107,7 @@ async fn redirects_errors_and_argument_rules() {
     let rt = runtime(&f).await;
 
     // togows.org -> togows.dbcls.jp is followed (a second, recorded request).
-    let rec = rt.call("togows_entry", &json!({"database": "ncbi-pubmed", "entry_id": "moved", "format": "json"}).to_string(), &opts()).await.unwrap();
+    let rec = rt.call("togows_entry", &json!({"database": "ncbi-pubmed", "entry_id": "moved", "format": "json"}).to_string(), &call_opts()).await.unwrap();
     let Outcome::Ok(t) = &rec.outcome else { panic!("{:?}", rec.outcome) };
     assert_eq!(serde_json::from_str::<Value>(t).unwrap()["data"][0]["title"], "Relocated.");
     assert_eq!(rec.exchanges.len(), 2);
@@ -176,7 +142,7 @@ async fn redirects_errors_and_argument_rules() {
         ("togows_convert", json!({"data": "x", "input_format": "fasta"})),
         ("togows_convert", json!({"data": "x", "input_format": "fasta", "output_format": "csv"})),
     ] {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{tool} {args}: {err}");
     }
     for (tool, args) in [
@@ -185,7 +151,7 @@ async fn redirects_errors_and_argument_rules() {
         ("togows_entry", json!({"database": "uniprot", "entry_id": "P01308", "field": "../../search"})),
         ("togows_convert", json!({"data": "  \n", "input_format": "fasta", "output_format": "gff"})),
     ] {
-        let o = rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome;
+        let o = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap().outcome;
         assert!(matches!(o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, .. }), "{tool} {args}: {o:?}");
     }
     assert_eq!(f.seen().len(), before, "rejected arguments send nothing");

@@ -7,12 +7,12 @@
 //! refuses before any request. Real recorded answers from ../shared/fixtures/real/tushare
 //! go through the matching tools (skipped cleanly when absent).
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::api::{self, call_opts, ok, ok_value, upstream_message};
+use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::store::Store;
 use dive_runtime::trace::Recorder;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
+use dive_runtime::{CallError, DeterminismConfig, Outcome, Runtime};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -96,28 +96,7 @@ fn api_of(tool: &str) -> &'static str {
 }
 
 async fn runtime(f: &Fixture, token: Option<&str>) -> Runtime {
-    let secrets = match token {
-        Some(t) => SecretSource::none().with_values([("TUSHARE_TOKEN".to_string(), t.to_string())]),
-        None => SecretSource::none(),
-    };
-    let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
-        network: NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", f.url())).unwrap()],
-            allow_private: true,
-            rates: vec![],
-        },
-        secrets,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-    })
-    .await
-    .unwrap();
-    assert!(rt.load_issues().is_empty(), "{:?}", rt.load_issues());
-    rt
-}
-
-fn opts() -> CallOptions {
-    CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
+    api::runtime(&[(ORIGIN, f.url())], api::secret("TUSHARE_TOKEN", token)).await
 }
 
 /// The tools of the tushare package, by name, with their input schemas.
@@ -200,13 +179,6 @@ fn sample(name: &str, schema: &Value) -> Value {
     }
 }
 
-fn ok(tool: &str, o: &Outcome) -> Value {
-    match o {
-        Outcome::Ok(t) => serde_json::from_str(t).unwrap(),
-        other => panic!("{tool}: {other:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_tool_sends_its_request_and_gets_records() {
     let f = Fixture::start(tushare).await;
@@ -236,8 +208,8 @@ async fn every_tool_sends_its_request_and_gets_records() {
         // Every parameter given: each is sent under its own name, `fields` in the body.
         let args: Map<String, Value> = props.iter().map(|(k, ps)| (k.clone(), sample(k, ps))).collect();
         let before = f.seen().len();
-        let rec = rt.call(tool, &Value::Object(args.clone()).to_string(), &opts()).await.unwrap();
-        let out = ok(tool, &rec.outcome);
+        let rec = rt.call(tool, &Value::Object(args.clone()).to_string(), &call_opts()).await.unwrap();
+        let out = ok_value(tool, &rec.outcome);
         let seen = f.seen();
         assert_eq!(seen.len(), before + 1, "{tool}: one request");
         let s = seen.last().unwrap();
@@ -273,8 +245,7 @@ async fn every_tool_sends_its_request_and_gets_records() {
 
         // Only the required parameters: nothing else is sent.
         let args: Map<String, Value> = props.iter().filter(|(k, _)| required.contains(*k)).map(|(k, ps)| (k.clone(), sample(k, ps))).collect();
-        let rec = rt.call(tool, &Value::Object(args).to_string(), &opts()).await.unwrap();
-        ok(tool, &rec.outcome);
+        ok(&rt, tool, Value::Object(args)).await;
         let body: Value = serde_json::from_slice(&f.seen().last().unwrap().body).unwrap();
         let sent: BTreeSet<String> = body["params"].as_object().unwrap().keys().cloned().collect();
         assert_eq!(sent, required.iter().filter(|k| *k != "fields").cloned().collect::<BTreeSet<_>>(), "{tool}: only the given parameters");
@@ -286,21 +257,12 @@ async fn every_tool_sends_its_request_and_gets_records() {
 async fn integer_parameters_stay_numbers() {
     let f = Fixture::start(tushare).await;
     let rt = runtime(&f, Some(TOKEN)).await;
-    let o = rt.call("fund_manager", &json!({"ts_code": "150018.SZ", "offset": 100, "limit": 50}).to_string(), &opts()).await.unwrap().outcome;
-    ok("fund_manager", &o);
+    ok(&rt, "fund_manager", json!({"ts_code": "150018.SZ", "offset": 100, "limit": 50})).await;
     let body: Value = serde_json::from_slice(&f.seen().last().unwrap().body).unwrap();
     assert_eq!(body["params"], json!({"ts_code": "150018.SZ", "offset": 100, "limit": 50}));
-    let o = rt.call("stock_cashflow", &json!({"ts_code": "600000.SH", "period": "20231231", "is_calc": 1}).to_string(), &opts()).await.unwrap().outcome;
-    ok("stock_cashflow", &o);
+    ok(&rt, "stock_cashflow", json!({"ts_code": "600000.SH", "period": "20231231", "is_calc": 1})).await;
     let body: Value = serde_json::from_slice(&f.seen().last().unwrap().body).unwrap();
     assert_eq!(body["params"], json!({"ts_code": "600000.SH", "period": "20231231", "is_calc": 1}));
-}
-
-fn upstream_message(tool: &str, o: &Outcome) -> String {
-    match o {
-        Outcome::ToolError { kind: ToolErrorKind::Upstream, message } => message.clone(),
-        other => panic!("{tool}: expected an upstream error, got {other:?}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,7 +271,7 @@ async fn tushare_errors_are_upstream_errors_with_its_message() {
     let rt = runtime(&f, Some(TOKEN)).await;
     let call = |tool: &'static str, code: &'static str| {
         let rt = &rt;
-        async move { rt.call(tool, &json!({"ts_code": code}).to_string(), &opts()).await.unwrap() }
+        async move { rt.call(tool, &json!({"ts_code": code}).to_string(), &call_opts()).await.unwrap() }
     };
     // Rate limit (code 40203, Tushare's Chinese message).
     let m = upstream_message("stock_daily", &call("stock_daily", "LIMITED.SZ").await.outcome);
@@ -329,7 +291,7 @@ async fn tushare_errors_are_upstream_errors_with_its_message() {
 
     // A token Tushare does not accept: code 40001 and its message; the token is not echoed.
     let rt_bad = runtime(&f, Some("not-the-right-token-31337")).await;
-    let rec = rt_bad.call("stock_basic", &json!({"list_status": "L"}).to_string(), &opts()).await.unwrap();
+    let rec = rt_bad.call("stock_basic", &json!({"list_status": "L"}).to_string(), &call_opts()).await.unwrap();
     let m = upstream_message("stock_basic", &rec.outcome);
     assert!(m.contains("40001") && m.contains(TOKEN_MSG), "{m}");
     assert!(!m.contains("not-the-right-token-31337"));
@@ -346,7 +308,7 @@ async fn a_host_without_the_token_refuses_before_any_request() {
         ("cn_gdp", json!({})),
         ("stock_pro_bar", json!({"ts_code": "000001.SZ", "adj": "qfq"})),
     ] {
-        match rt.call(tool, &args.to_string(), &opts()).await {
+        match rt.call(tool, &args.to_string(), &call_opts()).await {
             Err(CallError::MissingSecret(e)) => {
                 let m = e.to_string();
                 assert!(m.contains("TUSHARE_TOKEN") && m.contains("--secrets"), "{m}");
@@ -370,12 +332,12 @@ async fn bad_arguments_send_nothing() {
         ("stock_cashflow", json!({"ts_code": "000001.SZ", "is_calc": "yes"})),
         ("stock_pro_bar", json!({"ts_code": "000001.SZ", "freq": "60min"})),
     ] {
-        let err = rt.call(tool, &args.to_string(), &opts()).await.unwrap_err();
+        let err = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap_err();
         assert!(matches!(err, CallError::InvalidArgs { .. }), "{tool} {args}: {err}");
     }
     // A required value that is only blanks passes the schema; the tool refuses it.
     for (tool, args) in [("stock_income", json!({"ts_code": "  "})), ("index_weight", json!({"index_code": ""}))] {
-        let o = rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome;
+        let o = rt.call(tool, &args.to_string(), &call_opts()).await.unwrap().outcome;
         assert!(matches!(&o, Outcome::ToolError { kind: ToolErrorKind::InvalidArgs, message } if message.contains("required")), "{tool}: {o:?}");
     }
     assert!(f.seen().is_empty(), "rejected arguments send nothing");
@@ -447,14 +409,14 @@ async fn stock_pro_bar_picks_the_api_and_adjusts_stock_prices() {
     };
 
     // Raw daily bars: one `daily` request, prices as sent.
-    let out = ok("stock_pro_bar", &rt.call("stock_pro_bar", &json!({"ts_code": "000001.SZ", "start_date": "20240101", "end_date": "20240105"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "stock_pro_bar", json!({"ts_code": "000001.SZ", "start_date": "20240101", "end_date": "20240105"})).await;
     let b = bodies(1);
     assert_eq!(b[0]["api_name"], "daily");
     assert_eq!(b[0]["params"], json!({"ts_code": "000001.SZ", "start_date": "20240101", "end_date": "20240105"}));
     assert_eq!((out["api_name"].clone(), out["adj"].clone(), out["records"][2]["close"].clone()), (json!("daily"), Value::Null, json!(9.2)));
 
     // Forward adjustment: the factors fetched for the same range; price * f / latest f.
-    let out = ok("stock_pro_bar", &rt.call("stock_pro_bar", &json!({"ts_code": "000001.SZ", "adj": "qfq", "start_date": "20240101", "end_date": "20240105"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "stock_pro_bar", json!({"ts_code": "000001.SZ", "adj": "qfq", "start_date": "20240101", "end_date": "20240105"})).await;
     let b = bodies(2);
     assert_eq!((b[0]["api_name"].as_str(), b[1]["api_name"].as_str()), (Some("daily"), Some("adj_factor")));
     assert_eq!(b[1]["params"], json!({"ts_code": "000001.SZ", "start_date": "20240101", "end_date": "20240105"}));
@@ -466,7 +428,7 @@ async fn stock_pro_bar_picks_the_api_and_adjusts_stock_prices() {
     assert_eq!(out["records"][2]["change"], 0.2, "change is left as sent");
 
     // Backward adjustment: price * f.
-    let out = ok("stock_pro_bar", &rt.call("stock_pro_bar", &json!({"ts_code": "000001.SZ", "adj": "hfq", "freq": "W"}).to_string(), &opts()).await.unwrap().outcome);
+    let out = ok(&rt, "stock_pro_bar", json!({"ts_code": "000001.SZ", "adj": "hfq", "freq": "W"})).await;
     let b = bodies(2);
     assert_eq!((b[0]["api_name"].as_str(), b[1]["api_name"].as_str()), (Some("weekly"), Some("adj_factor")));
     assert_eq!(out["records"][0]["close"], 1110.0);
@@ -480,7 +442,7 @@ async fn stock_pro_bar_picks_the_api_and_adjusts_stock_prices() {
         (json!({"ts_code": "btcusdt", "asset": "C"}), "coinbar", json!({"freq": "daily"})),
     ] {
         let n = f.seen().len();
-        let out = ok("stock_pro_bar", &rt.call("stock_pro_bar", &args.to_string(), &opts()).await.unwrap().outcome);
+        let out = ok(&rt, "stock_pro_bar", args.clone()).await;
         assert_eq!(f.seen().len(), n + 1, "{args}: one request");
         let b = bodies(1);
         assert_eq!(b[0]["api_name"], api, "{args}");
@@ -551,7 +513,7 @@ async fn real_recorded_answers() {
         let want_items = recorded["data"]["items"].as_array().unwrap();
         for tool in tools {
             assert_eq!(api_of(tool), *api, "{tool}");
-            let out = ok(tool, &rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome);
+            let out = ok(&rt, tool, args.clone()).await;
             assert_eq!(&out["fields"], &recorded["data"]["fields"], "{tool}");
             assert_eq!(out["count"].as_u64().unwrap() as usize, want_items.len(), "{tool}");
             assert_eq!(out["has_more"], recorded["data"]["has_more"].as_bool().unwrap_or(false), "{tool}");
@@ -567,7 +529,7 @@ async fn real_recorded_answers() {
     // Spot checks on values from the recordings.
     let rec = |tool: &'static str, args: Value| {
         let rt = &rt;
-        async move { ok(tool, &rt.call(tool, &args.to_string(), &opts()).await.unwrap().outcome) }
+        async move { ok(rt, tool, args).await }
     };
     if files.contains_key("adj_factor") {
         let out = rec("stock_adj_factor", json!({"ts_code": "000001.SZ"})).await;
@@ -597,7 +559,7 @@ async fn real_recorded_answers() {
         assert_eq!((out["count"].as_u64(), out["records"].as_array().map(Vec::len)), (Some(0), Some(0)), "an empty table is no error");
     }
     if files.contains_key("api_error_40203") {
-        let o = rt.call("stock_daily", &json!({"ts_code": "DENIED.SZ"}).to_string(), &opts()).await.unwrap().outcome;
+        let o = rt.call("stock_daily", &json!({"ts_code": "DENIED.SZ"}).to_string(), &call_opts()).await.unwrap().outcome;
         let m = upstream_message("stock_daily", &o);
         assert!(m.contains("40203") && m.contains("没有接口访问权限"), "{m}");
     }

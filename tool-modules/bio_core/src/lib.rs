@@ -12,6 +12,7 @@ pub mod alphabet;
 pub mod cluster;
 pub mod codon;
 pub mod de;
+pub mod fasta;
 pub mod geometry;
 pub mod nucleotide;
 pub mod pairwise;

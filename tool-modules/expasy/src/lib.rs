@@ -4,27 +4,12 @@
 //! entry page when asked.
 
 use dive_tool_sdk::http::{self, Response};
-use dive_tool_sdk::schemars::{Schema, SchemaGenerator};
-use dive_tool_sdk::{json, Tool, ToolError, Value};
+use dive_tool_sdk::{hand_schema, json, Tool, ToolError, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
-use std::borrow::Cow;
 
 const ORIGIN: &str = "https://prosite.expasy.org";
-
-macro_rules! hand_schema {
-    ($ty:ty, $name:literal, $schema:expr) => {
-        impl JsonSchema for $ty {
-            fn schema_name() -> Cow<'static, str> {
-                $name.into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                Schema::try_from($schema).expect("a valid schema")
-            }
-        }
-    };
-}
 
 fn check_id(id: &str, prefix: &str) -> Result<String, ToolError> {
     let t = id.trim();

@@ -9,13 +9,12 @@
 
 mod xml;
 
+use bio_core::fasta;
 use dive_tool_sdk::http::{self, url_with_query, Response};
-use dive_tool_sdk::schemars::{Schema, SchemaGenerator};
-use dive_tool_sdk::{json, Tool, ToolError, Value};
+use dive_tool_sdk::{hand_schema, json, Tool, ToolError, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
-use std::borrow::Cow;
 
 pub use xml::element_to_json;
 
@@ -29,20 +28,8 @@ pub const DBS: &[&str] = &[
     "pccompound", "pcsubstance", "toolkit", "unigene", "unists",
 ];
 
-/// The arguments' JSON Schema is written out by hand (enums, bounds and defaults exactly
-/// as E-utilities take them).
-macro_rules! hand_schema {
-    ($ty:ty, $name:literal, $schema:expr) => {
-        impl JsonSchema for $ty {
-            fn schema_name() -> Cow<'static, str> {
-                $name.into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                Schema::try_from($schema).expect("a valid schema")
-            }
-        }
-    };
-}
+// The arguments' JSON Schemas are written out by hand with `hand_schema!` (enums, bounds
+// and defaults exactly as E-utilities take them).
 
 fn db_schema(description: &str) -> Value {
     json!({"type": "string", "enum": DBS, "description": description, "x-dive-type": "ncbi_database"})
@@ -470,23 +457,15 @@ pub struct FetchResult {
     pub records: Option<Vec<FastaRecord>>,
 }
 
-pub fn parse_fasta(text: &str) -> Vec<FastaRecord> {
-    let mut out: Vec<FastaRecord> = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end();
-        if let Some(h) = line.strip_prefix('>') {
-            out.push(FastaRecord {
-                id: h.split_whitespace().next().unwrap_or_default().to_string(),
-                description: h.trim().to_string(),
-                sequence: String::new(),
-                length: 0,
-            });
-        } else if let Some(r) = out.last_mut() {
-            r.sequence.extend(line.chars().filter(|c| !c.is_whitespace()));
-            r.length = r.sequence.len();
-        }
+impl From<fasta::FastaRecord> for FastaRecord {
+    fn from(r: fasta::FastaRecord) -> Self {
+        FastaRecord { id: r.id, description: r.description, sequence: r.sequence, length: r.length }
     }
-    out
+}
+
+/// The FASTA records of a text answer (split by bio_core).
+pub fn parse_fasta(text: &str) -> Vec<FastaRecord> {
+    fasta::parse_fasta(text).into_iter().map(FastaRecord::from).collect()
 }
 
 /// Convert an EFetch answer given its content type.

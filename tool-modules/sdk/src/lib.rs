@@ -191,6 +191,24 @@ macro_rules! export_tools {
     };
 }
 
+/// Give an arguments type a JSON Schema written out by hand (enums, bounds, patterns and
+/// defaults exactly as the upstream takes them) instead of one derived by schemars:
+/// `hand_schema!(SearchArgs, "SearchArgs", json!({"type": "object", ...}));`. The
+/// schema must be a JSON object (checked when the tool's spec is built).
+#[macro_export]
+macro_rules! hand_schema {
+    ($ty:ty, $name:literal, $schema:expr) => {
+        impl $crate::schemars::JsonSchema for $ty {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut $crate::schemars::SchemaGenerator) -> $crate::schemars::Schema {
+                $crate::schemars::Schema::try_from($schema).expect("a valid schema")
+            }
+        }
+    };
+}
+
 /// A tool described by data instead of a type, for families that serve many tools of
 /// the same shape from a table (e.g. one upstream endpoint per tool).
 #[derive(Debug, Clone)]

@@ -9,28 +9,16 @@
 //! the host checks like any other).
 
 use dive_tool_sdk::http::{self, encode, Response};
-use dive_tool_sdk::schemars::{Schema, SchemaGenerator};
-use dive_tool_sdk::{json, Tool, ToolError, Value};
+use dive_tool_sdk::{hand_schema, json, Tool, ToolError, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+
+/// FASTA answers are split into records by bio_core (its record type is the output schema's).
+pub use bio_core::fasta::{parse_fasta, FastaRecord};
 
 const BASE: &str = "http://togows.org";
 const ORIGINS: &[&str] = &["http://togows.org", "https://togows.dbcls.jp"];
 const DATABASES: &[&str] = &["uniprot", "ncbi-pubmed", "ncbi-nucleotide", "ncbi-protein", "ncbi-taxonomy", "ebi-ena", "ddbj"];
-
-macro_rules! hand_schema {
-    ($ty:ty, $name:literal, $schema:expr) => {
-        impl JsonSchema for $ty {
-            fn schema_name() -> Cow<'static, str> {
-                $name.into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                Schema::try_from($schema).expect("a valid schema")
-            }
-        }
-    };
-}
 
 fn db_schema(description: &str) -> Value {
     json!({"type": "string", "enum": DATABASES, "description": description, "x-dive-type": "togows_database"})
@@ -237,14 +225,6 @@ hand_schema!(EntryArgs, "EntryArgs", json!({
     "additionalProperties": false
 }));
 
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct FastaRecord {
-    pub id: String,
-    pub description: String,
-    pub sequence: String,
-    pub length: usize,
-}
-
 /// An entry (or one field of it) as TogoWS sent it.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct EntryResult {
@@ -263,20 +243,6 @@ pub struct EntryResult {
     /// FASTA answers split into records.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<Vec<FastaRecord>>,
-}
-
-pub fn parse_fasta(text: &str) -> Vec<FastaRecord> {
-    let mut out: Vec<FastaRecord> = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end();
-        if let Some(h) = line.strip_prefix('>') {
-            out.push(FastaRecord { id: h.split_whitespace().next().unwrap_or_default().to_string(), description: h.trim().to_string(), sequence: String::new(), length: 0 });
-        } else if let Some(r) = out.last_mut() {
-            r.sequence.extend(line.chars().filter(|c| !c.is_whitespace()));
-            r.length = r.sequence.len();
-        }
-    }
-    out
 }
 
 pub fn entry_result(database: String, entry_id: String, format: String, field: Option<String>, text: &str) -> Result<EntryResult, ToolError> {
