@@ -2,7 +2,7 @@
 //! throughput, store writes and trace hashing. Figures go in the README.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture};
+use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture, Reply, Seen};
 use dive_runtime::engine::EngineOptions;
 use dive_runtime::replay::replay;
 use dive_runtime::store::Store;
@@ -246,5 +246,124 @@ fn code_execution(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, calls, replay_throughput, store_and_hashing, code_execution);
+/// Issue #5: per-call overhead of a real API tool against a loopback upstream. The same
+/// fixture answers a small JSON body to (a) the built-in `hugo_genes` tool through
+/// `Runtime::call` (fresh sandbox per call, warm compiled-component cache, `--upstream`
+/// override + allow_private, as `dive --upstream ... call` runs it) and (b) a plain
+/// `reqwest` GET of the very URL the tool requested with a reused client, and (c) one
+/// hyper request on a new connection. A reqwest client built per call is left out: it
+/// costs ~8 ms (TLS root loading), which would swamp the figure. The medians and their
+/// difference are printed at the end.
+fn api_call_overhead(c: &mut Criterion) {
+    const ORIGIN: &str = "https://clinicaltables.nlm.nih.gov";
+    let pkg = repo_root().join("build/tools/clinical_tables");
+    if !pkg.join("dive-tool.toml").is_file() {
+        eprintln!("api_call_overhead: {} is missing (run `make pool`); skipped", pkg.display());
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    // The service's answer format: [total, codes, extras, display rows].
+    let body = json!([2, ["BRCA1", "BRCA2"], null, [["BRCA1", "BRCA1 DNA repair associated"], ["BRCA2", "BRCA2 DNA repair associated"]]]);
+    let (runtime, fixture) = rt.block_on(async {
+        let fixture = Fixture::start(move |_s: &Seen| Reply::json(200, &body)).await;
+        let runtime = Runtime::new(RuntimeConfig {
+            tool_sources: vec![pkg],
+            network: NetworkConfig {
+                upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
+                allow_private: true,
+                rates: vec![],
+            },
+            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        (runtime, fixture)
+    });
+    let opts = CallOptions::live(DET);
+    let args = json!({"terms": "brca"}).to_string();
+    let call = || {
+        let rec = rt.block_on(runtime.call("hugo_genes", &args, &opts)).unwrap();
+        assert!(matches!(rec.outcome, dive_runtime::Outcome::Ok(_)), "{:?}", rec.outcome);
+        rec
+    };
+    // The URL the tool really requested, for the plain baselines.
+    call();
+    let url = format!("{}{}", fixture.url(), fixture.seen().last().unwrap().path_and_query);
+    // The workspace builds reqwest with deriver's `rustls-no-provider`: a client cannot be
+    // built without a process-wide crypto provider (never used here: plain http).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let get = |client: &reqwest::Client| {
+        rt.block_on(async {
+            let resp = client.get(&url).send().await.unwrap();
+            assert!(resp.status().is_success());
+            resp.bytes().await.unwrap()
+        })
+    };
+
+    let mut g = c.benchmark_group("api_call_overhead");
+    g.measurement_time(Duration::from_secs(5));
+    g.bench_function("sandboxed_hugo_genes", |b| b.iter(call));
+    g.bench_function("reqwest_reused_client", |b| b.iter(|| get(&client)));
+    g.bench_function("hyper_new_connection", |b| b.iter(|| rt.block_on(native_get(&url))));
+
+    // Where the sandboxed time goes: the same call answered by a canned transport (the
+    // sandbox without the network), and the host's live transport alone (the network
+    // path without the sandbox) sending the request the tool made.
+    use dive_runtime::exchange::{RequestRecord, ResponseRecord};
+    use dive_runtime::sandbox::network::{LiveTransport, SendContext, Transport, TransportFuture};
+    use dive_runtime::sandbox::secrets::CallSecrets;
+    struct Canned(ResponseRecord);
+    impl Transport for Canned {
+        fn exchange<'a>(&'a self, _req: &'a RequestRecord, _ctx: &'a SendContext) -> TransportFuture<'a> {
+            Box::pin(async move { Ok(self.0.clone()) })
+        }
+    }
+    let recorded = call().exchanges.remove(0);
+    let dive_runtime::exchange::HttpOutcome::Response(answer) = recorded.outcome.clone() else { panic!() };
+    let canned = CallOptions { transport: Some(std::sync::Arc::new(Canned(answer))), ..CallOptions::live(DET) };
+    g.bench_function("diag_sandbox_canned_transport", |b| {
+        b.iter(|| rt.block_on(runtime.call("hugo_genes", &args, &canned)).unwrap())
+    });
+    let live = LiveTransport::new(NetworkConfig {
+        upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
+        allow_private: true,
+        rates: vec![],
+    });
+    let send_ctx = SendContext { secrets: CallSecrets::default(), max_response_bytes: 8 << 20 };
+    g.bench_function("diag_live_transport_alone", |b| {
+        b.iter(|| rt.block_on(live.exchange(&recorded.request, &send_ctx)).unwrap())
+    });
+    g.finish();
+
+    // Medians of the same run, measured directly and interleaved (one of each per round)
+    // so load from elsewhere on the machine falls on all three alike.
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..2000 {
+        let s = Instant::now();
+        call();
+        times[0].push(s.elapsed());
+        let s = Instant::now();
+        get(&client);
+        times[1].push(s.elapsed());
+        let s = Instant::now();
+        rt.block_on(native_get(&url));
+        times[2].push(s.elapsed());
+    }
+    let [sandboxed, reused, fresh] = times.map(|mut t| {
+        t.sort();
+        t[t.len() / 2]
+    });
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    eprintln!(
+        "api_call_overhead (median of 2000, interleaved): sandboxed {:.0} µs, reqwest reused client {:.0} µs, hyper new connection {:.0} µs; the sandbox adds {:.0} µs over reqwest",
+        us(sandboxed),
+        us(reused),
+        us(fresh),
+        us(sandboxed) - us(reused)
+    );
+}
+
+criterion_group!(benches, calls, replay_throughput, store_and_hashing, code_execution, api_call_overhead);
 criterion_main!(benches);

@@ -267,6 +267,8 @@ pub struct LiveTransport {
     tls: Arc<rustls::ClientConfig>,
     /// Per logical origin: the earliest instant the next request may start.
     pacing: std::sync::Mutex<std::collections::HashMap<Origin, tokio::time::Instant>>,
+    /// Keep-alive connections between requests (see [`IdleConnections`]).
+    idle: IdleConnections,
 }
 
 impl LiveTransport {
@@ -283,6 +285,7 @@ impl LiveTransport {
             config,
             tls: Arc::new(tls),
             pacing: Default::default(),
+            idle: Default::default(),
         }
     }
 
@@ -380,24 +383,6 @@ impl LiveTransport {
         let port = target.port_or_known_default().unwrap_or(80);
         let addrs = self.resolve(&host, port).await?;
 
-        let mut last_err = None;
-        let mut stream = None;
-        for addr in &addrs {
-            match tokio::net::TcpStream::connect(addr).await {
-                Ok(s) => {
-                    stream = Some(s);
-                    break;
-                }
-                Err(e) => last_err = Some(e),
-            }
-        }
-        let Some(tcp) = stream else {
-            let e = last_err.map(|e| e.to_string()).unwrap_or_default();
-            let code = if e.contains("refused") { "connection-refused" } else { "connection-terminated" };
-            return Err(failed(code, format!("cannot connect to {}: {e}", Origin::of_url(&logical).map(|o| o.to_string()).unwrap_or_default())));
-        };
-        let _ = tcp.set_nodelay(true);
-
         let authority = match target.port() {
             Some(p) => format!("{host}:{p}"),
             None => host.clone(),
@@ -416,16 +401,20 @@ impl LiveTransport {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| failed("http-request-uri-invalid", e.to_string()))?;
 
-        let response = if target.scheme() == "https" {
-            let name = rustls::pki_types::ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
-                .map_err(|e| failed("tls-protocol-error", format!("bad server name {host}: {e}")))?;
-            let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
-                .connect(name, tcp)
-                .await
-                .map_err(|e| failed("tls-protocol-error", format!("TLS with {host} failed: {e}")))?;
-            roundtrip(tls, request).await?
-        } else {
-            roundtrip(tcp, request).await?
+        // Reuse an idle connection to one of the addresses that just passed the checks
+        // above, if there is one; else open a new connection.
+        let tls = target.scheme() == "https";
+        let (response, key, sender) = match self.idle.take(tls, &host, &addrs) {
+            Some((key, mut sender)) => match sender.try_send_request(request).await {
+                Ok(response) => (response, key, sender),
+                // The connection closed before the request was written (the server
+                // ended an idle keep-alive): send the same request on a new connection.
+                Err(mut e) => match e.take_message() {
+                    Some(unsent) => self.connect_and_send(&logical, &target, &host, &addrs, unsent).await?,
+                    None => return Err(failed("http-protocol-error", format!("HTTP request failed: {}", e.error()))),
+                },
+            },
+            None => self.connect_and_send(&logical, &target, &host, &addrs, request).await?,
         };
 
         let (parts, incoming) = response.into_parts();
@@ -443,6 +432,8 @@ impl LiveTransport {
             }
             Err(e) => return Err(failed("connection-terminated", format!("reading the response: {e}"))),
         };
+        // Only a connection whose response was read to the end goes back for reuse.
+        self.idle.put(key, sender);
         let body = if ctx.secrets.is_empty() {
             body
         } else {
@@ -461,6 +452,109 @@ impl LiveTransport {
             headers,
             body,
         })
+    }
+}
+
+impl LiveTransport {
+    /// Open a new connection to the first of `addrs` (already checked) that accepts,
+    /// with TLS for https, and send `request` on it.
+    async fn connect_and_send(
+        &self,
+        logical: &url::Url,
+        target: &url::Url,
+        host: &str,
+        addrs: &[SocketAddr],
+        request: http::Request<Full<Bytes>>,
+    ) -> Result<(http::Response<hyper::body::Incoming>, ConnKey, Sender), TransportError> {
+        let mut last_err = None;
+        let mut stream = None;
+        for addr in addrs {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(s) => {
+                    stream = Some((s, *addr));
+                    break;
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        let Some((tcp, addr)) = stream else {
+            let e = last_err.map(|e| e.to_string()).unwrap_or_default();
+            let code = if e.contains("refused") { "connection-refused" } else { "connection-terminated" };
+            return Err(failed(code, format!("cannot connect to {}: {e}", Origin::of_url(logical).map(|o| o.to_string()).unwrap_or_default())));
+        };
+        let _ = tcp.set_nodelay(true);
+        let tls = target.scheme() == "https";
+        let key = ConnKey { tls, host: host.to_string(), addr };
+        let (response, sender) = if tls {
+            let name = rustls::pki_types::ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
+                .map_err(|e| failed("tls-protocol-error", format!("bad server name {host}: {e}")))?;
+            let tls = tokio_rustls::TlsConnector::from(self.tls.clone())
+                .connect(name, tcp)
+                .await
+                .map_err(|e| failed("tls-protocol-error", format!("TLS with {host} failed: {e}")))?;
+            roundtrip(tls, request).await?
+        } else {
+            roundtrip(tcp, request).await?
+        };
+        Ok((response, key, sender))
+    }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Which connections are interchangeable: same TLS or not, same host name (the `Host`
+/// header and TLS server name), same peer address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ConnKey {
+    tls: bool,
+    host: String,
+    addr: SocketAddr,
+}
+
+/// Idle HTTP/1.1 keep-alive connections of the live transport, shared by every call of
+/// the process: a new TCP (and TLS) connection per request costs more than the rest of
+/// a loopback request. Reuse never skips a rule: a request is checked, counted,
+/// resolved and address-checked exactly as before, and only then may take an idle
+/// connection whose peer is one of the addresses that just passed; what is recorded is
+/// the logical exchange, the same whichever connection carried it. A connection is
+/// pooled only after its response was read to the end (not after a refusal, a size
+/// violation or an error), and is dropped when closed or idle too long.
+#[derive(Default)]
+struct IdleConnections(std::sync::Mutex<std::collections::HashMap<ConnKey, Vec<(Sender, std::time::Instant)>>>);
+
+/// How long a connection may wait for reuse (servers end idle keep-alives after 5 s or more;
+/// a request that meets one closing anyway is resent on a new connection).
+const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(4);
+/// Idle connections kept per key.
+const MAX_IDLE_PER_KEY: usize = 16;
+
+impl IdleConnections {
+    /// An idle, ready connection to one of `addrs` (in their order), if any.
+    fn take(&self, tls: bool, host: &str, addrs: &[SocketAddr]) -> Option<(ConnKey, Sender)> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        for addr in addrs {
+            let key = ConnKey { tls, host: host.to_string(), addr: *addr };
+            let Some(list) = map.get_mut(&key) else { continue };
+            while let Some((sender, since)) = list.pop() {
+                if since.elapsed() < IDLE_TIMEOUT && sender.is_ready() {
+                    return Some((key, sender));
+                }
+            }
+        }
+        None
+    }
+
+    /// Keep a connection whose last response was read to the end.
+    fn put(&self, key: ConnKey, sender: Sender) {
+        if sender.is_closed() {
+            return;
+        }
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let list = map.entry(key).or_default();
+        list.retain(|(s, since)| since.elapsed() < IDLE_TIMEOUT && !s.is_closed());
+        if list.len() < MAX_IDLE_PER_KEY {
+            list.push((sender, std::time::Instant::now()));
+        }
     }
 }
 
@@ -491,7 +585,7 @@ fn reserve(slot: &mut tokio::time::Instant, now: tokio::time::Instant, interval:
 async fn roundtrip<S>(
     io: S,
     request: http::Request<Full<Bytes>>,
-) -> Result<http::Response<hyper::body::Incoming>, TransportError>
+) -> Result<(http::Response<hyper::body::Incoming>, Sender), TransportError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -501,10 +595,11 @@ where
     tokio::spawn(async move {
         let _ = conn.await;
     });
-    sender
+    let response = sender
         .send_request(request)
         .await
-        .map_err(|e| failed("http-protocol-error", format!("HTTP request failed: {e}")))
+        .map_err(|e| failed("http-protocol-error", format!("HTTP request failed: {e}")))?;
+    Ok((response, sender))
 }
 
 impl Transport for LiveTransport {
@@ -590,6 +685,76 @@ mod tests {
         // Ordinary names are untouched by the rule.
         let ordinary = url::Url::parse("https://invalid.example.org/x").unwrap();
         assert_eq!(unconfigured_reserved(&ordinary, &ordinary), None);
+    }
+
+    /// A loopback HTTP/1.1 server answering `body` to every request; counts connections.
+    /// With `close`, it ends each connection after one answer (as some servers do).
+    async fn counting_server(close: bool) -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let conns = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = conns.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let Ok(n) = s.read(&mut chunk).await else { return };
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            let header = if close { "connection: close\r\n" } else { "" };
+                            let reply = format!("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n{header}\r\nok");
+                            if s.write_all(reply.as_bytes()).await.is_err() || close {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (addr, conns)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn connections_are_reused_and_every_request_is_still_checked() {
+        let ctx = SendContext { secrets: CallSecrets::default(), max_response_bytes: 1 << 20 };
+        let req = |url: String| RequestRecord { method: "GET".into(), url, headers: vec![], body: Bytes::new() };
+        for close in [false, true] {
+            let (addr, conns) = counting_server(close).await;
+            let (o, t) = NetworkConfig::parse_upstream(&format!("https://api.example.org=http://{addr}")).unwrap();
+            let live = LiveTransport::new(NetworkConfig { upstreams: vec![(o, t)], allow_private: true, rates: vec![] });
+            for i in 0..5 {
+                let r = live.exchange(&req(format!("https://api.example.org/x?i={i}")), &ctx).await.unwrap();
+                assert_eq!((r.status, &r.body[..]), (200, &b"ok"[..]));
+                // Let the connection settle back to idle, as between two calls.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            let n = conns.load(std::sync::atomic::Ordering::SeqCst);
+            if close {
+                assert_eq!(n, 5, "a server that closes gets a new connection per request");
+            } else {
+                assert_eq!(n, 1, "one keep-alive connection serves every request");
+            }
+        }
+        // The address rules still apply to each request: without --allow-private-network
+        // the same upstream is refused even though it is reachable.
+        let (addr, conns) = counting_server(false).await;
+        let (o, t) = NetworkConfig::parse_upstream(&format!("https://api.example.org=http://{addr}")).unwrap();
+        let strict = LiveTransport::new(NetworkConfig { upstreams: vec![(o, t)], allow_private: false, rates: vec![] });
+        for _ in 0..2 {
+            match strict.exchange(&req("https://api.example.org/x".into()), &ctx).await {
+                Err(TransportError::Violation(v)) => assert_eq!(v.rule, Rule::PrivateAddress),
+                other => panic!("expected a private-address violation, got {other:?}"),
+            }
+        }
+        assert_eq!(conns.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
     #[test]
