@@ -264,12 +264,19 @@ fn action(tool: Option<&ToolInfo>, name: &str) -> String {
         }
     }
     let s = d[..end].trim().trim_end_matches(['.', ',', ';', ':']).trim();
+    if s.is_empty() {
+        format!("run {name}")
+    } else {
+        lower_first(s)
+    }
+}
+
+/// Lower-case the first letter unless the word is an acronym ("GC content" stays).
+fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match (c.next(), c.clone().next()) {
-        // "Translate ..." -> "translate ...", but "GC content ..." stays.
         (Some(f), Some(second)) if !second.is_uppercase() => f.to_lowercase().collect::<String>() + c.as_str(),
-        (Some(_), _) => s.to_string(),
-        (None, _) => format!("run {name}"),
+        _ => s.to_string(),
     }
 }
 
@@ -348,7 +355,20 @@ fn phrase(input: &DeriveInput<'_>, graph: &FlowGraph, calls: &[EvidenceCall], an
         q.push_str(&format!(" Step {}: {}{}.", step_no(i), action(tool, &call.tool), with));
     }
     let ask = match answer {
-        AnswerPath::Value { call, path } => format!(" What is {} in the result of step {}?", describe_path(path), step_no(*call)),
+        AnswerPath::Value { call, path } => {
+            // Name the field by what its schema says it is, when it says.
+            let about = calls
+                .iter()
+                .find(|c| c.index == *call)
+                .and_then(|c| Some((c.result.as_ref()?, input.tools.get(&c.tool)?.output_schema.as_ref())))
+                .and_then(|(r, schema)| leaves(r, schema, LEAF_CAP).into_iter().find(|l| l.path == *path)?.description)
+                .map(|d| d.trim().trim_end_matches('.').to_string())
+                .filter(|d| !d.is_empty() && d.len() <= 120 && !d.contains('\n'));
+            match about {
+                Some(d) => format!(" What is {} — {} — in the result of step {}?", describe_path(path), lower_first(&d), step_no(*call)),
+                None => format!(" What is {} in the result of step {}?", describe_path(path), step_no(*call)),
+            }
+        }
         AnswerPath::Count { call, path } => format!(" How many entries does {} have in the result of step {}?", describe_path(path), step_no(*call)),
         AnswerPath::Max { of } | AnswerPath::Min { of } => {
             let which = if matches!(answer, AnswerPath::Max { .. }) { "larger" } else { "smaller" };
@@ -404,6 +424,7 @@ mod tests {
         assert!(last.question.contains("`protein` from step 1"));
         assert!(last.question.contains("translate a DNA sequence into a protein"));
         assert!(!last.question.contains("358.43"));
+        assert!(last.question.contains("`molecular_weight` — average weight —"), "{}", last.question);
         assert_eq!(d.rounds[0].calls, vec![0]);
         assert_eq!(last.answer_path.evaluate(&calls).unwrap(), json!(358.4305));
         assert_eq!(d.tool_graph.edges, vec![(0, 1)]);

@@ -6,9 +6,9 @@
 
 use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
 use dive_runtime::engine::EngineOptions;
-use dive_runtime::exchange::{RequestRecord, ResponseRecord};
+use dive_runtime::exchange::RequestRecord;
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::sandbox::network::{LiveTransport, SendContext, Transport, TransportError, TransportFuture};
+use dive_runtime::sandbox::network::{LiveTransport, SendContext, Transport, TransportFuture};
 use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
 use serde_json::{json, Value};
 use std::sync::{Arc, Condvar, Mutex};
