@@ -222,6 +222,10 @@ fn candidates(
     // Comparisons: the same numeric field in two different calls of this round.
     if round > 1 {
         for (key, vals) in &numeric_by_key {
+            // Comparing `length`s or `count`s says little; compare entity figures.
+            if crate::types::is_generic(&crate::types::normalize_name(key)) {
+                continue;
+            }
             let mut by_call: BTreeMap<usize, (String, Value, usize)> = BTreeMap::new();
             for (c, p, v, d) in vals {
                 by_call.entry(*c).or_insert((p.clone(), v.clone(), *d));

@@ -311,7 +311,7 @@ fn default_undef3() -> String {
 #[serde(deny_unknown_fields)]
 pub struct Seq1Args {
     /// Protein in three-letter codes, any case, read three characters at a time (e.g. 'AlaGlyPheLeuSer'); 'Ter' gives '*', a trailing incomplete group is dropped.
-    #[schemars(length(min = 3))]
+    #[schemars(length(min = 3), extend("x-dive-type" = "protein_three_letter"))]
     pub sequence: String,
     /// Character written for an unrecognised three-letter group ('' drops them).
     #[serde(default = "default_undef1")]
