@@ -105,6 +105,8 @@ pub enum SynthError {
     BadResume { path: PathBuf, line: usize, message: String },
     #[error("a task worker failed: {0}")]
     Join(String),
+    #[error("internal error recording a task: {0}")]
+    Record(String),
     #[error("{0}")]
     MissingSecret(String),
     #[error("interrupted: {written} task(s) are in the output; run the same command with --resume to finish")]
@@ -353,7 +355,7 @@ impl Synth {
                 tracing::warn!("{tool}: {e}");
                 Ok(None)
             }
-            Err(e @ RecordError::DuplicateIndex(_)) => Err(SynthError::Join(e.to_string())),
+            Err(e @ RecordError::DuplicateIndex(_)) => Err(SynthError::Record(e.to_string())),
         }
     }
 }
