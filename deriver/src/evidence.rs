@@ -74,9 +74,20 @@ fn child_schema<'a>(root: &'a Value, schema: Option<&'a Value>, key: Option<&str
 /// too (their `count` can be an answer); the caller decides what to use.
 pub fn leaves(result: &Value, output_schema: Option<&Value>, cap: usize) -> Vec<Leaf> {
     let mut out = Vec::new();
-    let root = output_schema.cloned().unwrap_or(Value::Null);
-    walk(result, &root, output_schema, "", "", &mut out, cap, 0);
+    // The schema is only read (for `$ref`s): borrow it, never copy it per result.
+    let root = output_schema.unwrap_or(&Value::Null);
+    walk(result, root, output_schema, "", "", &mut out, cap, 0);
     out
+}
+
+fn leaf(path: &str, key: &str, v: &Value, schema: Option<&Value>) -> Leaf {
+    Leaf {
+        path: path.to_string(),
+        key: key.to_string(),
+        value: v.clone(),
+        sem_type: types::type_of(key, schema),
+        description: schema.and_then(|s| s.get("description")).and_then(Value::as_str).map(str::to_string),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -93,25 +104,13 @@ fn walk(v: &Value, root: &Value, schema: Option<&Value>, path: &str, key: &str, 
             }
         }
         Value::Array(items) => {
-            out.push(Leaf {
-                path: path.to_string(),
-                key: key.to_string(),
-                value: v.clone(),
-                sem_type: types::type_of(key, here),
-                description: here.and_then(|s| s.get("description")).and_then(Value::as_str).map(str::to_string),
-            });
+            out.push(leaf(path, key, v, here));
             for (i, child) in items.iter().enumerate() {
                 walk(child, root, child_schema(root, schema, None), &format!("{path}/{i}"), key, out, cap, depth + 1);
             }
         }
         Value::Null => {}
-        _ => out.push(Leaf {
-            path: path.to_string(),
-            key: key.to_string(),
-            value: v.clone(),
-            sem_type: types::type_of(key, here),
-            description: here.and_then(|s| s.get("description")).and_then(Value::as_str).map(str::to_string),
-        }),
+        _ => out.push(leaf(path, key, v, here)),
     }
 }
 
