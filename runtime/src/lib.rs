@@ -14,6 +14,7 @@ pub mod engine;
 pub mod exchange;
 pub mod fsck;
 pub mod fsutil;
+mod instances;
 pub mod manifest;
 pub mod origin;
 pub mod package;

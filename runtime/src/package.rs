@@ -4,11 +4,9 @@
 use crate::bindings::dive::tool::types as wit;
 use crate::bindings::ToolProviderPre;
 use crate::engine::{CacheOutcome, DiveEngine};
-use crate::manifest::{Manifest, ManifestError, Policy};
-use crate::sandbox::determinism::DeterminismConfig;
-use crate::sandbox::network::NoNetwork;
-use crate::sandbox::secrets::CallSecrets;
-use crate::sandbox::{files, CallCtx, SandboxSpec};
+use crate::instances::{self, ReadyInstances};
+use crate::manifest::{Manifest, ManifestError};
+use crate::sandbox::{files, CallCtx};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -16,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
 use wasmtime::component::Linker;
-use wasmtime::Store;
 
 #[derive(Debug, Error)]
 pub enum PackageError {
@@ -50,6 +47,8 @@ pub struct Package {
     pub component_size: usize,
     pub cache: CacheOutcome,
     pub(crate) pre: ToolProviderPre<CallCtx>,
+    /// Instances made ahead of time for this package's calls.
+    ready: Arc<ReadyInstances>,
     /// The package's read-only dirs, resolved and checked: (host dir, guest path).
     pub mounts: Vec<(PathBuf, String)>,
     pub tools: Vec<ToolSpec>,
@@ -116,6 +115,8 @@ impl Package {
             ))
         })?;
 
+        let manifest_memory_mib = manifest.policy.memory_mib;
+        let manifest_timeout_ms = manifest.policy.timeout_ms;
         let mut pkg = Package {
             manifest,
             component_hash,
@@ -123,71 +124,50 @@ impl Package {
             cache,
             pre,
             mounts,
+            ready: Arc::new(ReadyInstances::new(
+                (manifest_memory_mib as usize) << 20,
+                manifest_timeout_ms,
+            )),
             tools: Vec::new(),
         };
-        let specs = pkg.list_tools(engine).await.map_err(refused)?;
+        let specs = pkg.list_tools().await.map_err(refused)?;
         pkg.tools = check_specs(specs, &pkg.manifest).map_err(refused)?;
         Ok(pkg)
     }
 
-    /// Run `list-tools` in a sandbox with no network and no files.
-    async fn list_tools(&self, engine: &DiveEngine) -> Result<Vec<wit::ToolSpec>, String> {
-        let policy = Policy {
-            timeout_ms: LIST_TOOLS_TIMEOUT_MS,
-            memory_mib: self.manifest.policy.memory_mib,
-            ..Policy::default()
-        };
-        let ctx = CallCtx::new(SandboxSpec {
-            policy: Arc::new(policy),
-            mounts: Vec::new(),
-            secrets: CallSecrets::default(),
-            transport: Arc::new(NoNetwork),
-            determinism: DeterminismConfig { seed: 0, clock_ns: 0 },
-            call_index: 0,
-        })
-        .map_err(|e| format!("cannot set up a sandbox: {e:#}"))?;
-        let mut store = new_store(engine, ctx, LIST_TOOLS_TIMEOUT_MS);
+    /// Run `list-tools` in the parked sandbox (no network, no files).
+    async fn list_tools(&self) -> Result<Vec<wit::ToolSpec>, String> {
+        let memory_bytes = (self.manifest.policy.memory_mib as usize) << 20;
         let run = async {
-            let provider = self
-                .pre
-                .instantiate_async(&mut store)
+            let mut fresh = instances::instantiate(&self.pre, memory_bytes, LIST_TOOLS_TIMEOUT_MS)
                 .await
-                .map_err(|e| format!("cannot be instantiated: {e:#}"))?;
-            provider
+                .map_err(|f| match f.violation {
+                    Some(v) => format!("cannot be instantiated: {v}"),
+                    None => format!("cannot be instantiated: {:#}", f.error),
+                })?;
+            let specs = fresh
+                .provider
                 .dive_tool_tool()
-                .call_list_tools(&mut store)
+                .call_list_tools(&mut fresh.store)
                 .await
-                .map_err(|e| format!("list-tools failed (trapped): {e:#}"))
+                .map_err(|e| format!("list-tools failed (trapped): {e:#}"));
+            instances::discard(fresh.store);
+            specs
         };
         match tokio::time::timeout(std::time::Duration::from_millis(LIST_TOOLS_TIMEOUT_MS), run).await {
             Ok(r) => r,
             Err(_) => Err(format!("list-tools did not finish within {LIST_TOOLS_TIMEOUT_MS} ms")),
         }
     }
-}
 
-/// A store for one call with its limits in place: memory via the limiter, the wall
-/// clock via epoch ticks (the guest also yields to the executor at each tick).
-pub(crate) fn new_store(engine: &DiveEngine, ctx: CallCtx, timeout_ms: u64) -> Store<CallCtx> {
-    let monitor = ctx.monitor.clone();
-    let mut store = Store::new(engine.engine(), ctx);
-    store.limiter(|c| &mut c.limiter);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(timeout_ms);
-    store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        if monitor.has_violation() {
-            return Err(wasmtime::Error::msg("stopped: a sandbox rule was broken"));
-        }
-        if std::time::Instant::now() >= deadline {
-            monitor.violate(crate::sandbox::Violation::new(
-                crate::sandbox::Rule::Timeout,
-                format!("the call ran longer than timeout_ms = {timeout_ms}"),
-            ));
-            return Err(wasmtime::Error::msg("stopped: wall-clock limit"));
-        }
-        Ok(wasmtime::UpdateDeadline::Yield(1))
-    });
-    store
+    /// A fresh instance for a call of a tool with `memory_bytes` of memory.
+    pub(crate) async fn fresh_instance(
+        &self,
+        memory_bytes: usize,
+        timeout_ms: u64,
+    ) -> Result<instances::Fresh, instances::InstantiateFailure> {
+        self.ready.take(&self.pre, memory_bytes, timeout_ms).await
+    }
 }
 
 fn is_snake_case(name: &str) -> bool {

@@ -3,7 +3,7 @@
 use crate::canonical;
 use crate::engine::{DiveEngine, EngineError, EngineOptions, MAX_CONCURRENT_CALLS};
 use crate::exchange::HttpExchange;
-use crate::package::new_store;
+use crate::instances::{self, limit_wall_clock};
 use crate::pool::{LoadIssue, ToolEntry, ToolIdentity, ToolPool};
 use crate::sandbox::determinism::DeterminismConfig;
 use crate::sandbox::network::{LiveTransport, NetworkConfig, Transport};
@@ -293,16 +293,27 @@ impl Runtime {
             .await
             .map_err(|_| internal("the runtime is shutting down".into()))?;
         let started = Instant::now();
-        let mut store = new_store(&self.0.engine, ctx, policy.timeout_ms);
         let name = entry.spec.name.as_str();
+        let memory_bytes = (policy.memory_mib as usize).saturating_mul(1 << 20);
         let run = async {
-            let provider = pkg.pre.instantiate_async(&mut store).await?;
-            provider.dive_tool_tool().call_call(&mut store, name, &args).await
+            let mut fresh = match pkg.fresh_instance(memory_bytes, policy.timeout_ms).await {
+                Ok(fresh) => fresh,
+                Err(failure) => {
+                    if let Some(v) = failure.violation {
+                        monitor.violate(v);
+                    }
+                    return Err(failure.error);
+                }
+            };
+            fresh.store.data_mut().adopt(ctx);
+            limit_wall_clock(&mut fresh.store, policy.timeout_ms);
+            let result = fresh.provider.dive_tool_tool().call_call(&mut fresh.store, name, &args).await;
+            instances::discard(fresh.store);
+            result
         };
         let result = tokio::time::timeout(Duration::from_millis(policy.timeout_ms), run).await;
         let wall = started.elapsed();
-        let peak_memory = store.data().limiter.peak_bytes as u64;
-        drop(store);
+        let peak_memory = monitor.peak_memory() as u64;
 
         let outcome = match result {
             Err(_elapsed) => {

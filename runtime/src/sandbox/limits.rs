@@ -10,8 +10,6 @@ use std::sync::Arc;
 pub struct CallLimiter {
     pub memory_bytes: usize,
     pub monitor: Arc<CallMonitor>,
-    /// The largest linear memory size granted during the call.
-    pub peak_bytes: usize,
 }
 
 /// Enough table elements for large guests (CPython needs ~6,000).
@@ -36,7 +34,7 @@ impl wasmtime::ResourceLimiter for CallLimiter {
             ));
             return Ok(false);
         }
-        self.peak_bytes = self.peak_bytes.max(desired);
+        self.monitor.note_memory(desired);
         Ok(true)
     }
 

@@ -26,7 +26,7 @@ use network::{HttpShared, SandboxHttp, Transport};
 use secrets::CallSecrets;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -99,6 +99,7 @@ pub struct CallMonitor {
     violation: Mutex<Option<Violation>>,
     requests: AtomicU32,
     exchanges: Mutex<Vec<(u32, HttpExchange)>>,
+    peak_memory: AtomicUsize,
 }
 
 impl CallMonitor {
@@ -125,6 +126,16 @@ impl CallMonitor {
 
     pub fn requests_made(&self) -> u32 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Note a linear memory size the guest was granted.
+    pub fn note_memory(&self, bytes: usize) {
+        self.peak_memory.fetch_max(bytes, Ordering::Relaxed);
+    }
+
+    /// The largest linear memory size granted so far (instantiation included).
+    pub fn peak_memory(&self) -> usize {
+        self.peak_memory.load(Ordering::Relaxed)
     }
 
     pub fn record(&self, seq: u32, ex: HttpExchange) {
@@ -165,6 +176,39 @@ pub struct CallCtx {
 }
 
 impl CallCtx {
+    /// The sandbox every instance is made in, before any call owns it: no network, no
+    /// files, no secrets, fixed clocks and random, and `memory_bytes` of memory. What a
+    /// component does while it is instantiated therefore never depends on the call it
+    /// will serve, and an instance made ahead of time behaves exactly like one made on
+    /// the spot (see `instances.rs`).
+    pub fn parked(memory_bytes: usize, timeout_ms: u64) -> CallCtx {
+        let policy = Policy {
+            timeout_ms,
+            memory_mib: (memory_bytes >> 20) as u64,
+            max_http_requests: 0,
+            ..Policy::default()
+        };
+        CallCtx::new(SandboxSpec {
+            policy: Arc::new(policy),
+            mounts: Vec::new(),
+            secrets: CallSecrets::default(),
+            transport: Arc::new(network::NoNetwork),
+            determinism: DeterminismConfig { seed: 0, clock_ns: 0 },
+            call_index: 0,
+        })
+        .expect("a sandbox without mounts always builds")
+    }
+
+    /// Hand this instance to a call: everything the guest can reach becomes the call's
+    /// (`call`, built by [`CallCtx::new`]); only the resource table the instance was
+    /// made with is kept, since handles the guest already holds index into it.
+    pub fn adopt(&mut self, call: CallCtx) {
+        call.monitor.note_memory(self.monitor.peak_memory());
+        let table = std::mem::take(&mut self.table);
+        let http = std::mem::replace(&mut self.http, WasiHttpCtx::new());
+        *self = CallCtx { table, http, ..call };
+    }
+
     pub fn new(spec: SandboxSpec) -> wasmtime::Result<CallCtx> {
         let monitor = Arc::new(CallMonitor::default());
         let stderr = MemoryOutputPipe::new(GUEST_STDERR_CAP);
@@ -203,7 +247,6 @@ impl CallCtx {
             limiter: CallLimiter {
                 memory_bytes,
                 monitor: monitor.clone(),
-                peak_bytes: 0,
             },
             monitor,
             stderr,
