@@ -7,7 +7,7 @@
 //! allocator, with the page-table work that involves) costs as much again.
 //!
 //! So a package that is called more than once keeps a few instances ready, made by a
-//! background task while calls run, and a used instance is dropped by a reaper thread
+//! background thread while calls run, and a used instance is dropped by the same thread
 //! after the call has its result. Instances are always made in the *parked* sandbox
 //! ([`CallCtx::parked`]: no network, no files, no secrets, fixed clocks and random);
 //! the call's own sandbox is installed just before the call ([`CallCtx::adopt`]). An
@@ -16,9 +16,8 @@
 
 use crate::bindings::{ToolProvider, ToolProviderPre};
 use crate::sandbox::{CallCtx, Rule, Violation};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use wasmtime::Store;
 
@@ -29,6 +28,8 @@ pub const READY_PER_PACKAGE: usize = 2;
 pub(crate) struct Fresh {
     pub store: Store<CallCtx>,
     pub provider: ToolProvider,
+    /// Made by the background thread, before the call asked for it.
+    pub made_ahead: bool,
 }
 
 /// Why an instance could not be made.
@@ -52,7 +53,11 @@ pub(crate) async fn instantiate(
     limit_wall_clock(&mut store, timeout_ms);
     let made = tokio::time::timeout(Duration::from_millis(timeout_ms), pre.instantiate_async(&mut store)).await;
     match made {
-        Ok(Ok(provider)) => Ok(Fresh { store, provider }),
+        Ok(Ok(provider)) => Ok(Fresh {
+            store,
+            provider,
+            made_ahead: false,
+        }),
         Ok(Err(error)) => Err(InstantiateFailure {
             error,
             violation: monitor.violation(),
@@ -92,7 +97,6 @@ pub(crate) fn limit_wall_clock(store: &mut Store<CallCtx>, timeout_ms: u64) {
 /// The ready instances of one package.
 pub(crate) struct ReadyInstances {
     ready: Mutex<Vec<Fresh>>,
-    filling: AtomicBool,
     calls: AtomicU64,
     /// Memory and wall clock the package's instances are made with (its `[policy]`).
     memory_bytes: usize,
@@ -103,16 +107,19 @@ impl ReadyInstances {
     pub fn new(memory_bytes: usize, timeout_ms: u64) -> ReadyInstances {
         ReadyInstances {
             ready: Mutex::new(Vec::new()),
-            filling: AtomicBool::new(false),
             calls: AtomicU64::new(0),
             memory_bytes,
             timeout_ms,
         }
     }
 
+    fn len(&self) -> usize {
+        self.ready.lock().map(|r| r.len()).unwrap_or(READY_PER_PACKAGE)
+    }
+
     /// A fresh instance for a call whose tool has `memory_bytes` of memory: a ready one
     /// when there is one made with that memory, else one made now. From the second call
-    /// on, a background task makes instances until [`READY_PER_PACKAGE`] are ready.
+    /// on, the background thread makes instances until [`READY_PER_PACKAGE`] are ready.
     pub async fn take(
         self: &Arc<Self>,
         pre: &ToolProviderPre<CallCtx>,
@@ -126,69 +133,141 @@ impl ReadyInstances {
         } else {
             None
         };
-        if same_kind && earlier_calls >= 1 {
-            self.refill(pre);
+        if same_kind && earlier_calls >= 1 && self.len() < READY_PER_PACKAGE {
+            background().request(Work::Fill(self.clone(), pre.clone()));
         }
         match ready {
             Some(fresh) => Ok(fresh),
             None => instantiate(pre, memory_bytes, timeout_ms).await,
         }
     }
+}
 
-    fn refill(self: &Arc<Self>, pre: &ToolProviderPre<CallCtx>) {
-        if self.ready.lock().map(|r| r.len() >= READY_PER_PACKAGE).unwrap_or(true) {
-            return;
+/// Drop a used store on the background thread, after the call has its result.
+pub(crate) fn discard(store: Store<CallCtx>) {
+    background().request(Work::Discard(store));
+}
+
+enum Work {
+    Fill(Arc<ReadyInstances>, ToolProviderPre<CallCtx>),
+    Discard(Store<CallCtx>),
+}
+
+/// Used stores waiting to be dropped beyond which a caller drops its own: the background
+/// thread runs at low priority and must not fall behind without bound.
+const MAX_PENDING_DROPS: usize = 32;
+
+/// One thread that makes instances ahead of time and drops used ones. It runs at a
+/// lower priority than the threads serving calls, so waking it never preempts a call.
+struct Background {
+    work: Mutex<Vec<Work>>,
+    wake: Condvar,
+    running: bool,
+}
+
+impl Background {
+    fn request(&self, work: Work) {
+        if !self.running {
+            return self.run_inline(work);
         }
-        if self.filling.swap(true, Ordering::AcqRel) {
-            return;
+        let mut queue = self.work.lock().unwrap_or_else(|p| p.into_inner());
+        if let Work::Discard(_) = work {
+            if queue.iter().filter(|w| matches!(w, Work::Discard(_))).count() >= MAX_PENDING_DROPS {
+                drop(queue);
+                return drop(work);
+            }
         }
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            self.filling.store(false, Ordering::Release);
+        if let Work::Fill(r, _) = &work {
+            if queue.iter().any(|w| matches!(w, Work::Fill(q, _) if Arc::ptr_eq(q, r))) {
+                return;
+            }
+        }
+        let was_idle = queue.is_empty();
+        queue.push(work);
+        drop(queue);
+        if was_idle {
+            self.wake.notify_one();
+        }
+    }
+
+    fn run_inline(&self, work: Work) {
+        // No background thread: drops happen here; nothing is made ahead of time.
+        drop(work);
+    }
+
+    fn serve(&self) {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_time().build() else {
             return;
         };
-        let this = self.clone();
-        let pre = pre.clone();
-        handle.spawn(async move {
-            loop {
-                if this.ready.lock().map(|r| r.len() >= READY_PER_PACKAGE).unwrap_or(true) {
-                    break;
+        loop {
+            let batch = {
+                let mut queue = self.work.lock().unwrap_or_else(|p| p.into_inner());
+                while queue.is_empty() {
+                    queue = self.wake.wait(queue).unwrap_or_else(|p| p.into_inner());
                 }
-                match instantiate(&pre, this.memory_bytes, this.timeout_ms).await {
-                    Ok(fresh) => this.ready.lock().unwrap_or_else(|p| p.into_inner()).push(fresh),
-                    Err(f) => {
-                        // The call that gets no ready instance makes its own and reports
-                        // whatever went wrong.
-                        tracing::debug!("could not make an instance ahead of time: {:#}", f.error);
-                        break;
-                    }
+                std::mem::take(&mut *queue)
+            };
+            // Drops first: they return slots and memory the new instances may need.
+            let (fills, discards): (Vec<_>, Vec<_>) = batch.into_iter().partition(|w| matches!(w, Work::Fill(..)));
+            for work in discards {
+                if let Work::Discard(store) = work {
+                    drop(store);
                 }
             }
-            this.filling.store(false, Ordering::Release);
-        });
+            for work in fills {
+                let Work::Fill(ready, pre) = work else { continue };
+                rt.block_on(async {
+                    while ready.len() < READY_PER_PACKAGE {
+                        match instantiate(&pre, ready.memory_bytes, ready.timeout_ms).await {
+                            Ok(fresh) => ready.ready.lock().unwrap_or_else(|p| p.into_inner()).push(Fresh {
+                                made_ahead: true,
+                                ..fresh
+                            }),
+                            Err(f) => {
+                                // A call that finds no ready instance makes its own and
+                                // reports whatever went wrong.
+                                tracing::debug!("could not make an instance ahead of time: {:#}", f.error);
+                                break;
+                            }
+                        }
+                    }
+                });
+            }
+        }
     }
 }
 
-/// Drop a used store on the reaper thread, after the call has its result.
-pub(crate) fn discard(store: Store<CallCtx>) {
-    static REAPER: OnceLock<Option<mpsc::Sender<Store<CallCtx>>>> = OnceLock::new();
-    let reaper = REAPER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Store<CallCtx>>();
-        std::thread::Builder::new()
-            .name("dive-reaper".into())
-            .spawn(move || {
-                for store in rx {
-                    drop(store);
-                }
-            })
-            .ok()
-            .map(|_| tx)
-    });
-    match reaper {
-        Some(tx) => {
-            if let Err(mpsc::SendError(store)) = tx.send(store) {
-                drop(store);
-            }
+fn background() -> &'static Background {
+    static BACKGROUND: OnceLock<&'static Background> = OnceLock::new();
+    BACKGROUND.get_or_init(|| {
+        let bg: &'static Background = Box::leak(Box::new(Background {
+            work: Mutex::new(Vec::new()),
+            wake: Condvar::new(),
+            running: true,
+        }));
+        let started = std::thread::Builder::new().name("dive-instances".into()).spawn(move || {
+            lower_this_threads_priority();
+            bg.serve()
+        });
+        if started.is_err() {
+            return Box::leak(Box::new(Background {
+                work: Mutex::new(Vec::new()),
+                wake: Condvar::new(),
+                running: false,
+            }));
         }
-        None => drop(store),
+        bg
+    })
+}
+
+/// Nice the calling thread (Linux: priorities are per thread) so that the scheduler
+/// prefers the threads serving calls; errors are ignored (it only matters for speed).
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid has no preconditions; setpriority on our own thread id only
+    // changes this thread's nice value.
+    unsafe {
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
     }
 }

@@ -123,6 +123,10 @@ pub struct Usage {
     pub http_requests: u32,
     pub peak_memory_bytes: u64,
     pub output_bytes: u64,
+    /// The call ran in an instance made ahead of time (see `instances.rs`), not one made
+    /// on the call path. Either is fresh; only the wall time differs.
+    #[serde(default)]
+    pub ready_instance: bool,
 }
 
 /// Everything about one call that ran.
@@ -295,6 +299,7 @@ impl Runtime {
         let started = Instant::now();
         let name = entry.spec.name.as_str();
         let memory_bytes = (policy.memory_mib as usize).saturating_mul(1 << 20);
+        let mut ready_instance = false;
         let run = async {
             let mut fresh = match pkg.fresh_instance(memory_bytes, policy.timeout_ms).await {
                 Ok(fresh) => fresh,
@@ -305,6 +310,7 @@ impl Runtime {
                     return Err(failure.error);
                 }
             };
+            ready_instance = fresh.made_ahead;
             fresh.store.data_mut().adopt(ctx);
             limit_wall_clock(&mut fresh.store, policy.timeout_ms);
             let result = fresh.provider.dive_tool_tool().call_call(&mut fresh.store, name, &args).await;
@@ -363,6 +369,7 @@ impl Runtime {
                 http_requests: monitor.requests_made(),
                 peak_memory_bytes: peak_memory,
                 output_bytes,
+                ready_instance,
             },
             outcome,
         })

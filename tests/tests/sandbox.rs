@@ -356,3 +356,34 @@ async fn many_calls_run_at_once() {
         }
     }
 }
+
+/// Instances made ahead of time (runtime/src/instances.rs) are as fresh as those made on
+/// the call path: nothing carries over between calls, and a call sees the same clocks and
+/// random either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_made_ahead_are_fresh_and_change_nothing() {
+    let s = setup(OFFLINE, NetworkConfig::default()).await;
+    let first = s.rt.call("probe_entropy", "{}", &opts()).await.unwrap();
+    assert!(!first.usage.ready_instance, "a package's first call makes its own instance");
+    // From the second call on, a background thread keeps instances ready. It runs only
+    // when a core is idle, so wait for a call that got one (bounded by attempts).
+    let mut made_ahead = None;
+    for _ in 0..3000 {
+        let rec = s.rt.call("probe_entropy", "{}", &opts()).await.unwrap();
+        if rec.usage.ready_instance {
+            made_ahead = Some(rec);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let made_ahead = made_ahead.expect("no call got an instance made ahead of time");
+    assert_eq!(made_ahead.outcome, first.outcome, "same clocks and random in either kind of instance");
+    let mut served_by_ready = 0;
+    for _ in 0..30 {
+        let rec = s.rt.call("probe_count", "{}", &opts()).await.unwrap();
+        assert_eq!(ok_json(&rec.outcome)["calls_served"], 1, "every call gets an unused instance");
+        served_by_ready += usize::from(rec.usage.ready_instance);
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    eprintln!("{served_by_ready} of 30 calls ran in an instance made ahead of time");
+}

@@ -274,7 +274,22 @@ impl Tool for ProbeEcho {
     }
 }
 
+/// Counts its own calls in a static: every call must see 1 (a fresh instance each time).
+pub struct ProbeCount;
+static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+impl Tool for ProbeCount {
+    const NAME: &'static str = "probe_count";
+    const DESCRIPTION: &'static str = "Count the calls this instance has served, including this one.";
+    type Args = NoArgs;
+    type Output = Value;
+    async fn run(_: NoArgs) -> Result<Value, ToolError> {
+        let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        Ok(json!({ "calls_served": n }))
+    }
+}
+
 dive_tool_sdk::export_tools!(
+    ProbeCount,
     ProbeHttp,
     ProbeReadFile,
     ProbeWriteFile,
