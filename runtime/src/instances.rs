@@ -21,8 +21,28 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use wasmtime::Store;
 
-/// Instances a package keeps ready once it has been called twice.
+/// Instances a package keeps ready once it has been called twice, unless
+/// `DIVE_READY_INSTANCES` says otherwise (0: make every instance on the call path).
 pub const READY_PER_PACKAGE: usize = 2;
+/// The most `DIVE_READY_INSTANCES` may ask for.
+pub const MAX_READY_PER_PACKAGE: usize = 16;
+
+/// How many instances each package keeps ready: `DIVE_READY_INSTANCES`, else
+/// [`READY_PER_PACKAGE`].
+pub fn ready_per_package() -> usize {
+    match std::env::var("DIVE_READY_INSTANCES") {
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(n) => n.min(MAX_READY_PER_PACKAGE),
+            Err(_) => {
+                tracing::warn!(
+                    "DIVE_READY_INSTANCES={v:?} is not a number of instances (0..={MAX_READY_PER_PACKAGE}); using {READY_PER_PACKAGE}"
+                );
+                READY_PER_PACKAGE
+            }
+        },
+        Err(_) => READY_PER_PACKAGE,
+    }
+}
 
 /// An instance no call has used, in its store.
 pub(crate) struct Fresh {
@@ -97,6 +117,8 @@ pub(crate) fn limit_wall_clock(store: &mut Store<CallCtx>, timeout_ms: u64) {
 /// The ready instances of one package.
 pub(crate) struct ReadyInstances {
     ready: Mutex<Vec<Fresh>>,
+    /// How many to keep ready.
+    target: usize,
     calls: AtomicU64,
     /// Memory and wall clock the package's instances are made with (its `[policy]`).
     memory_bytes: usize,
@@ -107,6 +129,7 @@ impl ReadyInstances {
     pub fn new(memory_bytes: usize, timeout_ms: u64) -> ReadyInstances {
         ReadyInstances {
             ready: Mutex::new(Vec::new()),
+            target: ready_per_package(),
             calls: AtomicU64::new(0),
             memory_bytes,
             timeout_ms,
@@ -114,12 +137,12 @@ impl ReadyInstances {
     }
 
     fn len(&self) -> usize {
-        self.ready.lock().map(|r| r.len()).unwrap_or(READY_PER_PACKAGE)
+        self.ready.lock().map(|r| r.len()).unwrap_or(usize::MAX)
     }
 
     /// A fresh instance for a call whose tool has `memory_bytes` of memory: a ready one
     /// when there is one made with that memory, else one made now. From the second call
-    /// on, the background thread makes instances until [`READY_PER_PACKAGE`] are ready.
+    /// on, the background thread makes instances until enough are ready.
     pub async fn take(
         self: &Arc<Self>,
         pre: &ToolProviderPre<CallCtx>,
@@ -133,7 +156,7 @@ impl ReadyInstances {
         } else {
             None
         };
-        if same_kind && earlier_calls >= 1 && self.len() < READY_PER_PACKAGE {
+        if same_kind && earlier_calls >= 1 && self.len() < self.target {
             background().request(Work::Fill(self.clone(), pre.clone()));
         }
         match ready {
@@ -217,7 +240,7 @@ impl Background {
             for work in fills {
                 let Work::Fill(ready, pre) = work else { continue };
                 rt.block_on(async {
-                    while ready.len() < READY_PER_PACKAGE {
+                    while ready.len() < ready.target {
                         match instantiate(&pre, ready.memory_bytes, ready.timeout_ms).await {
                             Ok(fresh) => ready.ready.lock().unwrap_or_else(|p| p.into_inner()).push(Fresh {
                                 made_ahead: true,

@@ -203,15 +203,24 @@ fn code_execution(c: &mut Criterion) {
         return;
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let runtime = rt.block_on(async {
-        Runtime::new(RuntimeConfig {
-            tool_sources: vec![pkg],
-            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-    });
+    // Instances made ahead of time (the default), and every instance made on the call
+    // path (DIVE_READY_INSTANCES=0), in the same run.
+    let load = |ready: &str| {
+        std::env::set_var("DIVE_READY_INSTANCES", ready);
+        let runtime = rt.block_on(async {
+            Runtime::new(RuntimeConfig {
+                tool_sources: vec![pkg.clone()],
+                engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+        });
+        std::env::remove_var("DIVE_READY_INSTANCES");
+        runtime
+    };
+    let runtime = load("2");
+    let on_call_path = load("0");
     let opts = CallOptions::live(DET);
     // The interpreter itself, not a launcher shim (pyenv's adds ~0.2 s per start).
     let python3 = std::process::Command::new("python3")
@@ -223,17 +232,25 @@ fn code_execution(c: &mut Criterion) {
     let mut g = c.benchmark_group("code_execution");
     g.sample_size(20);
     g.measurement_time(Duration::from_secs(8));
+    let ready_share = std::cell::Cell::new((0u32, 0u32));
     for (name, code, want) in [("print_2_plus_2", "print(2+2)", "4\n"), ("sum_range_1e6", "print(sum(range(10**6)))", "499999500000\n")] {
         let args = json!({ "code": code }).to_string();
+        let run = |runtime: &Runtime| {
+            let rec = rt.block_on(runtime.call("code_execution", &args, &opts)).unwrap();
+            match &rec.outcome {
+                dive_runtime::Outcome::Ok(t) => assert!(t.contains(&format!("\"stdout\": {}", json!(want)))),
+                other => panic!("{other:?}"),
+            }
+            rec
+        };
         g.bench_function(format!("sandboxed_{name}"), |b| {
             b.iter(|| {
-                let rec = rt.block_on(runtime.call("code_execution", &args, &opts)).unwrap();
-                match rec.outcome {
-                    dive_runtime::Outcome::Ok(t) => assert!(t.contains(&format!("\"stdout\": {}", json!(want)))),
-                    other => panic!("{other:?}"),
-                }
+                let rec = run(&runtime);
+                let (ready, all) = ready_share.get();
+                ready_share.set((ready + u32::from(rec.usage.ready_instance), all + 1));
             })
         });
+        g.bench_function(format!("sandboxed_{name}_instance_made_on_call_path"), |b| b.iter(|| run(&on_call_path)));
         if let Some(python3) = &python3 {
             g.bench_function(format!("python3_subprocess_{name}"), |b| {
                 b.iter(|| {
@@ -244,6 +261,8 @@ fn code_execution(c: &mut Criterion) {
         }
     }
     g.finish();
+    let (ready, all) = ready_share.get();
+    eprintln!("code_execution: {ready} of {all} default calls ran in an instance made ahead of time");
 }
 
 /// Issue #5: per-call overhead of a real API tool against a loopback upstream. The same
@@ -264,22 +283,28 @@ fn api_call_overhead(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     // The service's answer format: [total, codes, extras, display rows].
     let body = json!([2, ["BRCA1", "BRCA2"], null, [["BRCA1", "BRCA1 DNA repair associated"], ["BRCA2", "BRCA2 DNA repair associated"]]]);
-    let (runtime, fixture) = rt.block_on(async {
-        let fixture = Fixture::start(move |_s: &Seen| Reply::json(200, &body)).await;
-        let runtime = Runtime::new(RuntimeConfig {
-            tool_sources: vec![pkg],
-            network: NetworkConfig {
-                upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
-                allow_private: true,
-                rates: vec![],
-            },
-            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-        (runtime, fixture)
-    });
+    let fixture = rt.block_on(Fixture::start(move |_s: &Seen| Reply::json(200, &body)));
+    let load = |ready: &str| {
+        std::env::set_var("DIVE_READY_INSTANCES", ready);
+        let runtime = rt.block_on(async {
+            Runtime::new(RuntimeConfig {
+                tool_sources: vec![pkg.clone()],
+                network: NetworkConfig {
+                    upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
+                    allow_private: true,
+                    rates: vec![],
+                },
+                engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+        });
+        std::env::remove_var("DIVE_READY_INSTANCES");
+        runtime
+    };
+    let runtime = load("2");
+    let on_call_path = load("0");
     let opts = CallOptions::live(DET);
     let args = json!({"terms": "brca"}).to_string();
     let call = || {
@@ -307,6 +332,9 @@ fn api_call_overhead(c: &mut Criterion) {
     g.bench_function("sandboxed_hugo_genes", |b| b.iter(call));
     g.bench_function("reqwest_reused_client", |b| b.iter(|| get(&client)));
     g.bench_function("hyper_new_connection", |b| b.iter(|| rt.block_on(native_get(&url))));
+    g.bench_function("diag_sandboxed_instance_made_on_call_path", |b| {
+        b.iter(|| rt.block_on(on_call_path.call("hugo_genes", &args, &opts)).unwrap())
+    });
 
     // Where the sandboxed time goes: the same call answered by a canned transport (the
     // sandbox without the network), and the host's live transport alone (the network
@@ -340,9 +368,10 @@ fn api_call_overhead(c: &mut Criterion) {
     // Medians of the same run, measured directly and interleaved (one of each per round)
     // so load from elsewhere on the machine falls on all three alike.
     let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut ready = 0;
     for _ in 0..2000 {
         let s = Instant::now();
-        call();
+        ready += u32::from(call().usage.ready_instance);
         times[0].push(s.elapsed());
         let s = Instant::now();
         get(&client);
@@ -357,7 +386,7 @@ fn api_call_overhead(c: &mut Criterion) {
     });
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     eprintln!(
-        "api_call_overhead (median of 2000, interleaved): sandboxed {:.0} µs, reqwest reused client {:.0} µs, hyper new connection {:.0} µs; the sandbox adds {:.0} µs over reqwest",
+        "api_call_overhead (median of 2000, interleaved): sandboxed {:.0} µs, reqwest reused client {:.0} µs, hyper new connection {:.0} µs; the sandbox adds {:.0} µs over reqwest; {ready} of 2000 sandboxed calls ran in an instance made ahead of time",
         us(sandboxed),
         us(reused),
         us(fresh),
