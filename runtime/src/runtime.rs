@@ -397,6 +397,9 @@ fn check_args(entry: &ToolEntry, args: &str) -> Result<String, CallError> {
     let validator = entry
         .input_validator()
         .map_err(|e| invalid(format!("the tool's input schema cannot be used: {e}")))?;
+    if validator.is_valid(&value) {
+        return Ok(canonical::to_string(&value));
+    }
     let problems: Vec<String> = validator
         .iter_errors(&value)
         .take(5)
@@ -439,6 +442,10 @@ fn check_result(entry: &ToolEntry, text: String) -> Outcome {
     if let Some(v) = entry.output_validator() {
         match v {
             Ok(validator) => {
+                // The fast check first; the error walk only for a result that fails it.
+                if validator.is_valid(&value) {
+                    return Outcome::Ok(text);
+                }
                 if let Some(e) = validator.iter_errors(&value).next() {
                     return Outcome::ToolError {
                         kind: ToolErrorKind::Internal,
