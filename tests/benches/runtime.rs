@@ -194,6 +194,25 @@ fn store_and_hashing(c: &mut Criterion) {
     g.finish();
 }
 
+/// A runtime with the one package at `pkg`, which keeps `ready` instances made ahead of time
+/// (`DIVE_READY_INSTANCES`, read when packages load; "0": every instance is made on the
+/// call path).
+fn load_package(rt: &tokio::runtime::Runtime, pkg: &std::path::Path, network: NetworkConfig, ready: &str) -> Runtime {
+    std::env::set_var("DIVE_READY_INSTANCES", ready);
+    let runtime = rt.block_on(async {
+        Runtime::new(RuntimeConfig {
+            tool_sources: vec![pkg.to_path_buf()],
+            network,
+            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+    });
+    std::env::remove_var("DIVE_READY_INSTANCES");
+    runtime
+}
+
 /// Python through the code_execution package (warm compiled-component cache, a fresh
 /// instance per call) against a `python3 -c` subprocess doing the same.
 fn code_execution(c: &mut Criterion) {
@@ -204,21 +223,8 @@ fn code_execution(c: &mut Criterion) {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     // Instances made ahead of time (the default), and every instance made on the call
-    // path (DIVE_READY_INSTANCES=0), in the same run.
-    let load = |ready: &str| {
-        std::env::set_var("DIVE_READY_INSTANCES", ready);
-        let runtime = rt.block_on(async {
-            Runtime::new(RuntimeConfig {
-                tool_sources: vec![pkg.clone()],
-                engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-        });
-        std::env::remove_var("DIVE_READY_INSTANCES");
-        runtime
-    };
+    // path, in the same run.
+    let load = |ready: &str| load_package(&rt, &pkg, NetworkConfig::default(), ready);
     let runtime = load("2");
     let on_call_path = load("0");
     let opts = CallOptions::live(DET);
@@ -285,23 +291,12 @@ fn api_call_overhead(c: &mut Criterion) {
     let body = json!([2, ["BRCA1", "BRCA2"], null, [["BRCA1", "BRCA1 DNA repair associated"], ["BRCA2", "BRCA2 DNA repair associated"]]]);
     let fixture = rt.block_on(Fixture::start(move |_s: &Seen| Reply::json(200, &body)));
     let load = |ready: &str| {
-        std::env::set_var("DIVE_READY_INSTANCES", ready);
-        let runtime = rt.block_on(async {
-            Runtime::new(RuntimeConfig {
-                tool_sources: vec![pkg.clone()],
-                network: NetworkConfig {
-                    upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
-                    allow_private: true,
-                    rates: vec![],
-                },
-                engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-        });
-        std::env::remove_var("DIVE_READY_INSTANCES");
-        runtime
+        let network = NetworkConfig {
+            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
+            allow_private: true,
+            rates: vec![],
+        };
+        load_package(&rt, &pkg, network, ready)
     };
     let runtime = load("2");
     let on_call_path = load("0");
