@@ -151,12 +151,14 @@ impl ReadyInstances {
     ) -> Result<Fresh, InstantiateFailure> {
         let earlier_calls = self.calls.fetch_add(1, Ordering::Relaxed);
         let same_kind = memory_bytes == self.memory_bytes;
-        let ready = if same_kind {
-            self.ready.lock().unwrap_or_else(|p| p.into_inner()).pop()
+        let (ready, short) = if same_kind {
+            let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+            let fresh = ready.pop();
+            (fresh, ready.len() < self.target)
         } else {
-            None
+            (None, false)
         };
-        if same_kind && earlier_calls >= 1 && self.len() < self.target {
+        if short && earlier_calls >= 1 {
             background().request(Work::Fill(self.clone(), pre.clone()));
         }
         match ready {
@@ -191,7 +193,8 @@ struct Background {
 impl Background {
     fn request(&self, work: Work) {
         if !self.running {
-            return self.run_inline(work);
+            // No background thread: drops happen here; nothing is made ahead of time.
+            return drop(work);
         }
         let mut queue = self.work.lock().unwrap_or_else(|p| p.into_inner());
         if let Work::Discard(_) = work {
@@ -211,11 +214,6 @@ impl Background {
         if was_idle {
             self.wake.notify_one();
         }
-    }
-
-    fn run_inline(&self, work: Work) {
-        // No background thread: drops happen here; nothing is made ahead of time.
-        drop(work);
     }
 
     fn serve(&self) {

@@ -129,6 +129,13 @@ pub struct Policy {
     pub max_response_bytes: u64,
 }
 
+impl Policy {
+    /// `memory_mib` in bytes.
+    pub fn memory_bytes(&self) -> usize {
+        (self.memory_mib as usize).saturating_mul(1 << 20)
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Policy {

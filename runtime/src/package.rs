@@ -115,8 +115,10 @@ impl Package {
             ))
         })?;
 
-        let manifest_memory_mib = manifest.policy.memory_mib;
-        let manifest_timeout_ms = manifest.policy.timeout_ms;
+        let ready = Arc::new(ReadyInstances::new(
+            manifest.policy.memory_bytes(),
+            manifest.policy.timeout_ms,
+        ));
         let mut pkg = Package {
             manifest,
             component_hash,
@@ -124,10 +126,7 @@ impl Package {
             cache,
             pre,
             mounts,
-            ready: Arc::new(ReadyInstances::new(
-                (manifest_memory_mib as usize) << 20,
-                manifest_timeout_ms,
-            )),
+            ready,
             tools: Vec::new(),
         };
         let specs = pkg.list_tools().await.map_err(refused)?;
@@ -137,9 +136,8 @@ impl Package {
 
     /// Run `list-tools` in the parked sandbox (no network, no files).
     async fn list_tools(&self) -> Result<Vec<wit::ToolSpec>, String> {
-        let memory_bytes = (self.manifest.policy.memory_mib as usize) << 20;
         let run = async {
-            let mut fresh = instances::instantiate(&self.pre, memory_bytes, LIST_TOOLS_TIMEOUT_MS)
+            let mut fresh = instances::instantiate(&self.pre, self.manifest.policy.memory_bytes(), LIST_TOOLS_TIMEOUT_MS)
                 .await
                 .map_err(|f| match f.violation {
                     Some(v) => format!("cannot be instantiated: {v}"),

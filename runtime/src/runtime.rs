@@ -298,10 +298,9 @@ impl Runtime {
             .map_err(|_| internal("the runtime is shutting down".into()))?;
         let started = Instant::now();
         let name = entry.spec.name.as_str();
-        let memory_bytes = (policy.memory_mib as usize).saturating_mul(1 << 20);
         let mut ready_instance = false;
         let run = async {
-            let mut fresh = match pkg.fresh_instance(memory_bytes, policy.timeout_ms).await {
+            let mut fresh = match pkg.fresh_instance(policy.memory_bytes(), policy.timeout_ms).await {
                 Ok(fresh) => fresh,
                 Err(failure) => {
                     if let Some(v) = failure.violation {

@@ -230,7 +230,7 @@ impl CallCtx {
         for (host, guest) in &spec.mounts {
             files::mount_read_only(&mut b, host, guest)?;
         }
-        let memory_bytes = (spec.policy.memory_mib as usize).saturating_mul(1 << 20);
+        let memory_bytes = spec.policy.memory_bytes();
         let hooks = SandboxHttp {
             shared: Arc::new(HttpShared {
                 policy: spec.policy,
