@@ -60,13 +60,13 @@ async fn tools_list_show_and_export() {
     let o = dive(home.path(), &["tools", "list", "--tools", tools], &[]).await;
     assert_eq!(o.code, 0, "{}", o.stderr);
     let lines: Vec<&str> = o.stdout.lines().collect();
-    assert_eq!(lines.len(), 13, "one line per tool: {}", o.stdout);
+    assert_eq!(lines.len(), 14, "one line per tool: {}", o.stdout);
     assert!(lines.iter().any(|l| l.starts_with("probe_http ") && l.contains("general")));
 
     let o = dive(home.path(), &["tools", "list", "--json"], &[("DIVE_TOOLS", tools)]).await;
     assert_eq!(o.code, 0, "{}", o.stderr);
     let arr = o.json();
-    assert_eq!(arr.as_array().unwrap().len(), 13, "DIVE_TOOLS is read");
+    assert_eq!(arr.as_array().unwrap().len(), 14, "DIVE_TOOLS is read");
     let echo = arr.as_array().unwrap().iter().find(|t| t["name"] == "probe_echo").unwrap();
     assert_eq!(echo["input_schema"]["required"], json!(["text"]));
     assert!(echo["description"].as_str().unwrap().len() > 5);
@@ -95,7 +95,7 @@ async fn tools_list_show_and_export() {
     assert!(f["function"]["parameters"].get("$schema").is_none());
     let o = dive(home.path(), &["tools", "export", "--format", "mcp", "--tools", tools], &[]).await;
     let v = o.json();
-    assert_eq!(v["tools"].as_array().unwrap().len(), 13);
+    assert_eq!(v["tools"].as_array().unwrap().len(), 14);
     assert!(v["tools"][0]["inputSchema"].is_object());
 }
 

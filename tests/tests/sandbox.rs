@@ -141,6 +141,59 @@ async fn only_allowed_origins_are_reached_and_the_logical_origin_is_recorded() {
     assert_eq!(f.seen().len(), 1, "denied requests never left the host");
 }
 
+/// The outgoing handler sends each request when the guest waits for its answer, on the
+/// call's own task (`sandbox/outgoing.rs`): requests the guest starts together are all
+/// sent and numbered in the order it made them, an answer can be taken once, and a
+/// request the guest drops without waiting is never sent nor recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_numbered_as_made_answered_once_and_unawaited_ones_never_sent() {
+    let f = Fixture::start(echo_handler).await;
+    let s = setup(&format!("{OFFLINE}[policy]\nnetwork = [\"{LOGICAL}\"]\n"), via_fixture(&f)).await;
+    let urls: Vec<String> = (0..3).map(|i| format!("{LOGICAL}/r{i}/echo?i={i}")).collect();
+
+    let rec = s.rt.call("probe_http_raw", &json!({"urls": urls, "mode": "concurrent"}).to_string(), &opts()).await.unwrap();
+    let out = ok_json(&rec.outcome);
+    for (i, answer) in out.as_array().unwrap().iter().enumerate() {
+        assert_eq!(answer["status"], 200, "{answer}");
+        let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["path"], format!("/r{i}/echo"), "each request got its own answer");
+    }
+    let recorded: Vec<&str> = rec.exchanges.iter().map(|e| e.request.url.as_str()).collect();
+    assert_eq!(recorded, urls.iter().map(String::as_str).collect::<Vec<_>>(), "recorded in the order made");
+    assert_eq!(rec.usage.http_requests, 3);
+
+    let rec = s.rt.call("probe_http_raw", &json!({"urls": [&urls[0]], "mode": "get-twice"}).to_string(), &opts()).await.unwrap();
+    let out = ok_json(&rec.outcome);
+    assert_eq!(out[0]["status"], 200, "{out}");
+    assert_eq!(out[1], "already taken", "{out}");
+    assert_eq!(rec.exchanges.len(), 1);
+
+    let before = f.seen().len();
+    let rec = s.rt.call("probe_http_raw", &json!({"urls": [&urls[0], &urls[1]], "mode": "unawaited"}).to_string(), &opts()).await.unwrap();
+    let out = ok_json(&rec.outcome);
+    assert_eq!(out.as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(rec.exchanges.len(), 1, "only the awaited request is recorded");
+    assert_eq!(rec.exchanges[0].request.url, urls[1]);
+    assert_eq!(f.seen().len(), before + 1, "the dropped request never reached the upstream");
+    assert_eq!(f.seen().last().unwrap().path_and_query, "/r1/echo?i=1");
+
+    // The same, with the call awaited on a current-thread runtime of its own (the
+    // request is sent on the calling thread there too).
+    let args = json!({"urls": urls, "mode": "concurrent"}).to_string();
+    let rec = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let single = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                single.block_on(s.rt.call("probe_http_raw", &args, &opts()))
+            })
+            .join()
+            .unwrap()
+    })
+    .unwrap();
+    assert_eq!(ok_json(&rec.outcome).as_array().unwrap().len(), 3);
+    assert_eq!(rec.exchanges.len(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_addresses_are_refused_unless_the_test_switch_is_on() {
     let f = Fixture::start(echo_handler).await;

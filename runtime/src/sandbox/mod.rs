@@ -1,6 +1,7 @@
 //! The sandbox of one call. Each rule of ARCHITECTURE.md §4 lives in one module:
 //!
 //! - `network`: wasi:http only, origin allowlist, address rules, `--upstream`, no redirects
+//! - `outgoing`: wasi:http's outgoing handler, sending on the call's own task
 //! - `address`: which resolved addresses are private
 //! - `files`: the package's read-only dirs
 //! - `secrets`: host-side injection and scrubbing
@@ -16,6 +17,7 @@ pub mod determinism;
 pub mod files;
 pub mod limits;
 pub mod network;
+mod outgoing;
 pub mod secrets;
 
 use crate::exchange::HttpExchange;
@@ -261,6 +263,12 @@ impl WasiView for CallCtx {
             table: &mut self.table,
         }
     }
+}
+
+/// Add wasi:http to a linker: wasmtime-wasi-http's types, the outgoing handler of
+/// `outgoing.rs`.
+pub fn add_http_to_linker(linker: &mut wasmtime::component::Linker<CallCtx>) -> wasmtime::Result<()> {
+    outgoing::add_to_linker(linker)
 }
 
 impl WasiHttpView for CallCtx {

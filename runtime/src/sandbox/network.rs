@@ -15,6 +15,8 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
+use super::outgoing::Answer;
+use wasmtime_wasi_http::p2::bindings::http::types::{DnsErrorPayload, ErrorCode};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// Largest request body a guest may send.
@@ -100,7 +102,10 @@ impl NetworkConfig {
     }
 }
 
-/// The wasi:http hooks of one call.
+/// The wasi:http hooks of one call. Requests do not go through them: the outgoing
+/// handler in `outgoing.rs` sends them with [`HttpShared::send`]; wasmtime-wasi-http
+/// only asks these hooks for limits, and the refusal below only guards against a path
+/// that would send without the sandbox's checks.
 pub struct SandboxHttp {
     pub(crate) shared: Arc<HttpShared>,
 }
@@ -115,7 +120,7 @@ pub(crate) struct HttpShared {
 impl WasiHttpHooks for SandboxHttp {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        _request: http::Request<WasiBody>,
         _options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> Box<
@@ -126,18 +131,14 @@ impl WasiHttpHooks for SandboxHttp {
                 >,
             > + Send,
     > {
-        let shared = self.shared.clone();
-        Box::new(async move {
-            let resp = shared.handle(request).await?;
-            let done: Box<dyn Future<Output = Result<(), HttpError>> + Send> = Box::new(async { Ok(()) });
-            Ok((resp, done))
-        })
+        Box::new(async { Err(HttpError::HttpRequestDenied) })
     }
 }
 
 impl HttpShared {
-    async fn handle(&self, req: http::Request<WasiBody>) -> Result<http::Response<WasiBody>, HttpError> {
-        let seq = self.monitor.next_request();
+    /// Check, record and send the guest's request number `seq` (numbered when the guest
+    /// made it); the response or the error the guest sees.
+    pub(crate) async fn send(&self, seq: u32, req: http::Request<WasiBody>) -> Answer {
         let (parts, body) = req.into_parts();
         // Drain the body first: a refused request must still be read, or the guest sees
         // a reset connection instead of the refusal.
@@ -150,7 +151,7 @@ impl HttpShared {
                         format!("a request body is larger than {} MiB", MAX_REQUEST_BODY >> 20),
                     )));
                 }
-                return Err(HttpError::InternalError(Some(format!("reading the request body: {e}"))));
+                return Err(ErrorCode::InternalError(Some(format!("reading the request body: {e}"))));
             }
         };
         if seq >= self.policy.max_http_requests {
@@ -163,8 +164,8 @@ impl HttpShared {
             )));
         }
         let url = url::Url::parse(&parts.uri.to_string())
-            .map_err(|_| HttpError::HttpRequestUriInvalid)?;
-        let origin = Origin::of_url(&url).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+            .map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
+        let origin = Origin::of_url(&url).map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
         let Some(pattern) = self.policy.network.iter().find(|p| p.matches(&origin)) else {
             let allowed = if self.policy.network.is_empty() {
                 "no network at all".to_string()
@@ -211,7 +212,7 @@ impl HttpShared {
                 let body: WasiBody = Full::new(resp.body.clone()).map_err(|never| match never {}).boxed_unsync();
                 let out = builder
                     .body(body)
-                    .map_err(|e| HttpError::InternalError(Some(format!("bad response: {e}"))))?;
+                    .map_err(|e| ErrorCode::InternalError(Some(format!("bad response: {e}"))))?;
                 self.monitor.record(seq, HttpExchange {
                     request,
                     outcome: HttpOutcome::Response(resp),
@@ -230,27 +231,27 @@ impl HttpShared {
         }
     }
 
-    fn deny(&self, v: Violation) -> HttpError {
+    fn deny(&self, v: Violation) -> ErrorCode {
         self.monitor.violate(v);
-        HttpError::HttpRequestDenied
+        ErrorCode::HttpRequestDenied
     }
 }
 
 /// The wasi:http error a guest sees for a recorded failure.
-pub fn error_for_guest(code: &str, message: &str) -> HttpError {
+pub fn error_for_guest(code: &str, message: &str) -> ErrorCode {
     match code {
-        "connection-refused" => HttpError::ConnectionRefused,
-        "connection-timeout" => HttpError::ConnectionTimeout,
-        "connection-terminated" => HttpError::ConnectionTerminated,
-        "destination-not-found" => HttpError::DestinationNotFound,
-        "dns-error" => HttpError::DnsError {
+        "connection-refused" => ErrorCode::ConnectionRefused,
+        "connection-timeout" => ErrorCode::ConnectionTimeout,
+        "connection-terminated" => ErrorCode::ConnectionTerminated,
+        "destination-not-found" => ErrorCode::DestinationNotFound,
+        "dns-error" => ErrorCode::DnsError(DnsErrorPayload {
             rcode: Some(message.to_string()),
             info_code: None,
-        },
-        "tls-protocol-error" => HttpError::TlsProtocolError,
-        "tls-certificate-error" => HttpError::TlsCertificateError,
-        "http-protocol-error" => HttpError::HttpProtocolError,
-        _ => HttpError::InternalError(Some(message.to_string())),
+        }),
+        "tls-protocol-error" => ErrorCode::TlsProtocolError,
+        "tls-certificate-error" => ErrorCode::TlsCertificateError,
+        "http-protocol-error" => ErrorCode::HttpProtocolError,
+        _ => ErrorCode::InternalError(Some(message.to_string())),
     }
 }
 

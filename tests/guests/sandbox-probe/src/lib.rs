@@ -288,7 +288,81 @@ impl Tool for ProbeCount {
     }
 }
 
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttpArgs {
+    /// GET URLs, in order.
+    urls: Vec<String>,
+    /// "concurrent": start every request, then wait for each in turn;
+    /// "get-twice": take one answer twice; "unawaited": start the first request and
+    /// drop it without waiting, then wait for the others.
+    mode: String,
+}
+
+/// Drives wasi:http's outgoing handler directly (no SDK client) to probe its edges.
+pub struct ProbeHttpRaw;
+impl Tool for ProbeHttpRaw {
+    const NAME: &'static str = "probe_http_raw";
+    const DESCRIPTION: &'static str = "Drive wasi:http's outgoing handler directly and report what each request got.";
+    type Args = RawHttpArgs;
+    type Output = Value;
+    async fn run(a: RawHttpArgs) -> Result<Value, ToolError> {
+        use wasip2::http::outgoing_handler;
+        use wasip2::http::types::{Fields, FutureIncomingResponse, OutgoingRequest, Scheme};
+        fn start(url: &str) -> Result<FutureIncomingResponse, ToolError> {
+            let (scheme, rest) = url.split_once("://").ok_or_else(|| ToolError::invalid("absolute URL"))?;
+            let (authority, path) = match rest.find('/') {
+                Some(i) => (&rest[..i], &rest[i..]),
+                None => (rest, "/"),
+            };
+            let req = OutgoingRequest::new(Fields::new());
+            let scheme = if scheme == "http" { Scheme::Http } else { Scheme::Https };
+            req.set_scheme(Some(&scheme)).map_err(|_| ToolError::internal("scheme"))?;
+            req.set_authority(Some(authority)).map_err(|_| ToolError::internal("authority"))?;
+            req.set_path_with_query(Some(path)).map_err(|_| ToolError::internal("path"))?;
+            outgoing_handler::handle(req, None).map_err(|e| ToolError::upstream(format!("{e:?}")))
+        }
+        fn answer(f: &FutureIncomingResponse) -> Value {
+            f.subscribe().block();
+            match f.get() {
+                None => json!("not ready after waiting"),
+                Some(Err(())) => json!("already taken"),
+                Some(Ok(Err(e))) => json!(format!("error: {e:?}")),
+                Some(Ok(Ok(resp))) => {
+                    let status = resp.status();
+                    let body = resp.consume().expect("a body");
+                    let stream = body.stream().expect("a stream");
+                    let mut bytes = Vec::new();
+                    while let Ok(chunk) = stream.blocking_read(65536) {
+                        bytes.extend(chunk);
+                    }
+                    drop(stream);
+                    json!({"status": status, "body": String::from_utf8_lossy(&bytes)})
+                }
+            }
+        }
+        match a.mode.as_str() {
+            "concurrent" => {
+                let started: Vec<_> = a.urls.iter().map(|u| start(u)).collect::<Result<_, _>>()?;
+                Ok(Value::Array(started.iter().map(answer).collect()))
+            }
+            "get-twice" => {
+                let f = start(&a.urls[0])?;
+                let first = answer(&f);
+                Ok(json!([first, answer(&f)]))
+            }
+            "unawaited" => {
+                drop(start(&a.urls[0])?);
+                let rest: Vec<_> = a.urls[1..].iter().map(|u| start(u)).collect::<Result<_, _>>()?;
+                Ok(Value::Array(rest.iter().map(answer).collect()))
+            }
+            other => Err(ToolError::invalid(format!("unknown mode {other}"))),
+        }
+    }
+}
+
 dive_tool_sdk::export_tools!(
+    ProbeHttpRaw,
     ProbeCount,
     ProbeHttp,
     ProbeReadFile,
