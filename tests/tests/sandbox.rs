@@ -192,6 +192,22 @@ async fn requests_are_numbered_as_made_answered_once_and_unawaited_ones_never_se
     .unwrap();
     assert_eq!(ok_json(&rec.outcome).as_array().unwrap().len(), 3);
     assert_eq!(rec.exchanges.len(), 3);
+
+    // A body far larger than the host buffers between guest and sender is read while
+    // the guest writes it (the SDK's client writes it after starting the request).
+    let s = setup(
+        &format!("{OFFLINE}[policy]\nnetwork = [\"{LOGICAL}\"]\nmax_output_bytes = 16777216\n"),
+        via_fixture(&f),
+    )
+    .await;
+    let big = "0123456789abcdef".repeat(3 << 16);
+    let args = json!({"url": format!("{LOGICAL}/echo"), "method": "POST", "body": big});
+    let rec = s.rt.call("probe_http", &args.to_string(), &opts()).await.unwrap();
+    let out = ok_json(&rec.outcome);
+    let echoed: Value = serde_json::from_str(out["body"].as_str().unwrap()).unwrap();
+    assert_eq!(echoed["method"], "POST");
+    assert_eq!(echoed["body"].as_str().unwrap(), big, "the whole body arrived");
+    assert_eq!(rec.exchanges[0].request.body.len(), big.len(), "and was recorded whole");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,8 +10,12 @@
 //! wasmtime-wasi-http's: only the `future-incoming-response` resource and the handler
 //! are defined here, so the guest-visible interface is exactly the same.
 //!
-//! A request the guest never waits for is never sent (wasmtime-wasi-http aborts such a
-//! request when its future is dropped; here it simply never starts).
+//! A request with a body (the guest asked for its `outgoing-body`) is the exception:
+//! the guest writes the body while or after the request is sent, so something must read
+//! it meanwhile, and such a request is sent from a task of its own as before.
+//!
+//! A request without a body the guest never waits for is never sent (wasmtime-wasi-http
+//! aborts such a request when its future is dropped; here it simply never starts).
 
 use super::network::HttpShared;
 use super::CallCtx;
@@ -135,6 +139,7 @@ fn handle(
         ctx.table.delete(options)?;
     }
     let request = ctx.table.delete(request)?;
+    let has_body = request.body.is_some();
     let request = match to_http(request) {
         Ok(request) => request,
         Err(code) => return Ok((Err(code),)),
@@ -142,7 +147,15 @@ fn handle(
     let shared: Arc<HttpShared> = ctx.hooks.shared.clone();
     // Numbered now, in the order the guest made its requests.
     let seq = shared.monitor.next_request();
-    let sending = Box::pin(async move { shared.send(seq, request).await });
+    let send = async move { shared.send(seq, request).await };
+    let sending: Pin<Box<dyn Future<Output = Answer> + Send>> = if has_body {
+        // The guest may still be writing the body, which it can only do while something
+        // reads it: such a request is sent from a task of its own, as wasmtime-wasi-http
+        // does (dropping the guest's future aborts the task).
+        Box::pin(wasmtime_wasi::runtime::spawn(send))
+    } else {
+        Box::pin(send)
+    };
     let pending = ctx.table.push(PendingResponse {
         state: State::Sending(sending),
     })?;

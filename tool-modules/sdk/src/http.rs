@@ -1,5 +1,9 @@
-//! HTTP for tools, over wasi:http (wstd). The host checks every request against the
-//! package's policy; secrets are added by the host, never by the tool.
+//! HTTP for tools, over wasi:http. The host checks every request against the package's
+//! policy; secrets are added by the host, never by the tool.
+//!
+//! The client speaks wasi:http directly with as few host calls as a request needs (a
+//! GET never opens a body; headers go in one list) and waits through wstd's reactor, so
+//! requests awaited together (e.g. with a join) are in flight together.
 //!
 //! Requests that answer 429 or 5xx are retried with backoff (each attempt is a real,
 //! recorded request).
@@ -7,7 +11,13 @@
 use crate::ToolError;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
-use wstd::http::{Body, Client, Method, Request};
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{
+    ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest, Scheme,
+};
+use wasip2::io::poll::Pollable;
+use wasip2::io::streams::{OutputStream, StreamError};
+use wstd::runtime::AsyncPollable;
 
 /// A complete response.
 #[derive(Debug, Clone)]
@@ -101,7 +111,7 @@ pub async fn send(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let resp = send_once(method, url, headers, body.clone()).await?;
+        let resp = send_once(method, url, headers, body.as_deref()).await?;
         let retryable = resp.status == 429 || (500..600).contains(&resp.status);
         if !retryable || attempt >= MAX_ATTEMPTS {
             return Ok(resp);
@@ -115,45 +125,135 @@ pub async fn send(
     }
 }
 
-async fn send_once(
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Option<Vec<u8>>,
-) -> Result<Response, ToolError> {
-    let method = Method::from_bytes(method.as_bytes())
-        .map_err(|_| ToolError::internal(format!("bad HTTP method {method}")))?;
-    let mut builder = Request::builder().method(method).uri(url);
-    for (k, v) in headers {
-        builder = builder.header(*k, *v);
+/// The parts of an absolute http(s) URL that wasi:http takes separately.
+fn split_url(url: &str) -> Result<(Scheme, &str, &str), ToolError> {
+    let bad = || ToolError::internal(format!("cannot request {url}: not an absolute http(s) URL"));
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "https" => Scheme::Https,
+        "http" => Scheme::Http,
+        _ => return Err(bad()),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    if authority.is_empty() {
+        return Err(bad());
     }
-    let request = builder
-        .body(match body {
-            Some(b) => Body::from(b),
-            None => Body::empty(),
-        })
-        .map_err(|e| ToolError::internal(format!("cannot build the request for {url}: {e}")))?;
-    let response = Client::new()
-        .send(request)
-        .await
-        .map_err(|e| ToolError::upstream(format!("request to {url} failed: {e:#}")))?;
-    let status = response.status().as_u16();
+    // The fragment stays with the client.
+    let path = path.split('#').next().unwrap_or_default();
+    Ok((scheme, authority, path))
+}
+
+fn method_of(method: &str) -> Method {
+    match method.to_ascii_uppercase().as_str() {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "CONNECT" => Method::Connect,
+        "OPTIONS" => Method::Options,
+        "TRACE" => Method::Trace,
+        "PATCH" => Method::Patch,
+        _ => Method::Other(method.to_string()),
+    }
+}
+
+/// What went wrong, as the guest sees it, for an error message.
+fn describe(code: &ErrorCode) -> String {
+    match code {
+        ErrorCode::HttpRequestDenied => "the host's sandbox refused the request".to_string(),
+        ErrorCode::InternalError(Some(m)) => m.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Until `pollable` is ready, letting other futures of the call run.
+async fn ready(pollable: Pollable) {
+    AsyncPollable::new(pollable).wait_for().await
+}
+
+async fn send_once(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<Response, ToolError> {
+    let (scheme, authority, path) = split_url(url)?;
+    let entries: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_bytes().to_vec()))
+        .collect();
+    let fields = Fields::from_list(&entries)
+        .map_err(|e| ToolError::internal(format!("cannot send these headers to {url}: {e:?}")))?;
+    let request = OutgoingRequest::new(fields);
+    let refused = |what: &str| ToolError::internal(format!("cannot build the request for {url}: bad {what}"));
+    request.set_method(&method_of(method)).map_err(|_| refused("method"))?;
+    request.set_scheme(Some(&scheme)).map_err(|_| refused("scheme"))?;
+    request.set_authority(Some(authority)).map_err(|_| refused("host"))?;
+    request
+        .set_path_with_query(Some(if path.is_empty() { "/" } else { path }))
+        .map_err(|_| refused("path"))?;
+    let outgoing = match body {
+        Some(_) => Some(request.body().map_err(|_| refused("body"))?),
+        None => None,
+    };
+    let failed = |e: &ErrorCode| ToolError::upstream(format!("request to {url} failed: {}", describe(e)));
+    let pending = outgoing_handler::handle(request, None).map_err(|e| failed(&e))?;
+    if let (Some(outgoing), Some(bytes)) = (outgoing, body) {
+        let stream = outgoing.write().map_err(|_| refused("body"))?;
+        write_all(&stream, bytes).await.map_err(|e| ToolError::upstream(format!("sending the body to {url} failed: {e}")))?;
+        drop(stream);
+        OutgoingBody::finish(outgoing, None).map_err(|e| failed(&e))?;
+    }
+    ready(pending.subscribe()).await;
+    let response = match pending.get() {
+        Some(Ok(Ok(response))) => response,
+        Some(Ok(Err(e))) => return Err(failed(&e)),
+        Some(Err(())) | None => return Err(ToolError::internal(format!("the answer from {url} was lost"))),
+    };
+    read_response(response).await.map_err(|e| ToolError::upstream(format!("reading the response from {url} failed: {e}")))
+}
+
+/// Write `bytes` as fast as the host takes them, then flush.
+async fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), String> {
+    let error = |e: StreamError| match e {
+        StreamError::LastOperationFailed(e) => e.to_debug_string(),
+        StreamError::Closed => "the host closed the body".to_string(),
+    };
+    while !bytes.is_empty() {
+        let room = stream.check_write().map_err(error)? as usize;
+        if room == 0 {
+            ready(stream.subscribe()).await;
+            continue;
+        }
+        let n = room.min(bytes.len());
+        stream.write(&bytes[..n]).map_err(error)?;
+        bytes = &bytes[n..];
+    }
+    stream.flush().map_err(error)?;
+    ready(stream.subscribe()).await;
+    stream.check_write().map(|_| ()).map_err(error)
+}
+
+async fn read_response(response: IncomingResponse) -> Result<Response, String> {
+    let status = response.status();
     let headers = response
         .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .entries()
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
         .collect();
-    let mut body = response.into_body();
-    let bytes = body
-        .contents()
-        .await
-        .map_err(|e| ToolError::upstream(format!("reading the response from {url} failed: {e:#}")))?
-        .to_vec();
-    Ok(Response {
-        status,
-        headers,
-        body: bytes,
-    })
+    let body = response.consume().map_err(|_| "the body was already taken".to_string())?;
+    let mut bytes = Vec::new();
+    {
+        let stream = body.stream().map_err(|_| "the body stream was already taken".to_string())?;
+        loop {
+            match stream.read(1 << 20) {
+                Ok(chunk) if chunk.is_empty() => ready(stream.subscribe()).await,
+                Ok(chunk) => bytes.extend_from_slice(&chunk),
+                Err(StreamError::Closed) => break,
+                Err(StreamError::LastOperationFailed(e)) => return Err(e.to_debug_string()),
+            }
+        }
+    }
+    let _trailers = IncomingBody::finish(body);
+    Ok(Response { status, headers, body: bytes })
 }
 
 /// GET a URL.
