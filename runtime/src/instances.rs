@@ -209,6 +209,15 @@ struct Queue {
 const STAY_AWAKE: Duration = Duration::from_micros(500);
 
 impl Background {
+    fn new(running: bool) -> Background {
+        Background {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+            pending: AtomicBool::new(false),
+            running,
+        }
+    }
+
     fn request(&self, work: Work) {
         if !self.running {
             // No background thread: drops happen here; nothing is made ahead of time.
@@ -290,23 +299,13 @@ impl Background {
 fn background() -> &'static Background {
     static BACKGROUND: OnceLock<&'static Background> = OnceLock::new();
     BACKGROUND.get_or_init(|| {
-        let bg: &'static Background = Box::leak(Box::new(Background {
-            queue: Mutex::new(Queue::default()),
-            wake: Condvar::new(),
-            pending: AtomicBool::new(false),
-            running: true,
-        }));
+        let bg: &'static Background = Box::leak(Box::new(Background::new(true)));
         let started = std::thread::Builder::new().name("dive-instances".into()).spawn(move || {
             lower_this_threads_priority();
             bg.serve()
         });
         if started.is_err() {
-            return Box::leak(Box::new(Background {
-                queue: Mutex::new(Queue::default()),
-                wake: Condvar::new(),
-                pending: AtomicBool::new(false),
-                running: false,
-            }));
+            return Box::leak(Box::new(Background::new(false)));
         }
         bg
     })

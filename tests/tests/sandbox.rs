@@ -177,6 +177,13 @@ async fn requests_are_numbered_as_made_answered_once_and_unawaited_ones_never_se
     assert_eq!(f.seen().len(), before + 1, "the dropped request never reached the upstream");
     assert_eq!(f.seen().last().unwrap().path_and_query, "/r1/echo?i=1");
 
+    // The SDK's client sends a URL without a path as "/" (with its query, without its
+    // fragment).
+    let rec = s.rt.call("probe_http", &json!({"url": format!("{LOGICAL}?q=1#top")}).to_string(), &opts()).await.unwrap();
+    assert!(matches!(rec.outcome, Outcome::Ok(_)), "{:?}", rec.outcome);
+    assert_eq!(f.seen().last().unwrap().path_and_query, "/?q=1");
+    assert_eq!(rec.exchanges[0].request.url, format!("{LOGICAL}/?q=1"));
+
     // The same, with the call awaited on a current-thread runtime of its own (the
     // request is sent on the calling thread there too).
     let args = json!({"urls": urls, "mode": "concurrent"}).to_string();

@@ -186,9 +186,8 @@ async fn send_once(method: &str, url: &str, headers: &[(&str, &str)], body: Opti
     request.set_method(&method_of(method)).map_err(|_| refused("method"))?;
     request.set_scheme(Some(&scheme)).map_err(|_| refused("scheme"))?;
     request.set_authority(Some(authority)).map_err(|_| refused("host"))?;
-    request
-        .set_path_with_query(Some(if path.is_empty() { "/" } else { path }))
-        .map_err(|_| refused("path"))?;
+    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+    request.set_path_with_query(Some(&path)).map_err(|_| refused("path"))?;
     let outgoing = match body {
         Some(_) => Some(request.body().map_err(|_| refused("body"))?),
         None => None,
