@@ -464,6 +464,49 @@ pub mod bio {
         ))
     }
 
+    /// Every tool in the catalog-facts file `facts_file` (repository-relative) keeps its
+    /// facts: an object schema with the catalog's required list, additionalProperties
+    /// and parameter names, a description on every parameter, and an output schema;
+    /// `check_param(tool, parameter, have, want)` compares each parameter's schema with
+    /// the catalog's. Returns how many tools were checked.
+    pub fn schemas_keep_the_catalog_facts(
+        rt: &Runtime,
+        facts_file: &str,
+        check_param: impl Fn(&str, &str, &Value, &Value),
+    ) -> usize {
+        let text = std::fs::read_to_string(repo_root().join(facts_file))
+            .unwrap_or_else(|e| panic!("cannot read {facts_file}: {e}"));
+        let facts: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{facts_file}: {e}"));
+        let tools = facts["tools"].as_object().unwrap_or_else(|| panic!("{facts_file}: no tools"));
+        for (name, want) in tools {
+            let entry = rt.tool(name).unwrap_or_else(|| panic!("no tool {name}"));
+            let schema = &entry.spec.input_schema;
+            assert_eq!(schema["type"], "object", "{name}");
+            assert_eq!(
+                schema["additionalProperties"], want["additionalProperties"],
+                "{name}: additionalProperties"
+            );
+            let required = schema.get("required").cloned().unwrap_or(serde_json::json!([]));
+            assert_eq!(required, want["required"], "{name}: required");
+            let props = schema["properties"].as_object().unwrap_or_else(|| panic!("{name}: properties"));
+            let want_props = want["properties"].as_object().unwrap_or_else(|| panic!("{facts_file}: {name}"));
+            let mut have: Vec<&String> = props.keys().collect();
+            let mut need: Vec<&String> = want_props.keys().collect();
+            have.sort();
+            need.sort();
+            assert_eq!(have, need, "{name}: parameters");
+            for (p, want_p) in want_props {
+                check_param(name, p, &props[p], want_p);
+                assert!(
+                    props[p].get("description").is_some_and(|d| d.is_string()),
+                    "{name}.{p}: description"
+                );
+            }
+            assert!(entry.spec.output_schema.is_some(), "{name}: output schema");
+        }
+        tools.len()
+    }
+
     /// Check every oracle case for `tools` (each must be in the pool and have cases);
     /// fail with the first disagreements.
     pub async fn agree_with_biopython(rt: &Runtime, cases: &[OracleCase], tools: &[&str]) {

@@ -7,7 +7,6 @@
 //!
 //! DIVE_BIO_SEED and DIVE_BIO_CASES (cases per tool, default 100) choose the run.
 
-use dive_integration_tests::repo_root;
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::{CallError, Outcome};
 use serde_json::{json, Value};
@@ -35,17 +34,6 @@ const TOOLS: [&str; 15] = [
     "iupac_data_weights",
 ];
 
-
-
-
-
-
-
-
-
-
-
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bio_tools_agree_with_biopython() {
     let cases = oracle_cases();
@@ -57,48 +45,13 @@ async fn bio_tools_agree_with_biopython() {
 /// bounds, patterns, additionalProperties = false), and add no other constraint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemas_keep_the_catalog_facts() {
-    let facts: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo_root().join("tests/bio/catalog_facts.json")).unwrap())
-            .unwrap();
     let rt = runtime().await;
-    let keys = [
-        "type",
-        "default",
-        "enum",
-        "minimum",
-        "maximum",
-        "minLength",
-        "maxLength",
-        "pattern",
-    ];
-    for (name, want) in facts["tools"].as_object().unwrap() {
-        let entry = rt.tool(name).unwrap_or_else(|| panic!("no tool {name}"));
-        let schema = &entry.spec.input_schema;
-        assert_eq!(schema["type"], "object", "{name}");
-        assert_eq!(
-            schema["additionalProperties"], want["additionalProperties"],
-            "{name}: additionalProperties"
-        );
-        let required = schema.get("required").cloned().unwrap_or(json!([]));
-        assert_eq!(required, want["required"], "{name}: required");
-        let props = schema["properties"].as_object().unwrap();
-        let want_props = want["properties"].as_object().unwrap();
-        let mut have: Vec<&String> = props.keys().collect();
-        let mut need: Vec<&String> = want_props.keys().collect();
-        have.sort();
-        need.sort();
-        assert_eq!(have, need, "{name}: parameters");
-        for (p, want_p) in want_props {
-            for k in keys {
-                assert_eq!(props[p].get(k), want_p.get(k), "{name}.{p}: {k}");
-            }
-            assert!(
-                props[p].get("description").is_some_and(|d| d.is_string()),
-                "{name}.{p}: description"
-            );
+    let keys = ["type", "default", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern"];
+    dive_integration_tests::bio::schemas_keep_the_catalog_facts(&rt, "tests/bio/catalog_facts.json", |name, p, have, want| {
+        for k in keys {
+            assert_eq!(have.get(k), want.get(k), "{name}.{p}: {k}");
         }
-        assert!(entry.spec.output_schema.is_some(), "{name}: output schema");
-    }
+    });
 }
 
 /// Arguments that break a tool's schema are refused by the runtime before the guest

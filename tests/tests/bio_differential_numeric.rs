@@ -46,7 +46,6 @@
 //!
 //! DIVE_BIO_SEED and DIVE_BIO_CASES (cases per tool, default 100) choose the run.
 
-use dive_integration_tests::repo_root;
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::{CallError, Outcome, Runtime};
 use futures::future::join_all;
@@ -390,10 +389,6 @@ async fn numeric_bio_tools_agree_with_biopython() {
 /// constraint.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numeric_schemas_keep_the_catalog_facts() {
-    let facts: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("tests/bio/catalog_facts_numeric.json")).unwrap(),
-    )
-    .unwrap();
     let rt = runtime().await;
     let keys = [
         "type",
@@ -419,39 +414,13 @@ async fn numeric_schemas_keep_the_catalog_facts() {
             other => other.clone(),
         }
     }
-    for (name, want) in facts["tools"].as_object().unwrap() {
-        let entry = rt.tool(name).unwrap_or_else(|| panic!("no tool {name}"));
-        let schema = &entry.spec.input_schema;
-        assert_eq!(schema["type"], "object", "{name}");
-        assert_eq!(
-            schema["additionalProperties"], want["additionalProperties"],
-            "{name}: additionalProperties"
-        );
-        let required = schema.get("required").cloned().unwrap_or(json!([]));
-        assert_eq!(required, want["required"], "{name}: required");
-        let props = schema["properties"].as_object().unwrap();
-        let want_props = want["properties"].as_object().unwrap();
-        let mut have: Vec<&String> = props.keys().collect();
-        let mut need: Vec<&String> = want_props.keys().collect();
-        have.sort();
-        need.sort();
-        assert_eq!(have, need, "{name}: parameters");
-        for (p, want_p) in want_props {
-            for k in keys {
-                assert_eq!(props[p].get(k), want_p.get(k), "{name}.{p}: {k}");
-            }
-            assert_eq!(
-                props[p].get("items").map(no_descriptions),
-                want_p.get("items").cloned(),
-                "{name}.{p}: items"
-            );
-            assert!(
-                props[p].get("description").is_some_and(|d| d.is_string()),
-                "{name}.{p}: description"
-            );
+    let facts = "tests/bio/catalog_facts_numeric.json";
+    dive_integration_tests::bio::schemas_keep_the_catalog_facts(&rt, facts, |name, p, have, want| {
+        for k in keys {
+            assert_eq!(have.get(k), want.get(k), "{name}.{p}: {k}");
         }
-        assert!(entry.spec.output_schema.is_some(), "{name}: output schema");
-    }
+        assert_eq!(have.get("items").map(no_descriptions), want.get("items").cloned(), "{name}.{p}: items");
+    });
 }
 
 /// Arguments that break a tool's schema are refused by the runtime before the guest
