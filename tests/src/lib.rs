@@ -507,6 +507,21 @@ pub mod bio {
         tools.len()
     }
 
+    /// Each call is answered by the tool itself with an invalid-args error that says
+    /// something (input the schema lets through but the tool must refuse).
+    pub async fn tool_refuses(rt: &Runtime, cases: &[(&str, Value)]) {
+        for (tool, args) in cases {
+            let r = rt.call(tool, &args.to_string(), &call_opts()).await.expect("the call runs");
+            match &r.outcome {
+                Outcome::ToolError {
+                    kind: ToolErrorKind::InvalidArgs,
+                    message,
+                } => assert!(!message.is_empty(), "{tool}: an empty message"),
+                other => panic!("{tool} {}: expected invalid-args, got {other:?}", short(&args.to_string())),
+            }
+        }
+    }
+
     /// Check every oracle case for `tools` (each must be in the pool and have cases);
     /// fail with the first disagreements.
     pub async fn agree_with_biopython(rt: &Runtime, cases: &[OracleCase], tools: &[&str]) {

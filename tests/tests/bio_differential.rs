@@ -7,10 +7,9 @@
 //!
 //! DIVE_BIO_SEED and DIVE_BIO_CASES (cases per tool, default 100) choose the run.
 
-use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::{CallError, Outcome};
 use serde_json::{json, Value};
-use dive_integration_tests::bio::{builtin_runtime as runtime, call_opts as opts, short, OracleCase as Case};
+use dive_integration_tests::bio::{builtin_runtime as runtime, call_opts as opts, OracleCase as Case};
 
 fn oracle_cases() -> Vec<Case> {
     dive_integration_tests::bio::oracle_cases("tests/bio/oracle.py", "Bio")
@@ -130,21 +129,7 @@ async fn bad_input_is_an_invalid_args_error() {
         ("bio_seq_translate", json!({"sequence": "ATG?", "stop_symbol": "é"})),
         ("codon_table_by_id", json!({"table_id": 17})),
     ];
-    for (tool, args) in cases {
-        let r = rt.call(tool, &args.to_string(), &opts()).await.expect("the call runs");
-        match &r.outcome {
-            Outcome::ToolError {
-                kind: ToolErrorKind::InvalidArgs,
-                message,
-            } => {
-                assert!(!message.is_empty());
-            }
-            other => panic!(
-                "{tool} {}: expected invalid-args, got {other:?}",
-                short(&args.to_string())
-            ),
-        }
-    }
+    dive_integration_tests::bio::tool_refuses(&rt, &cases).await;
 }
 
 /// The documented sequence cap (bio_core::MAX_SEQUENCE_LEN).

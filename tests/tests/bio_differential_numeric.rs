@@ -572,22 +572,7 @@ async fn numeric_bad_input_is_an_invalid_args_error() {
         ),
         ("cluster_pca", json!({"data": []})),
     ];
-    for (tool, args) in cases {
-        let r = rt
-            .call(tool, &args.to_string(), &opts())
-            .await
-            .expect("the call runs");
-        match &r.outcome {
-            Outcome::ToolError {
-                kind: ToolErrorKind::InvalidArgs,
-                message,
-            } => assert!(!message.is_empty()),
-            other => panic!(
-                "{tool} {}: expected invalid-args, got {other:?}",
-                short(&args.to_string())
-            ),
-        }
-    }
+    dive_integration_tests::bio::tool_refuses(&rt, &cases).await;
 }
 
 /// The heaviest accepted calls of the alignment and cluster tools run inside their
