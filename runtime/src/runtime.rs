@@ -378,7 +378,7 @@ impl Runtime {
 fn new_linker(engine: &DiveEngine) -> Result<Linker<CallCtx>, RuntimeError> {
     let mut linker = Linker::new(engine.engine());
     wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| RuntimeError::Linker(format!("{e:#}")))?;
-    crate::sandbox::add_http_to_linker(&mut linker).map_err(|e| RuntimeError::Linker(format!("{e:#}")))?;
+    crate::sandbox::outgoing::add_to_linker(&mut linker).map_err(|e| RuntimeError::Linker(format!("{e:#}")))?;
     Ok(linker)
 }
 

@@ -17,7 +17,7 @@ pub mod determinism;
 pub mod files;
 pub mod limits;
 pub mod network;
-mod outgoing;
+pub(crate) mod outgoing;
 pub mod secrets;
 
 use crate::exchange::HttpExchange;
@@ -263,12 +263,6 @@ impl WasiView for CallCtx {
             table: &mut self.table,
         }
     }
-}
-
-/// Add wasi:http to a linker: wasmtime-wasi-http's types, the outgoing handler of
-/// `outgoing.rs`.
-pub fn add_http_to_linker(linker: &mut wasmtime::component::Linker<CallCtx>) -> wasmtime::Result<()> {
-    outgoing::add_to_linker(linker)
 }
 
 impl WasiHttpView for CallCtx {

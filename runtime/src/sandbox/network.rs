@@ -1,6 +1,7 @@
-//! Network: the only way out of the sandbox is wasi:http through this hook. Every request
-//! is counted, checked against the origin allowlist, recorded under its logical URL and
-//! handed to a [`Transport`]: the live one (secrets, `--upstream`, DNS and address
+//! Network: the only way out of the sandbox is wasi:http, whose outgoing handler
+//! (`outgoing.rs`) hands every request to [`HttpShared::send`]. There it is counted,
+//! checked against the origin allowlist, recorded under its logical URL and handed to a
+//! [`Transport`]: the live one (secrets, `--upstream`, DNS and address
 //! checks, TLS, no redirects) or a replaying one that answers from a recording.
 
 use super::address::forbidden_reason;
