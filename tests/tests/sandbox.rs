@@ -143,8 +143,9 @@ async fn only_allowed_origins_are_reached_and_the_logical_origin_is_recorded() {
 
 /// The outgoing handler sends each request when the guest waits for its answer, on the
 /// call's own task (`sandbox/outgoing.rs`): requests the guest starts together are all
-/// sent and numbered in the order it made them, an answer can be taken once, and a
-/// request the guest drops without waiting is never sent nor recorded.
+/// sent and numbered in the order it made them, an answer can be taken once, a guest
+/// that polls `get` without waiting still gets its answer, and a request the guest drops
+/// without waiting is never sent nor recorded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_are_numbered_as_made_answered_once_and_unawaited_ones_never_sent() {
     let f = Fixture::start(echo_handler).await;
@@ -167,6 +168,13 @@ async fn requests_are_numbered_as_made_answered_once_and_unawaited_ones_never_se
     assert_eq!(out[0]["status"], 200, "{out}");
     assert_eq!(out[1], "already taken", "{out}");
     assert_eq!(rec.exchanges.len(), 1);
+
+    // A guest that polls `get` in a loop without waiting on the pollable still gets its
+    // answer.
+    let rec = s.rt.call("probe_http_raw", &json!({"urls": [&urls[2]], "mode": "busy-get"}).to_string(), &opts()).await.unwrap();
+    let out = ok_json(&rec.outcome);
+    assert_eq!(out["status"], 200, "{out}");
+    assert_eq!(f.seen().last().unwrap().path_and_query, "/r2/echo?i=2");
 
     let before = f.seen().len();
     let rec = s.rt.call("probe_http_raw", &json!({"urls": [&urls[0], &urls[1]], "mode": "unawaited"}).to_string(), &opts()).await.unwrap();

@@ -110,10 +110,15 @@ fn get(
     let answer = match std::mem::replace(&mut pending.state, State::Taken) {
         State::Answered(answer) => answer,
         State::Taken => return Ok((Some(Err(())),)),
-        sending @ State::Sending(_) => {
-            pending.state = sending;
-            return Ok((None,));
-        }
+        // A guest that asks again and again without waiting on the pollable still moves
+        // its request on (each `get` polls it once), as it would with a spawned task.
+        State::Sending(mut sending) => match wasmtime_wasi::runtime::poll_noop(Pin::new(&mut sending)) {
+            Some(answer) => answer,
+            None => {
+                pending.state = State::Sending(sending);
+                return Ok((None,));
+            }
+        },
     };
     let response = match answer {
         Ok(response) => response,
@@ -162,8 +167,8 @@ fn handle(
     Ok((Ok(pending),))
 }
 
-/// The guest's request as an `http::Request`: the scheme defaults to https, the host
-/// header is the authority, headers and body are the guest's.
+/// The guest's request as an `http::Request`: the scheme defaults to https; headers and
+/// body are the guest's (the transport sets `host` from the URL it sends to).
 fn to_http(request: HostOutgoingRequest) -> Result<http::Request<WasiBody>, ErrorCode> {
     let method = match request.method {
         Method::Get => http::Method::GET,
@@ -188,10 +193,7 @@ fn to_http(request: HostOutgoingRequest) -> Result<http::Request<WasiBody>, Erro
         uri = uri.path_and_query(path);
     }
     let uri = uri.build().map_err(|_| ErrorCode::HttpRequestUriInvalid)?;
-    let mut builder = http::Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(http::header::HOST, authority.as_str());
+    let mut builder = http::Request::builder().method(method).uri(uri);
     for (name, value) in request.headers.iter() {
         builder = builder.header(name, value);
     }

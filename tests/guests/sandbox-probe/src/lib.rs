@@ -295,7 +295,8 @@ pub struct RawHttpArgs {
     urls: Vec<String>,
     /// "concurrent": start every request, then wait for each in turn;
     /// "get-twice": take one answer twice; "unawaited": start the first request and
-    /// drop it without waiting, then wait for the others.
+    /// drop it without waiting, then wait for the others; "busy-get": ask for the
+    /// first answer again and again without waiting on its pollable.
     mode: String,
 }
 
@@ -350,6 +351,15 @@ impl Tool for ProbeHttpRaw {
                 let f = start(&a.urls[0])?;
                 let first = answer(&f);
                 Ok(json!([first, answer(&f)]))
+            }
+            "busy-get" => {
+                let f = start(&a.urls[0])?;
+                for asked in 1..=10_000_000u64 {
+                    if let Some(Ok(Ok(resp))) = f.get() {
+                        return Ok(json!({"status": resp.status(), "asked": asked}));
+                    }
+                }
+                Ok(json!("no answer after 10,000,000 gets"))
             }
             "unawaited" => {
                 drop(start(&a.urls[0])?);
