@@ -54,8 +54,20 @@ pub fn list(rt: &Runtime, domain: Option<Domain>, as_json: bool) -> Result<u8> {
     Ok(0)
 }
 
-pub fn show(e: &ToolEntry, as_json: bool) -> Result<u8> {
+pub fn show(rt: &Runtime, e: &ToolEntry, as_json: bool) -> Result<u8> {
     let pkg = &e.package;
+    let secrets: Vec<Value> = e
+        .policy
+        .secrets
+        .iter()
+        .map(|name| {
+            json!({
+                "name": name,
+                "required": pkg.manifest.secrets.get(name).is_some_and(|r| r.required),
+                "granted": rt.is_granted(pkg, name),
+            })
+        })
+        .collect();
     let detail = json!({
         "name": e.spec.name,
         "description": e.spec.description,
@@ -68,6 +80,8 @@ pub fn show(e: &ToolEntry, as_json: bool) -> Result<u8> {
             "bytes": pkg.component_size,
         },
         "manifest": pkg.manifest.path,
+        "package": { "name": pkg.name, "trust": pkg.trust },
+        "secrets": secrets,
         "policy": *e.policy,
         "policy_blake3": e.identity.policy,
     });
@@ -80,7 +94,18 @@ pub fn show(e: &ToolEntry, as_json: bool) -> Result<u8> {
     println!("component  {}", pkg.manifest.component.display());
     println!("blake3     {}", e.identity.component);
     println!("manifest   {}", pkg.manifest.path.display());
+    println!("package    {} ({})", pkg.name, match pkg.trust {
+        dive_runtime::Trust::Builtin => "built-in: trusted with the secrets its manifest names",
+        dive_runtime::Trust::Community => "community: host secrets only by --grant",
+    });
     println!("policy     {}", serde_json::to_string(&*e.policy)?);
+    for s in &secrets {
+        let name = s["name"].as_str().unwrap_or_default();
+        let granted = if s["granted"] == true { "granted" } else { "NOT granted" };
+        let required = if s["required"] == true { "required" } else { "optional" };
+        let hint = if s["granted"] == true { String::new() } else { format!(" (pass --grant {}:{name})", pkg.name) };
+        println!("secret     {name}: {required}, {granted}{hint}");
+    }
     println!("input schema:\n{}", serde_json::to_string_pretty(&e.spec.input_schema)?);
     if let Some(o) = &e.spec.output_schema {
         println!("output schema:\n{}", serde_json::to_string_pretty(o)?);

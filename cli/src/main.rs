@@ -50,6 +50,11 @@ pub(crate) struct Global {
     /// Read secrets from FILE (NAME=VALUE lines) as well as from the environment.
     #[arg(long, value_name = "FILE", global = true)]
     secrets: Option<PathBuf>,
+    /// Trust a community package (from --tools/DIVE_TOOLS) with one host secret:
+    /// PACKAGE:SECRET, PACKAGE being the package directory's name. Repeatable;
+    /// DIVE_GRANTS (comma-separated) adds more. The built-in pool needs no grants.
+    #[arg(long = "grant", value_name = "PACKAGE:SECRET", global = true)]
+    grant: Vec<String>,
     /// Machine-readable output where it fits.
     #[arg(long, global = true)]
     json: bool,
@@ -319,10 +324,8 @@ fn env_flag(name: &str) -> bool {
 }
 
 async fn open_runtime(g: &Global) -> Result<Runtime> {
+    let builtin_sources: Vec<PathBuf> = if g.no_builtin { Vec::new() } else { builtin_dir().into_iter().collect() };
     let mut sources = Vec::new();
-    if !g.no_builtin {
-        sources.extend(builtin_dir());
-    }
     sources.extend(g.tools.iter().cloned());
     if let Some(extra) = std::env::var_os("DIVE_TOOLS") {
         sources.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
@@ -348,12 +351,19 @@ async fn open_runtime(g: &Global) -> Result<Runtime> {
         .map(NetworkConfig::parse_rate)
         .collect::<Result<Vec<_>, _>>()
         .map_err(usage)?;
+    let mut grant_specs: Vec<String> = g.grant.clone();
+    if let Ok(env) = std::env::var("DIVE_GRANTS") {
+        grant_specs.extend(env.split(',').map(str::to_string));
+    }
+    let grants = dive_runtime::Grants::parse(grant_specs.iter().map(String::as_str)).map_err(usage)?;
     let mut secrets = SecretSource::from_env();
     if let Some(f) = &g.secrets {
         secrets = secrets.with_file(f).map_err(|e| usage(e.to_string()))?;
     }
     let config = RuntimeConfig {
+        builtin_sources,
         tool_sources: sources,
+        grants,
         network: NetworkConfig {
             upstreams,
             allow_private: g.allow_private_network || env_flag("DIVE_ALLOW_PRIVATE_NETWORK"),
@@ -382,7 +392,7 @@ async fn run(cli: Cli) -> Result<u8> {
                             "unknown tool '{name}'; `dive tools list` shows the tools there are"
                         )));
                     };
-                    export::show(entry, g.json)
+                    export::show(&runtime, entry, g.json)
                 }
                 ToolsCommand::Export { format } => match format {
                     ExportFormat::Openai => export::openai(&runtime),
@@ -400,6 +410,10 @@ async fn run(cli: Cli) -> Result<u8> {
             cassettes,
         } => {
             let args = &read_args(args)?;
+            // A bad ref name is the caller's mistake: say so before anything runs.
+            if let Some(name) = ref_name {
+                dive_runtime::store::Store::check_ref_name(name).map_err(|e| usage(e.to_string()))?;
+            }
             let runtime = open_runtime(g).await?;
             let determinism = match clock {
                 Some(secs) => DeterminismConfig {
@@ -491,13 +505,16 @@ async fn run(cli: Cli) -> Result<u8> {
 
 /// `@FILE` and `-` (stdin) forms of the call arguments.
 fn read_args(args: &str) -> Result<String> {
+    use dive_runtime::untrusted::{caps, read_at_most, read_text_bounded};
     if args == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| usage(format!("cannot read the arguments from stdin: {e}")))?;
-        return Ok(s);
+        let bytes = read_at_most(std::io::stdin(), caps::ARGS_BYTES)
+            .map_err(|e| usage(format!("cannot read the arguments from stdin: {e}")))?
+            .ok_or_else(|| usage(format!("the arguments on stdin are over {} bytes", caps::ARGS_BYTES)))?;
+        return String::from_utf8(bytes).map_err(|_| usage("the arguments on stdin are not UTF-8 text"));
     }
     if let Some(path) = args.strip_prefix('@') {
-        return std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read the arguments from {path}: {e}")));
+        return read_text_bounded(std::path::Path::new(path), caps::ARGS_BYTES, "the arguments size cap")
+            .map_err(|e| usage(format!("cannot read the arguments: {e}")));
     }
     Ok(args.to_string())
 }

@@ -67,6 +67,9 @@ pub fn gc(r: &GcReport, as_json: bool) -> Result<u8> {
         for h in &r.unreachable_objects {
             println!("{} {h}", if r.applied { "removed" } else { "would remove" });
         }
+        for s in &r.strays {
+            eprintln!("warning: left alone: {s}");
+        }
         eprintln!(
             "{} unreachable objects ({} bytes), {} stale temporary files{}{}",
             r.unreachable_objects.len(),

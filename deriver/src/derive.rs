@@ -385,7 +385,7 @@ fn phrase(input: &DeriveInput<'_>, graph: &FlowGraph, calls: &[EvidenceCall], an
 }
 
 /// The canonical form of a task's data-flow graph, labelled by tool name.
-pub fn graph_form(g: &ToolGraph) -> String {
+pub fn graph_form(g: &ToolGraph) -> Result<String, crate::graph::GraphError> {
     canonical_form(&g.nodes, &g.edges.iter().copied().collect())
 }
 

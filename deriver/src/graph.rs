@@ -131,40 +131,103 @@ impl FlowGraph {
     }
 }
 
-/// A canonical, isomorphism-invariant form of a labelled DAG: each node is described by
-/// its label with the sorted descriptions of its parents (recursively) and of its
-/// children (recursively); the form is the sorted multiset of node descriptions plus the
-/// sorted multiset of edge descriptions. Isomorphic graphs get the same form.
-pub fn canonical_form(labels: &[String], edges: &BTreeSet<(usize, usize)>) -> String {
+/// Why a task's tool graph cannot be used (task files come from anywhere).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error("the tool graph has {0} nodes; at most {MAX_NODES} are read")]
+    TooManyNodes(usize),
+    #[error("the tool graph has {0} edges; at most {MAX_EDGES} are read")]
+    TooManyEdges(usize),
+    #[error("the tool graph has an edge {0} -> {1} to a node it does not have")]
+    EdgeOutOfRange(usize, usize),
+    #[error("the tool graph has a cycle (call {0} depends on itself); a data-flow graph never does")]
+    Cycle(usize),
+}
+
+/// The most nodes of a tool graph read from a task file.
+pub const MAX_NODES: usize = 4_096;
+/// The most edges of a tool graph read from a task file.
+pub const MAX_EDGES: usize = 16_384;
+/// Longest a node's form may grow before it is replaced by its BLAKE3 (`#hex`): a
+/// graph where every call feeds the next two would otherwise unfold exponentially.
+const FORM_CAP: usize = 1_024;
+
+/// The nodes of a DAG in topological order (parents first), or why it is not one.
+pub fn topological_order(n: usize, edges: &BTreeSet<(usize, usize)>) -> Result<Vec<usize>, GraphError> {
+    if n > MAX_NODES {
+        return Err(GraphError::TooManyNodes(n));
+    }
+    if edges.len() > MAX_EDGES {
+        return Err(GraphError::TooManyEdges(edges.len()));
+    }
+    let mut indegree = vec![0usize; n];
+    let mut children = vec![Vec::new(); n];
+    for &(i, j) in edges {
+        if i >= n || j >= n {
+            return Err(GraphError::EdgeOutOfRange(i, j));
+        }
+        indegree[j] += 1;
+        children[i].push(j);
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &c in &children[i] {
+            indegree[c] -= 1;
+            if indegree[c] == 0 {
+                ready.push(c);
+            }
+        }
+    }
+    match (0..n).find(|&i| indegree[i] > 0) {
+        Some(i) => Err(GraphError::Cycle(i)),
+        None => Ok(order),
+    }
+}
+
+/// A node's form, bounded: past [`FORM_CAP`] it is replaced by its hash.
+fn bounded(form: String) -> String {
+    if form.len() > FORM_CAP {
+        format!("#{}", blake3::hash(form.as_bytes()).to_hex())
+    } else {
+        form
+    }
+}
+
+/// Each node's label with the sorted forms of its `links` (parents or children),
+/// computed along `order` so that every link is done first.
+fn forms(labels: &[String], links: &[Vec<usize>], order: impl Iterator<Item = usize>) -> Vec<String> {
+    let mut out = vec![String::new(); labels.len()];
+    for i in order {
+        let mut ps: Vec<&str> = links[i].iter().map(|&p| out[p].as_str()).collect();
+        ps.sort_unstable();
+        let form = if ps.is_empty() { labels[i].clone() } else { format!("{}({})", labels[i], ps.join(",")) };
+        out[i] = bounded(form);
+    }
+    out
+}
+
+/// The canonical form of a labelled DAG: equal for graphs equal up to renumbering.
+/// Iterative and bounded, so a hostile task file cannot overflow the stack (a cycle is
+/// an error) or make it exponential.
+pub fn canonical_form(labels: &[String], edges: &BTreeSet<(usize, usize)>) -> Result<String, GraphError> {
     let n = labels.len();
+    let order = topological_order(n, edges)?;
     let mut parents = vec![Vec::new(); n];
     let mut children = vec![Vec::new(); n];
     for &(i, j) in edges {
-        if i < n && j < n {
-            parents[j].push(i);
-            children[i].push(j);
-        }
+        parents[j].push(i);
+        children[i].push(j);
     }
-    fn up(i: usize, labels: &[String], parents: &[Vec<usize>], memo: &mut Vec<Option<String>>) -> String {
-        if let Some(s) = &memo[i] {
-            return s.clone();
-        }
-        let mut ps: Vec<String> = parents[i].iter().map(|&p| up(p, labels, parents, memo)).collect();
-        ps.sort();
-        let s = if ps.is_empty() { labels[i].clone() } else { format!("{}({})", labels[i], ps.join(",")) };
-        memo[i] = Some(s.clone());
-        s
-    }
-    let mut up_memo = vec![None; n];
-    let mut down_memo = vec![None; n];
-    let ups: Vec<String> = (0..n).map(|i| up(i, labels, &parents, &mut up_memo)).collect();
-    let downs: Vec<String> = (0..n).map(|i| up(i, labels, &children, &mut down_memo)).collect();
+    let ups = forms(labels, &parents, order.iter().copied());
+    let downs = forms(labels, &children, order.iter().rev().copied());
     let node = |i: usize| format!("{}|{}", ups[i], downs[i]);
     let mut nodes: Vec<String> = (0..n).map(node).collect();
     nodes.sort();
-    let mut es: Vec<String> = edges.iter().filter(|(i, j)| *i < n && *j < n).map(|&(i, j)| format!("{}>{}", node(i), node(j))).collect();
+    let mut es: Vec<String> = edges.iter().map(|&(i, j)| format!("{}>{}", node(i), node(j))).collect();
     es.sort();
-    format!("{}#{}", nodes.join(";"), es.join(";"))
+    Ok(format!("{}#{}", nodes.join(";"), es.join(";")))
 }
 
 #[cfg(test)]
@@ -201,12 +264,38 @@ mod tests {
     #[test]
     fn canonical_form_ignores_numbering_but_not_shape() {
         let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let a = canonical_form(&l(&["t", "w", "g"]), &BTreeSet::from([(0, 1), (0, 2)]));
-        let b = canonical_form(&l(&["g", "t", "w"]), &BTreeSet::from([(1, 0), (1, 2)]));
+        let a = canonical_form(&l(&["t", "w", "g"]), &BTreeSet::from([(0, 1), (0, 2)])).unwrap();
+        let b = canonical_form(&l(&["g", "t", "w"]), &BTreeSet::from([(1, 0), (1, 2)])).unwrap();
         assert_eq!(a, b);
-        let chain = canonical_form(&l(&["t", "w", "g"]), &BTreeSet::from([(0, 1), (1, 2)]));
+        assert_eq!(a, "g(t)|g;t|t(g,w);w(t)|w#t|t(g,w)>g(t)|g;t|t(g,w)>w(t)|w", "the form of small graphs is unchanged");
+        let chain = canonical_form(&l(&["t", "w", "g"]), &BTreeSet::from([(0, 1), (1, 2)])).unwrap();
         assert_ne!(a, chain);
-        let two_roots = canonical_form(&l(&["t", "t", "w", "g"]), &BTreeSet::from([(0, 2), (1, 3)]));
+        let two_roots = canonical_form(&l(&["t", "t", "w", "g"]), &BTreeSet::from([(0, 2), (1, 3)])).unwrap();
         assert_ne!(a, two_roots);
+    }
+
+    #[test]
+    fn hostile_graphs_are_refused_or_bounded() {
+        let labels = |n: usize| (0..n).map(|i| format!("t{}", i % 3)).collect::<Vec<_>>();
+        let cycle = canonical_form(&labels(3), &BTreeSet::from([(0, 1), (1, 2), (2, 0)]));
+        assert!(matches!(cycle, Err(GraphError::Cycle(_))), "{cycle:?}");
+        let self_loop = canonical_form(&labels(1), &BTreeSet::from([(0, 0)]));
+        assert!(matches!(self_loop, Err(GraphError::Cycle(0))));
+        let out = canonical_form(&labels(2), &BTreeSet::from([(0, 5)]));
+        assert!(matches!(out, Err(GraphError::EdgeOutOfRange(0, 5))));
+        // Each call feeds the next two: unfolded, the form would double per node.
+        let n = 60;
+        let edges: BTreeSet<(usize, usize)> = (0..n).flat_map(|i| [(i, i + 1), (i, i + 2)]).filter(|&(_, j)| j < n).collect();
+        let form = canonical_form(&labels(n), &edges).unwrap();
+        assert!(form.len() < 1 << 20, "{} bytes", form.len());
+        // Renumbering still gives the same form once forms are hashed.
+        let flip = |i: usize| n - 1 - i;
+        let rev_labels: Vec<String> = (0..n).map(|i| labels(n)[flip(i)].clone()).collect();
+        let rev_edges: BTreeSet<(usize, usize)> = edges.iter().map(|&(i, j)| (flip(i), flip(j))).collect();
+        assert_eq!(canonical_form(&rev_labels, &rev_edges).unwrap(), form);
+        // A chain as deep as the node cap does not recurse.
+        let deep: BTreeSet<(usize, usize)> = (0..MAX_NODES - 1).map(|i| (i, i + 1)).collect();
+        assert!(canonical_form(&labels(MAX_NODES), &deep).is_ok());
+        assert!(matches!(canonical_form(&labels(MAX_NODES + 1), &BTreeSet::new()), Err(GraphError::TooManyNodes(_))));
     }
 }

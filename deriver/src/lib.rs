@@ -11,6 +11,7 @@
 
 pub mod derive;
 pub mod evidence;
+pub mod fuzzing;
 pub mod graph;
 pub mod llm;
 pub mod policy;

@@ -1,7 +1,7 @@
 //! DIVE's diversity table for a task set.
 
 use crate::derive::graph_form;
-use crate::graph::canonical_form;
+use crate::graph::{canonical_form, GraphError};
 use crate::task::Task;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,9 +54,12 @@ pub fn stats(tasks: &[Task], retrieval: &dyn Fn(&str) -> bool) -> Stats {
         set.sort();
         toolsets.insert(set);
         sequences.insert(t.tool_graph.nodes.clone());
-        graphs.insert(graph_form(&t.tool_graph));
+        // Task files are read with their graphs checked (`verify::read_tasks`); a graph
+        // that is still not a DAG counts as a shape of its own instead of failing.
+        let or_invalid = |r: Result<String, GraphError>| r.unwrap_or_else(|e| format!("invalid: {e}"));
+        graphs.insert(or_invalid(graph_form(&t.tool_graph)));
         let rp: Vec<String> = t.tool_graph.nodes.iter().map(|n| if retrieval(n) { "R".to_string() } else { "P".to_string() }).collect();
-        *topologies.entry(canonical_form(&rp, &t.tool_graph.edges.iter().copied().collect())).or_insert(0) += 1;
+        *topologies.entry(or_invalid(canonical_form(&rp, &t.tool_graph.edges.iter().copied().collect()))).or_insert(0) += 1;
         types += t.tool_graph.nodes.iter().collect::<BTreeSet<_>>().len();
         calls += t.tool_graph.nodes.len();
         rounds += t.rounds_completed;

@@ -1,6 +1,8 @@
 //! Scoring answers with each task's verifier, and reading task files.
 
+use crate::graph::topological_order;
 use crate::task::Task;
+use dive_runtime::untrusted::{caps, read_text_bounded};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -16,15 +18,40 @@ pub enum TaskFileError {
     BadAnswers { path: String, message: String },
 }
 
-/// Read a task file; a broken line is an error naming the line.
+/// Read a file a task or answers file may be: a regular file of at most
+/// [`caps::TASK_FILE_BYTES`], UTF-8, each line at most [`caps::TASK_LINE_BYTES`].
+fn read_lines_file(path: &Path) -> Result<String, TaskFileError> {
+    let io = |source| TaskFileError::Io { path: path.display().to_string(), source };
+    let text = read_text_bounded(path, caps::TASK_FILE_BYTES, "the task file cap")
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    if let Some((i, _)) = text.lines().enumerate().find(|(_, l)| l.len() > caps::TASK_LINE_BYTES) {
+        return Err(TaskFileError::BadLine {
+            path: path.display().to_string(),
+            line: i + 1,
+            message: format!("the line is over {} bytes", caps::TASK_LINE_BYTES),
+        });
+    }
+    Ok(text)
+}
+
+/// Read a task file; a broken line is an error naming the line. Each task's tool graph
+/// must be a bounded DAG (a task file may come from anywhere).
 pub fn read_tasks(path: &Path) -> Result<Vec<Task>, TaskFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TaskFileError::Io { path: path.display().to_string(), source })?;
+    let text = read_lines_file(path)?;
+    parse_tasks(&text, path)
+}
+
+/// [`read_tasks`] of text already read, as if from `path`.
+pub fn parse_tasks(text: &str, path: &Path) -> Result<Vec<Task>, TaskFileError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let t: Task = serde_json::from_str(line).map_err(|e| TaskFileError::BadLine { path: path.display().to_string(), line: i + 1, message: e.to_string() })?;
+        let bad = |message: String| TaskFileError::BadLine { path: path.display().to_string(), line: i + 1, message };
+        let t: Task = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let edges = t.tool_graph.edges.iter().copied().collect();
+        topological_order(t.tool_graph.nodes.len(), &edges).map_err(|e| bad(e.to_string()))?;
         out.push(t);
     }
     Ok(out)
@@ -32,13 +59,18 @@ pub fn read_tasks(path: &Path) -> Result<Vec<Task>, TaskFileError> {
 
 /// Answers by task uuid: JSON Lines of {"uuid", "answer"} or one object uuid → answer.
 pub fn read_answers(path: &Path) -> Result<BTreeMap<String, String>, TaskFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TaskFileError::Io { path: path.display().to_string(), source })?;
+    let text = read_lines_file(path)?;
+    parse_answers(&text, path)
+}
+
+/// [`read_answers`] of text already read, as if from `path`.
+pub fn parse_answers(text: &str, path: &Path) -> Result<BTreeMap<String, String>, TaskFileError> {
     let bad = |message: String| TaskFileError::BadAnswers { path: path.display().to_string(), message };
     let as_text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => crate::task::answer_text(other),
     };
-    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&text) {
+    if let Ok(Value::Object(m)) = serde_json::from_str::<Value>(text) {
         if !m.contains_key("uuid") {
             return Ok(m.iter().map(|(k, v)| (k.clone(), as_text(v))).collect());
         }

@@ -11,6 +11,7 @@ use crate::trace::BlobRef;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_yaml_ng::Value as Yaml;
+use crate::untrusted::caps;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Mutex;
@@ -28,6 +29,8 @@ pub enum CassetteError {
     Format { path: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("cannot import the cassette: {0}")]
+    Untrusted(#[from] crate::untrusted::UntrustedError),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,8 +90,8 @@ pub fn list(store: &Store) -> Result<Vec<(String, Result<StoredCassette, StoreEr
         let Some(name) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json")) else {
             continue;
         };
-        let parsed = std::fs::read(&p)
-            .map_err(|source| StoreError::Io { path: p.clone(), source })
+        let parsed = crate::untrusted::read_bounded(&p, caps::CASSETTE_EXPANDED_BYTES, "the cassette index cap", crate::untrusted::Follow::No)
+            .map_err(StoreError::from)
             .and_then(|b| {
                 serde_json::from_slice::<StoredCassette>(&b).map_err(|e| StoreError::CorruptTrace {
                     id: name.to_string(),
@@ -173,34 +176,139 @@ fn scalar(v: &Yaml) -> String {
     }
 }
 
-/// Undo a gzip/deflate content encoding, fixing the headers to match.
-fn decode_content(headers: &mut Vec<(String, String)>, body: Vec<u8>) -> Vec<u8> {
+/// Read a decoder to its end, at most `limit` bytes: `Ok(None)` when the data is not
+/// in that encoding, an error when it decodes to more than `limit`.
+fn decode_bounded(reader: impl Read, limit: u64) -> Result<Option<Vec<u8>>, String> {
+    match crate::untrusted::read_at_most(reader, limit) {
+        Ok(Some(out)) => Ok(Some(out)),
+        Ok(None) => Err(format!("a body decompresses to more than {limit} bytes (the decoded-body cap)")),
+        Err(_) => Ok(None),
+    }
+}
+
+/// Undo a gzip/deflate content encoding, fixing the headers to match. At most `limit`
+/// decoded bytes (a small compressed body can expand a thousandfold).
+fn decode_content(headers: &mut Vec<(String, String)>, body: Vec<u8>, limit: u64) -> Result<Vec<u8>, String> {
     let enc = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
         .map(|(_, v)| v.trim().to_ascii_lowercase());
     let decoded = match enc.as_deref() {
         Some("gzip") | Some("x-gzip") if body.starts_with(&[0x1f, 0x8b]) => {
-            let mut out = Vec::new();
-            flate2::read::MultiGzDecoder::new(&body[..]).read_to_end(&mut out).ok().map(|_| out)
+            decode_bounded(flate2::read::MultiGzDecoder::new(&body[..]), limit)?
         }
-        Some("deflate") => {
-            let mut out = Vec::new();
-            flate2::read::ZlibDecoder::new(&body[..]).read_to_end(&mut out).ok().map(|_| out)
-        }
+        Some("deflate") => decode_bounded(flate2::read::ZlibDecoder::new(&body[..]), limit)?,
         // The header says encoded but the recorder stored the decoded body.
         Some("gzip") | Some("x-gzip") | Some("br") | Some("zstd") if !body.starts_with(&[0x1f, 0x8b]) && looks_textual(&body) => {
             Some(body.clone())
         }
         _ => None,
     };
-    match decoded {
+    Ok(match decoded {
         Some(out) => {
             headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-encoding") && !k.eq_ignore_ascii_case("content-length"));
             headers.push(("content-length".into(), out.len().to_string()));
             out
         }
         None => body,
+    })
+}
+
+/// Refuse YAML that would cost far more to load than its size: flow collections nested
+/// deeper than [`caps::YAML_FLOW_DEPTH`] (the parser's cost grows with the square of
+/// the depth), and documents whose aliases expand past
+/// [`caps::CASSETTE_EXPANDED_BYTES`]. Both are found before a value is built.
+fn check_yaml_bounds(text: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > caps::YAML_FLOW_DEPTH {
+                    return Err(format!("it nests collections deeper than {} levels", caps::YAML_FLOW_DEPTH));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    let budget = std::cell::Cell::new(caps::CASSETTE_EXPANDED_BYTES);
+    serde::de::DeserializeSeed::deserialize(Measure(&budget), serde_yaml_ng::Deserializer::from_str(text))
+        .map_err(|e| format!("invalid YAML: {e}"))
+}
+
+/// A visitor that walks a YAML document as its reader would (aliases expanded) without
+/// building it, charging each node against a byte budget.
+struct Measure<'b>(&'b std::cell::Cell<u64>);
+
+impl Measure<'_> {
+    fn charge<E: serde::de::Error>(&self, bytes: usize) -> Result<(), E> {
+        let cost = bytes as u64 + 16;
+        match self.0.get().checked_sub(cost) {
+            Some(left) => {
+                self.0.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(format_args!(
+                "the document expands to more than {} bytes (aliases repeating a large value?)",
+                caps::CASSETTE_EXPANDED_BYTES
+            ))),
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Measure<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Measure<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<(), E> {
+        self.charge(s.len())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.charge(0)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.charge::<A::Error>(0)?;
+        while seq.next_element_seed(Measure(self.0))?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.charge::<A::Error>(0)?;
+        while map.next_key_seed(Measure(self.0))?.is_some() {
+            map.next_value_seed(Measure(self.0))?;
+        }
+        Ok(())
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        let ((), variant) = data.variant_seed(Measure(self.0))?;
+        variant.newtype_variant_seed(Measure(self.0))
     }
 }
 
@@ -210,15 +318,22 @@ fn looks_textual(b: &[u8]) -> bool {
 
 /// Parse a vcrpy cassette and store its bodies; returns the stored form.
 pub fn import(store: &Store, path: &Path) -> Result<(String, StoredCassette), CassetteError> {
+    let text = crate::untrusted::read_text_bounded(path, caps::CASSETTE_BYTES, "the cassette size cap")
+        .map_err(CassetteError::Untrusted)?;
+    import_text(store, &text, path)
+}
+
+/// [`import`] of cassette text already read (bounded by the caller), as if from `path`.
+pub fn import_text(store: &Store, text: &str, path: &Path) -> Result<(String, StoredCassette), CassetteError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| CassetteError::Read {
-        path: shown.clone(),
-        source,
-    })?;
     let bad = |message: String| CassetteError::Format {
         path: shown.clone(),
         message,
     };
+    check_yaml_bounds(text).map_err(bad)?;
+    // Decoded bodies of one cassette share one budget: each is stored, so this bounds
+    // what one file can make the store hold.
+    let mut decode_budget = caps::CASSETTE_EXPANDED_BYTES;
     // The YAML library resolves the core `!!binary` tag to a plain string and forgets
     // it; rename it to a local tag, which it keeps, so binary bodies stay binary.
     let text = text.replace("!!binary ", "!dive-binary ").replace("!!binary\n", "!dive-binary\n");
@@ -245,7 +360,8 @@ pub fn import(store: &Store, path: &Path) -> Result<(String, StoredCassette), Ca
             .ok_or_else(|| at("response has no status code"))?;
         let mut resp_headers = headers(yaml_str(resp, "headers"));
         let raw = body_bytes(yaml_str(resp, "body")).map_err(|m| at(&m))?;
-        let body = decode_content(&mut resp_headers, raw);
+        let body = decode_content(&mut resp_headers, raw, decode_budget.min(caps::DECODED_BODY_BYTES)).map_err(|m| at(&m))?;
+        decode_budget = decode_budget.saturating_sub(body.len() as u64);
         let put = |b: &[u8]| -> Result<BlobRef, StoreError> {
             Ok(BlobRef {
                 blake3: store.put_blob(b)?,

@@ -158,12 +158,21 @@ impl DiveEngine {
     ) -> Result<(Component, CacheOutcome), EngineError> {
         let cached = self.cache_path(hash);
         if let Some(cp) = &cached {
-            if let Ok(compiled) = std::fs::read(cp) {
+            // A compiled component is native code: use a cache entry only if this user
+            // owns it and its dir and nobody else can write either (a shared or
+            // world-writable cache dir is compiled around, not trusted).
+            let usable = crate::fsutil::owned_and_private(cp);
+            if !usable && cp.exists() {
+                tracing::warn!("not using cache entry {}: it or its dir is not private to this user", cp.display());
+            }
+            let read = || crate::untrusted::read_bounded(cp, 1 << 30, "the cache entry cap", crate::untrusted::Follow::No).ok();
+            if let Some(compiled) = usable.then(read).flatten() {
                 // Read into memory rather than mmap the file: a cache file truncated by
                 // someone else while mapped would crash the process (SIGBUS).
                 // SAFETY: the bytes were written by `Component::serialize` of an engine
                 // with the same compatibility hash (it is in the file name), atomically
-                // (temp file + rename), into the user's own cache directory; wasmtime
+                // (temp file + rename, mode 0600), and the file and its dir are owned by
+                // this user and writable by no one else (checked just above); wasmtime
                 // also checks the header and version before using them.
                 match unsafe { Component::deserialize(&self.engine, &compiled) } {
                     Ok(c) => return Ok((c, CacheOutcome::Hit)),
@@ -182,7 +191,7 @@ impl DiveEngine {
             return Ok((component, CacheOutcome::Uncached));
         };
         match component.serialize().map_err(|e| e.to_string()).and_then(|bytes| {
-            crate::fsutil::write_atomic(&cp, &bytes).map_err(|e| e.to_string())
+            private_dir(&cp).and_then(|()| crate::fsutil::write_atomic_mode(&cp, &bytes, 0o600)).map_err(|e| e.to_string())
         }) {
             Ok(()) => Ok((component, CacheOutcome::Compiled)),
             Err(e) => {
@@ -190,5 +199,14 @@ impl DiveEngine {
                 Ok((component, CacheOutcome::Uncached))
             }
         }
+    }
+}
+
+/// Create the cache entry's dir readable and writable by this user only.
+fn private_dir(entry: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match entry.parent() {
+        Some(d) if !d.exists() => std::fs::DirBuilder::new().recursive(true).mode(0o700).create(d),
+        _ => Ok(()),
     }
 }

@@ -29,12 +29,12 @@ impl FsckReport {
 pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
     let mut r = FsckReport::default();
     let mut good_objects = BTreeSet::new();
-    for name in store.object_hashes()? {
+    let scan = store.scan_objects()?;
+    for stray in &scan.strays {
+        r.problems.push(format!("{}: {} (left alone)", stray.path.display(), stray.why));
+    }
+    for (name, _) in scan.objects {
         r.objects_checked += 1;
-        if !is_hash(&name) {
-            r.problems.push(format!("object {name}: not a valid object name (stray file in objects/)"));
-            continue;
-        }
         match store.get_blob(&name) {
             Ok(_) => {
                 good_objects.insert(name);
@@ -92,6 +92,9 @@ pub struct GcReport {
     pub stale_temp_files: usize,
     pub bytes: u64,
     pub applied: bool,
+    /// What gc found in objects/ that is not an object (symlinks, special files, stray
+    /// names): never removed, never followed.
+    pub strays: Vec<String>,
 }
 
 /// Remove what no trace (every stored trace is kept) or cassette reaches. A dry run
@@ -113,7 +116,7 @@ pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, Store
     }
     let now = SystemTime::now();
     let old_enough = |p: &std::path::Path| {
-        std::fs::metadata(p)
+        std::fs::symlink_metadata(p)
             .and_then(|m| m.modified())
             .map(|t| now.duration_since(t).unwrap_or_default() >= grace)
             .unwrap_or(false)
@@ -122,22 +125,21 @@ pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, Store
         applied: apply,
         ..Default::default()
     };
-    for h in store.object_hashes()? {
+    // Only regular files in real dirs of the store are ever removed: a symlinked
+    // `objects/xx` or `tmp/`, or a stray, is reported, not followed.
+    let scan = store.scan_objects()?;
+    r.strays = scan.strays.iter().map(|s| format!("{}: {}", s.path.display(), s.why)).collect();
+    for (h, p) in scan.objects {
         if reachable.contains(&h) {
             continue;
         }
-        let p = if is_hash(&h) {
-            store.object_path(&h)
-        } else {
-            store.root().join("objects").join(&h[..2.min(h.len())]).join(&h[2.min(h.len())..])
-        };
         if !old_enough(&p) {
             r.kept_recent += 1;
             continue;
         }
-        r.bytes += std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        r.bytes += std::fs::symlink_metadata(&p).map(|m| m.len()).unwrap_or(0);
         if apply {
-            let _ = std::fs::remove_file(&p);
+            store.remove_owned(&p)?;
         }
         r.unreachable_objects.push(h);
     }
@@ -145,7 +147,7 @@ pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, Store
         if old_enough(&t) {
             r.stale_temp_files += 1;
             if apply {
-                let _ = std::fs::remove_file(&t);
+                store.remove_owned(&t)?;
             }
         }
     }

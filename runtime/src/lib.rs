@@ -14,6 +14,7 @@ pub mod engine;
 pub mod exchange;
 pub mod fsck;
 pub mod fsutil;
+pub mod fuzzing;
 mod instances;
 pub mod manifest;
 pub mod origin;
@@ -24,16 +25,17 @@ pub mod runtime;
 pub mod sandbox;
 pub mod store;
 pub mod trace;
+pub mod untrusted;
 
 mod bindings;
 
 pub use manifest::{Domain, Manifest, Policy};
-pub use package::ToolSpec;
+pub use package::{ToolSpec, Trust};
 pub use pool::{LoadIssue, ToolEntry, ToolIdentity};
 pub use runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, RuntimeConfig, RuntimeError, Usage};
 pub use sandbox::determinism::DeterminismConfig;
 pub use sandbox::network::NetworkConfig;
-pub use sandbox::secrets::SecretSource;
+pub use sandbox::secrets::{Grants, SecretSource};
 
 /// This runtime's version, recorded in traces.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -4,6 +4,7 @@
 //! rule live in this module and nowhere else, so they can be tested without an engine.
 
 use crate::origin::OriginPattern;
+use crate::untrusted::{self, caps, Follow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -20,6 +21,8 @@ pub enum ManifestError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Untrusted(#[from] untrusted::UntrustedError),
     #[error("{path} is not a valid dive-tool.toml: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("{path}: {message}")]
@@ -151,9 +154,10 @@ impl Default for Policy {
     }
 }
 
-/// Upper bounds no manifest may exceed; they keep one call from starving the host.
-pub const MAX_TIMEOUT_MS: u64 = 600_000;
-pub const MAX_MEMORY_MIB: u64 = 4_096;
+/// Upper bounds no manifest may exceed; they keep one call from starving the host
+/// (ARCHITECTURE.md §9; all host caps are in [`crate::untrusted::caps`]).
+pub const MAX_TIMEOUT_MS: u64 = caps::TIMEOUT_MS;
+pub const MAX_MEMORY_MIB: u64 = caps::MEMORY_MIB;
 
 /// The `[policy]` table as written; every field optional.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -210,9 +214,12 @@ impl Manifest {
     /// Read and validate `DIR/dive-tool.toml`.
     pub fn load(dir: &Path) -> Result<Manifest, ManifestError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+        // A symlink may point within the package, never out of it.
+        let real = untrusted::inside(dir, &path)?;
+        let bytes = untrusted::read_bounded(&real, caps::MANIFEST_BYTES, "the manifest size cap", Follow::No)?;
+        let text = String::from_utf8(bytes).map_err(|_| ManifestError::Parse {
             path: path.clone(),
-            source,
+            message: "it is not UTF-8 text".into(),
         })?;
         Manifest::parse(&text, &path)
     }
@@ -227,6 +234,7 @@ impl Manifest {
             path: path.to_path_buf(),
             message,
         };
+        check_section_counts(&raw).map_err(invalid)?;
         let dir = path
             .parent()
             .map(Path::to_path_buf)
@@ -297,6 +305,29 @@ impl Manifest {
     }
 }
 
+/// How many `[tools.*]` and `[secrets.*]` tables a manifest may have: each becomes a
+/// policy kept per tool, so their number is bounded like the file's size.
+fn check_section_counts(raw: &RawManifest) -> Result<(), String> {
+    for (what, n) in [("[tools.*] sections", raw.tools.len()), ("[secrets.*] tables", raw.secrets.len())] {
+        if n > caps::MANIFEST_SECTIONS {
+            return Err(format!("it has {n} {what}; at most {} are allowed", caps::MANIFEST_SECTIONS));
+        }
+    }
+    Ok(())
+}
+
+/// A policy list (`network`, `files`, `secrets`) of at most [`caps::POLICY_LIST_LEN`].
+fn check_list_len(name: &str, list: &Option<Vec<String>>) -> Result<(), String> {
+    match list {
+        Some(l) if l.len() > caps::POLICY_LIST_LEN => Err(format!(
+            "{name} has {} entries; at most {} are allowed",
+            l.len(),
+            caps::POLICY_LIST_LEN
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn check_secret_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name
@@ -334,6 +365,9 @@ fn package_relative(p: &str) -> Result<PathBuf, String> {
 }
 
 fn resolve_policy(raw: &RawPolicy, base: &Policy) -> Result<Policy, String> {
+    check_list_len("network", &raw.network)?;
+    check_list_len("files", &raw.files)?;
+    check_list_len("secrets", &raw.secrets)?;
     let network = match &raw.network {
         Some(list) => list
             .iter()
@@ -366,16 +400,28 @@ fn resolve_policy(raw: &RawPolicy, base: &Policy) -> Result<Policy, String> {
         max_http_requests: raw.max_http_requests.unwrap_or(base.max_http_requests),
         max_response_bytes: raw.max_response_bytes.unwrap_or(base.max_response_bytes),
     };
+    check_caps(&p)?;
+    Ok(p)
+}
+
+/// The host caps (ARCHITECTURE.md §9) that no manifest can raise.
+fn check_caps(p: &Policy) -> Result<(), String> {
     if p.timeout_ms == 0 || p.timeout_ms > MAX_TIMEOUT_MS {
-        return Err(format!("timeout_ms must be between 1 and {MAX_TIMEOUT_MS}"));
+        return Err(format!("timeout_ms must be between 1 and {MAX_TIMEOUT_MS} (the host cap)"));
     }
     if p.memory_mib == 0 || p.memory_mib > MAX_MEMORY_MIB {
-        return Err(format!("memory_mib must be between 1 and {MAX_MEMORY_MIB}"));
+        return Err(format!("memory_mib must be between 1 and {MAX_MEMORY_MIB} (the host cap)"));
     }
-    if p.max_output_bytes == 0 {
-        return Err("max_output_bytes must be at least 1".into());
+    if p.max_output_bytes == 0 || p.max_output_bytes > caps::OUTPUT_BYTES {
+        return Err(format!("max_output_bytes must be between 1 and {} (the host cap)", caps::OUTPUT_BYTES));
     }
-    Ok(p)
+    if p.max_response_bytes > caps::RESPONSE_BYTES {
+        return Err(format!("max_response_bytes must be at most {} (the host cap)", caps::RESPONSE_BYTES));
+    }
+    if p.max_http_requests > caps::HTTP_REQUESTS {
+        return Err(format!("max_http_requests must be at most {} (the host cap)", caps::HTTP_REQUESTS));
+    }
+    Ok(())
 }
 
 /// A per-tool policy may only narrow: every origin, dir and secret must be granted by
@@ -494,11 +540,53 @@ network = []
             ),
             ("component = \"a.wasm\"\ndomain = \"general\"\n[policy]\ntimeout_ms = 0", "timeout_ms"),
             ("not toml at all [", "not a valid"),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nmax_response_bytes = 3221225472",
+                "max_response_bytes must be at most 67108864",
+            ),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nmax_output_bytes = 67108865",
+                "max_output_bytes",
+            ),
+            (
+                "component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nmax_http_requests = 1025",
+                "max_http_requests",
+            ),
+            ("component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nmemory_mib = 4097", "memory_mib"),
         ];
         for (text, needle) in cases {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text:?}: {err}");
             assert!(err.contains("/pkg/dive-tool.toml"), "error names the file: {err}");
         }
+    }
+
+    #[test]
+    fn long_lists_and_many_sections_are_refused() {
+        let origins: Vec<String> = (0..300).map(|i| format!("\"https://h{i}.org\"")).collect();
+        let text = format!("component = \"a.wasm\"\ndomain = \"general\"\n[policy]\nnetwork = [{}]", origins.join(","));
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("network has 300 entries; at most 256"), "{err}");
+        let tools: String = (0..1100).map(|i| format!("[tools.t{i}.policy]\n")).collect();
+        let text = format!("component = \"a.wasm\"\ndomain = \"general\"\n{tools}");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("1100 [tools.*] sections"), "{err}");
+    }
+
+    #[test]
+    fn manifests_are_read_bounded_and_only_from_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = format!("component = \"a.wasm\"\ndomain = \"general\"\n#{}\n", "x".repeat(1 << 20));
+        std::fs::write(dir.path().join(MANIFEST_FILE), big).unwrap();
+        let err = Manifest::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("at most 1048576"), "{err}");
+        std::fs::remove_file(dir.path().join(MANIFEST_FILE)).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(MANIFEST_FILE)).unwrap();
+        let err = Manifest::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("leads outside"), "{err}");
+        std::fs::remove_file(dir.path().join(MANIFEST_FILE)).unwrap();
+        std::fs::create_dir(dir.path().join(MANIFEST_FILE)).unwrap();
+        let err = Manifest::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("not a regular file (it is a directory)"), "{err}");
     }
 }

@@ -7,6 +7,7 @@ use crate::engine::{CacheOutcome, DiveEngine};
 use crate::instances::{self, ReadyInstances};
 use crate::manifest::{Manifest, ManifestError};
 use crate::sandbox::{files, CallCtx};
+use crate::untrusted::{self, caps, Follow};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -28,6 +29,23 @@ pub enum PackageError {
     },
     #[error("{path}: {message}")]
     Refused { path: PathBuf, message: String },
+    #[error("the component named in {manifest} cannot be used: {source}")]
+    Component {
+        manifest: PathBuf,
+        #[source]
+        source: untrusted::UntrustedError,
+    },
+}
+
+/// Whether a package's manifest is trusted for the host secrets it names
+/// (ARCHITECTURE.md §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trust {
+    /// The built-in pool: every secret its manifests name is given.
+    Builtin,
+    /// A package from `--tools`/`DIVE_TOOLS`: a secret only with `--grant PACKAGE:SECRET`.
+    Community,
 }
 
 /// A tool's description, as its component declares it.
@@ -43,6 +61,9 @@ pub struct ToolSpec {
 /// A loaded package.
 pub struct Package {
     pub manifest: Manifest,
+    /// The package directory's name: what `--grant PACKAGE:SECRET` names.
+    pub name: String,
+    pub trust: Trust,
     pub component_hash: blake3::Hash,
     pub component_size: usize,
     pub cache: CacheOutcome,
@@ -70,6 +91,7 @@ const LIST_TOOLS_TIMEOUT_MS: u64 = 10_000;
 impl Package {
     pub async fn load(
         dir: &Path,
+        trust: Trust,
         engine: &DiveEngine,
         linker: &Linker<CallCtx>,
     ) -> Result<Package, PackageError> {
@@ -79,11 +101,7 @@ impl Package {
             path: component_path.clone(),
             message,
         };
-        let bytes = std::fs::read(&manifest.component).map_err(|source| PackageError::ReadComponent {
-            path: manifest.component.clone(),
-            manifest: manifest.path.clone(),
-            source,
-        })?;
+        let bytes = read_component(&manifest)?;
         let mounts = files::resolve_mounts(&manifest.dir, &manifest.policy.files).map_err(|m| {
             PackageError::Refused {
                 path: manifest.path.clone(),
@@ -120,6 +138,8 @@ impl Package {
             manifest.policy.timeout_ms,
         ));
         let mut pkg = Package {
+            name: package_name(&manifest.dir),
+            trust,
             manifest,
             component_hash,
             component_size: bytes.len(),
@@ -168,6 +188,27 @@ impl Package {
     }
 }
 
+/// The component's bytes: a regular file inside the package, at most
+/// [`caps::COMPONENT_BYTES`].
+fn read_component(manifest: &Manifest) -> Result<Vec<u8>, PackageError> {
+    let component = |source| PackageError::Component { manifest: manifest.path.clone(), source };
+    if let Err(source) = std::fs::symlink_metadata(&manifest.component) {
+        return Err(PackageError::ReadComponent {
+            path: manifest.component.clone(),
+            manifest: manifest.path.clone(),
+            source,
+        });
+    }
+    let real = untrusted::inside(&manifest.dir, &manifest.component).map_err(component)?;
+    untrusted::read_bounded(&real, caps::COMPONENT_BYTES, "the component size cap", Follow::No).map_err(component)
+}
+
+/// A package's name: its directory's name (what grants and locks name).
+pub fn package_name(dir: &Path) -> String {
+    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 fn is_snake_case(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
@@ -182,6 +223,13 @@ fn is_snake_case(name: &str) -> bool {
 fn check_specs(specs: Vec<wit::ToolSpec>, manifest: &Manifest) -> Result<Vec<ToolSpec>, String> {
     if specs.is_empty() {
         return Err("the component lists no tools".into());
+    }
+    if specs.len() > caps::TOOLS_PER_COMPONENT {
+        return Err(format!(
+            "the component lists {} tools; at most {} are allowed",
+            specs.len(),
+            caps::TOOLS_PER_COMPONENT
+        ));
     }
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();

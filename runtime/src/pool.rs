@@ -4,7 +4,7 @@
 use crate::canonical;
 use crate::engine::DiveEngine;
 use crate::manifest::{Domain, Policy, MANIFEST_FILE};
-use crate::package::{Package, ToolSpec};
+use crate::package::{Package, ToolSpec, Trust};
 use crate::sandbox::CallCtx;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -88,14 +88,17 @@ impl ToolEntry {
 /// Package directories under a source: the source itself when it holds a manifest,
 /// else each immediate subdirectory that does (sorted, so the order is stable).
 pub fn package_dirs(source: &Path) -> Result<Vec<PathBuf>, String> {
-    if source.join(MANIFEST_FILE).is_file() {
+    // `symlink_metadata`, not `is_file`: a manifest that is not a regular file (a device,
+    // a FIFO, a symlink out) is still a package, refused at load with a reason.
+    let has_manifest = |dir: &Path| std::fs::symlink_metadata(dir.join(MANIFEST_FILE)).is_ok();
+    if has_manifest(source) {
         return Ok(vec![source.to_path_buf()]);
     }
     let rd = std::fs::read_dir(source).map_err(|e| format!("cannot read tool directory: {e}"))?;
     let mut dirs: Vec<PathBuf> = rd
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.join(MANIFEST_FILE).is_file())
+        .filter(|p| p.is_dir() && has_manifest(p))
         .collect();
     dirs.sort();
     Ok(dirs)
@@ -111,9 +114,9 @@ pub struct ToolPool {
 impl ToolPool {
     /// Load every package under `sources`, in order. The first package to provide a tool
     /// name keeps it; a later package that repeats one is refused, naming both files.
-    pub async fn load(sources: &[PathBuf], engine: &DiveEngine, linker: &Linker<CallCtx>) -> ToolPool {
+    pub async fn load(sources: &[(PathBuf, Trust)], engine: &DiveEngine, linker: &Linker<CallCtx>) -> ToolPool {
         let mut pool = ToolPool::default();
-        for source in sources {
+        for (source, trust) in sources {
             let dirs = match package_dirs(source) {
                 Ok(d) => d,
                 Err(message) => {
@@ -128,7 +131,7 @@ impl ToolPool {
                 if pool.packages.iter().any(|p| p.manifest.dir == dir) {
                     continue; // the same directory named twice
                 }
-                match Package::load(&dir, engine, linker).await {
+                match Package::load(&dir, *trust, engine, linker).await {
                     Ok(pkg) => pool.add(pkg),
                     Err(e) => pool.issues.push(LoadIssue {
                         path: dir.join(MANIFEST_FILE),

@@ -7,7 +7,7 @@ use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord};
 use crate::runtime::{CallOptions, Runtime};
 use crate::sandbox::network::{SendContext, Transport, TransportError, TransportFuture};
 use crate::store::{Store, StoreError};
-use crate::trace::{call_doc, load_exchanges, read_trace, BlobSink, CallDoc, OutcomeDoc, TraceDoc, TRACE_FORMAT};
+use crate::trace::{call_doc, load_exchanges_cached, read_trace, BlobCache, BlobSink, CallDoc, OutcomeDoc, TraceDoc, TRACE_FORMAT};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -117,14 +117,17 @@ pub enum ReplayError {
 pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool) -> Result<ReplayReport, ReplayError> {
     let (doc, _usage) = read_trace(store, trace_id)?;
     // Load every recording first: a missing or corrupt blob is an error, not a divergence.
+    // One cache for the whole trace: a blob named by many calls is held once.
+    let mut cache = BlobCache::new(store);
     let mut recordings = Vec::with_capacity(doc.calls.len());
     for c in &doc.calls {
         let old_result = match &c.outcome {
-            OutcomeDoc::Ok { result } => Some(String::from_utf8_lossy(&store.get_blob(&result.blake3)?).into_owned()),
+            OutcomeDoc::Ok { result } => Some(cache.get(&result.blake3)?),
             _ => None,
         };
-        recordings.push((load_exchanges(store, c)?, old_result));
+        recordings.push((load_exchanges_cached(&mut cache, c)?, old_result));
     }
+    drop(cache);
     // One task per call, so calls run on every worker thread.
     let handles: Vec<_> = doc
         .calls
@@ -183,7 +186,7 @@ async fn replay_call(
     determinism: crate::sandbox::determinism::DeterminismConfig,
     call: &CallDoc,
     recorded: Vec<HttpExchange>,
-    old_result: Option<String>,
+    old_result: Option<bytes::Bytes>,
     live: bool,
 ) -> (Verdict, Option<CallDoc>) {
     let diverged = |reason: String| (Verdict::Diverged { reason }, None);
@@ -231,7 +234,12 @@ async fn replay_call(
         }
     }
     if new_doc.outcome != call.outcome {
-        let reason = describe_outcome_difference(&call.outcome, &new_doc.outcome, old_result.as_deref(), &rec.outcome);
+        let reason = describe_outcome_difference(
+            &call.outcome,
+            &new_doc.outcome,
+            old_result.as_ref().map(|b| String::from_utf8_lossy(b)).as_deref(),
+            &rec.outcome,
+        );
         return diverged(reason);
     }
     (Verdict::Same, Some(new_doc))

@@ -7,7 +7,8 @@ use crate::instances::{self, limit_wall_clock};
 use crate::pool::{LoadIssue, ToolEntry, ToolIdentity, ToolPool};
 use crate::sandbox::determinism::DeterminismConfig;
 use crate::sandbox::network::{LiveTransport, NetworkConfig, Transport};
-use crate::sandbox::secrets::{CallSecrets, SecretSource, SecretsError};
+use crate::package::Trust;
+use crate::sandbox::secrets::{CallSecrets, Grants, SecretSource, SecretsError};
 use crate::sandbox::{CallCtx, Rule, SandboxSpec, Violation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,9 +21,14 @@ use wasmtime::component::Linker;
 /// How a runtime is put together.
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeConfig {
-    /// Tool sources in load order: the built-in pool first, then `--tools`, then
-    /// `DIVE_TOOLS`. Each is a package directory or a directory of packages.
+    /// Trusted tool sources (the built-in pool), loaded first: their manifests get every
+    /// host secret they name. Each is a package directory or a directory of packages.
+    pub builtin_sources: Vec<PathBuf>,
+    /// Community tool sources in load order (`--tools`, then `DIVE_TOOLS`): a package
+    /// from these gets a host secret only when `grants` names it (ARCHITECTURE.md §9).
     pub tool_sources: Vec<PathBuf>,
+    /// `--grant PACKAGE:SECRET` / `DIVE_GRANTS`.
+    pub grants: Grants,
     pub network: NetworkConfig,
     pub secrets: SecretSource,
     pub engine: EngineOptions,
@@ -171,6 +177,7 @@ struct RuntimeInner {
     engine: DiveEngine,
     pool: ToolPool,
     secrets: SecretSource,
+    grants: Grants,
     live: Arc<dyn Transport>,
     slots: tokio::sync::Semaphore,
 }
@@ -179,11 +186,18 @@ impl Runtime {
     pub async fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
         let engine = DiveEngine::new(config.engine)?;
         let linker = new_linker(&engine)?;
-        let pool = ToolPool::load(&config.tool_sources, &engine, &linker).await;
+        let sources: Vec<(PathBuf, Trust)> = config
+            .builtin_sources
+            .iter()
+            .map(|p| (p.clone(), Trust::Builtin))
+            .chain(config.tool_sources.iter().map(|p| (p.clone(), Trust::Community)))
+            .collect();
+        let pool = ToolPool::load(&sources, &engine, &linker).await;
         Ok(Runtime(Arc::new(RuntimeInner {
             engine,
             pool,
             secrets: config.secrets,
+            grants: config.grants,
             live: Arc::new(LiveTransport::new(config.network)),
             slots: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
         })))
@@ -205,6 +219,11 @@ impl Runtime {
 
     pub fn packages(&self) -> &[Arc<crate::package::Package>] {
         &self.0.pool.packages
+    }
+
+    /// Whether a call of a tool from `package` would get host secret `secret`.
+    pub fn is_granted(&self, package: &crate::package::Package, secret: &str) -> bool {
+        package.trust == Trust::Builtin || self.0.grants.allows(&package.name, secret)
     }
 
     pub fn engine(&self) -> &DiveEngine {
@@ -265,8 +284,8 @@ impl Runtime {
         let secrets = if opts.without_secrets {
             CallSecrets::default()
         } else {
-            self.0.secrets
-                .resolve(&pkg.manifest, &entry.spec.name, &policy.secrets)?
+            let granted = self.0.grants.filter(pkg.trust, &pkg.name, &pkg.manifest, &entry.spec.name, &policy.secrets)?;
+            self.0.secrets.resolve(&pkg.manifest, &entry.spec.name, &granted)?
         };
         let mounts = pkg
             .mounts

@@ -12,9 +12,36 @@
 //! Several processes may write into one store at once: every file appears whole via an
 //! atomic rename, and equal content has an equal name.
 
+use crate::untrusted::{self, caps, Follow, UntrustedError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
+
+/// Store files are created `rw-rw-rw-` less the umask, like any file a tool writes, so
+/// a shared store is as readable as its owner's umask says (tempfile alone gives 0600).
+fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix).permissions(std::fs::Permissions::from_mode(0o666));
+    b
+}
+
+/// A file or dir in the store that is not what the store writes there (a symlink, a
+/// device, a stray name). fsck reports them; gc never deletes or follows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stray {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// What `objects/` holds: well-formed object files, and everything else.
+#[derive(Debug, Default)]
+pub struct ObjectScan {
+    /// (hash, path) of each regular file named like an object, in a real (not symlinked)
+    /// `objects/xx/` dir.
+    pub objects: Vec<(String, PathBuf)>,
+    pub strays: Vec<Stray>,
+}
 
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -38,6 +65,22 @@ pub enum StoreError {
     AmbiguousTrace(String),
     #[error("invalid ref name '{0}': use letters, digits, '-', '_', '.' and '/' between parts")]
     BadRefName(String),
+    #[error("'{0}' is too short to pick a trace: give at least 6 hex digits of its id, or a ref name")]
+    PrefixTooShort(String),
+    #[error("store: {0}")]
+    Untrusted(#[from] UntrustedError),
+    #[error("the trace's evidence is over {limit} distinct bytes; this dive loads at most that for one trace")]
+    EvidenceTooLarge { limit: u64 },
+    #[error("store {path}: {why}; the store does not follow links out of itself (run `dive store fsck`)")]
+    Unsafe { path: PathBuf, why: String },
+}
+
+/// Map a bounded read's error: a missing file is `missing`, anything else stays.
+fn not_found_as(e: UntrustedError, missing: StoreError) -> StoreError {
+    match e {
+        UntrustedError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => missing,
+        other => StoreError::Untrusted(other),
+    }
 }
 
 /// A BLAKE3 hash as 64 lowercase hex digits.
@@ -86,6 +129,36 @@ impl Store {
         move |source| StoreError::Io {
             path: path.to_path_buf(),
             source,
+        }
+    }
+
+    /// Refuse a path whose dirs below the store root are symlinks (`objects/ab` linked
+    /// elsewhere): reads and deletes stay inside the store.
+    fn check_dirs(&self, path: &Path) -> Result<(), StoreError> {
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return Err(StoreError::Unsafe { path: path.to_path_buf(), why: "not under the store root".into() });
+        };
+        let mut at = self.root.clone();
+        let parts: Vec<_> = rel.components().collect();
+        for c in &parts[..parts.len().saturating_sub(1)] {
+            at.push(c);
+            match std::fs::symlink_metadata(&at) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(StoreError::Unsafe { path: at, why: "is a symlink".into() })
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// `tmp/`, where files are written before they are renamed into place; refused when
+    /// it is not a real dir of the store (a symlink would put writes outside it).
+    fn tmp_dir(&self) -> Result<PathBuf, StoreError> {
+        let tmp = self.root.join("tmp");
+        match not_a_real_dir(&tmp) {
+            None => Ok(tmp),
+            Some(why) => Err(StoreError::Unsafe { path: tmp, why }),
         }
     }
 
@@ -140,9 +213,10 @@ impl Store {
     fn write_file_with(&self, dest: &Path, bytes: &[u8], sync: bool) -> Result<(), StoreError> {
         let dir = dest.parent().expect("store paths have a parent");
         std::fs::create_dir_all(dir).map_err(Self::io(dir))?;
-        let tmpdir = self.root.join("tmp");
-        let mut tmp = tempfile::Builder::new()
-            .prefix("w-")
+        // Never write through a symlinked dir (e.g. refs/x -> elsewhere) out of the store.
+        self.check_dirs(dest)?;
+        let tmpdir = self.tmp_dir()?;
+        let mut tmp = temp_builder("w-")
             .tempfile_in(&tmpdir)
             .map_err(Self::io(&tmpdir))?;
         tmp.write_all(bytes).map_err(Self::io(dest))?;
@@ -199,9 +273,8 @@ impl Store {
     /// Store a blob from a reader without holding it in memory: streamed into a
     /// temporary file while hashing, then renamed to its hash.
     pub fn put_blob_from(&self, mut reader: impl std::io::Read) -> Result<(String, u64), StoreError> {
-        let tmpdir = self.root.join("tmp");
-        let mut tmp = tempfile::Builder::new()
-            .prefix("s-")
+        let tmpdir = self.tmp_dir()?;
+        let mut tmp = temp_builder("s-")
             .tempfile_in(&tmpdir)
             .map_err(Self::io(&tmpdir))?;
         let mut hasher = blake3::Hasher::new();
@@ -221,6 +294,7 @@ impl Store {
         if !dest.exists() {
             let dir = dest.parent().expect("has parent");
             std::fs::create_dir_all(dir).map_err(Self::io(dir))?;
+            self.check_dirs(&dest)?;
             tmp.as_file().sync_all().map_err(Self::io(&dest))?;
             tmp.persist(&dest).map_err(|e| StoreError::Io {
                 path: dest.clone(),
@@ -236,13 +310,9 @@ impl Store {
             return Err(StoreError::MissingObject(hash.to_string()));
         }
         let path = self.object_path(hash);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::MissingObject(hash.to_string()))
-            }
-            Err(source) => return Err(StoreError::Io { path, source }),
-        };
+        self.check_dirs(&path)?;
+        let bytes = untrusted::read_bounded(&path, caps::OBJECT_BYTES, "the object size cap", Follow::No)
+            .map_err(|e| not_found_as(e, StoreError::MissingObject(hash.to_string())))?;
         let actual = blake3::hash(&bytes).to_hex().to_string();
         if actual != hash {
             return Err(StoreError::CorruptObject {
@@ -254,7 +324,8 @@ impl Store {
     }
 
     pub fn has_blob(&self, hash: &str) -> bool {
-        is_hash(hash) && self.object_path(hash).is_file()
+        is_hash(hash)
+            && std::fs::symlink_metadata(self.object_path(hash)).is_ok_and(|m| m.file_type().is_file())
     }
 
     fn usage_path(&self, id: &str) -> PathBuf {
@@ -280,12 +351,11 @@ impl Store {
             return Err(StoreError::MissingTrace(id.to_string()));
         }
         let path = self.trace_path(id);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::MissingTrace(id.to_string())),
-            Err(source) => return Err(StoreError::Io { path, source }),
-        };
-        Ok((bytes, std::fs::read(self.usage_path(id)).ok()))
+        self.check_dirs(&path)?;
+        let bytes = untrusted::read_bounded(&path, caps::TRACE_BYTES, "the trace size cap", Follow::No)
+            .map_err(|e| not_found_as(e, StoreError::MissingTrace(id.to_string())))?;
+        let usage = untrusted::read_bounded(&self.usage_path(id), caps::TRACE_BYTES, "the trace size cap", Follow::No).ok();
+        Ok((bytes, usage))
     }
 
     /// Every trace id in the store, sorted.
@@ -294,11 +364,14 @@ impl Store {
         let base = self.root.join("traces");
         for d in read_dir_sorted(&base)? {
             let prefix = file_name(&d);
-            if prefix.len() != 2 || !d.is_dir() {
+            if prefix.len() != 2 || !is_real_dir(&d) {
                 continue;
             }
             for f in read_dir_sorted(&d)? {
                 let name = file_name(&f);
+                if !is_regular(&f) {
+                    continue;
+                }
                 if name.ends_with(".usage.json") {
                     continue;
                 }
@@ -312,20 +385,43 @@ impl Store {
 
     /// Every object hash in the store (the names; contents unchecked), sorted.
     pub fn object_hashes(&self) -> Result<Vec<String>, StoreError> {
-        let mut out = Vec::new();
-        for d in read_dir_sorted(&self.root.join("objects"))? {
+        Ok(self.scan_objects()?.objects.into_iter().map(|(h, _)| h).collect())
+    }
+
+    /// What `objects/` holds, without following any symlink: the objects, and strays
+    /// (symlinks, special files, names that are not hashes), sorted by path.
+    pub fn scan_objects(&self) -> Result<ObjectScan, StoreError> {
+        let mut scan = ObjectScan::default();
+        let base = self.root.join("objects");
+        if let Some(why) = not_a_real_dir(&base) {
+            scan.strays.push(Stray { path: base, why });
+            return Ok(scan);
+        }
+        for d in read_dir_sorted(&base)? {
             let prefix = file_name(&d);
-            if !d.is_dir() {
+            if let Some(why) = not_a_real_dir(&d) {
+                scan.strays.push(Stray { path: d, why });
                 continue;
             }
             for f in read_dir_sorted(&d)? {
-                out.push(format!("{prefix}{}", file_name(&f)));
+                let name = format!("{prefix}{}", file_name(&f));
+                if !is_regular(&f) {
+                    let why = std::fs::symlink_metadata(&f).map(|m| untrusted::kind_of(m.file_type())).unwrap_or("unreadable");
+                    scan.strays.push(Stray { path: f, why: format!("is {why}, not an object file") });
+                } else if !is_hash(&name) {
+                    scan.strays.push(Stray { path: f, why: "is not named by a BLAKE3 hash (a stray file)".into() });
+                } else {
+                    scan.objects.push((name, f));
+                }
             }
         }
-        Ok(out)
+        Ok(scan)
     }
 
-    fn check_ref_name(name: &str) -> Result<(), StoreError> {
+    /// Check a ref name (after an optional `refs/`): parts of letters, digits, `-`, `_`,
+    /// `.` between `/`, none of them `.` or `..`.
+    pub fn check_ref_name(name: &str) -> Result<(), StoreError> {
+        let name = name.strip_prefix("refs/").unwrap_or(name);
         let ok = !name.is_empty()
             && name.split('/').all(|part| {
                 !part.is_empty()
@@ -353,10 +449,16 @@ impl Store {
             return Ok(None);
         }
         let path = self.root.join("refs").join(name);
-        match std::fs::read_to_string(&path) {
-            Ok(s) => Ok(Some(s.trim().to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
-            Err(source) => Err(StoreError::Io { path, source }),
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            return Ok(None);
+        }
+        self.check_dirs(&path)?;
+        match untrusted::read_bounded(&path, REF_BYTES, "the ref size cap", Follow::No) {
+            Ok(b) => Ok(Some(String::from_utf8_lossy(&b).trim().to_string())),
+            Err(e) => match not_found_as(e, StoreError::MissingTrace(String::new())) {
+                StoreError::MissingTrace(_) => Ok(None),
+                other => Err(other),
+            },
         }
     }
 
@@ -367,11 +469,11 @@ impl Store {
         let mut stack = vec![base.clone()];
         while let Some(dir) = stack.pop() {
             for p in read_dir_sorted(&dir)? {
-                if p.is_dir() {
+                if is_real_dir(&p) {
                     stack.push(p);
-                } else if let Ok(id) = std::fs::read_to_string(&p) {
+                } else if let Ok(id) = untrusted::read_bounded(&p, REF_BYTES, "the ref size cap", Follow::No) {
                     let name = p.strip_prefix(&base).unwrap_or(&p).to_string_lossy().replace('\\', "/");
-                    out.push((name, id.trim().to_string()));
+                    out.push((name, String::from_utf8_lossy(&id).trim().to_string()));
                 }
             }
         }
@@ -390,6 +492,9 @@ impl Store {
         }
         if let Some(id) = self.get_ref(what)? {
             return Ok(id);
+        }
+        if !what.is_empty() && what.len() < 6 && what.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::PrefixTooShort(what.to_string()));
         }
         if what.len() >= 6 && what.bytes().all(|b| b.is_ascii_hexdigit()) {
             let lower = what.to_ascii_lowercase();
@@ -411,9 +516,46 @@ impl Store {
         self.write_file(dest, bytes)
     }
 
-    /// Temporary files left by interrupted writers.
+    /// Temporary files left by interrupted writers: regular files directly in a `tmp/`
+    /// that is a real dir (never what a symlink points at).
     pub fn stale_temp_files(&self) -> Result<Vec<PathBuf>, StoreError> {
-        read_dir_sorted(&self.root.join("tmp"))
+        let tmp = self.root.join("tmp");
+        if not_a_real_dir(&tmp).is_some() {
+            return Ok(Vec::new());
+        }
+        Ok(read_dir_sorted(&tmp)?.into_iter().filter(|p| is_regular(p)).collect())
+    }
+
+    /// Remove a file the store owns: a regular file whose dirs below the root are real
+    /// dirs. Anything else is left alone and reported.
+    pub fn remove_owned(&self, path: &Path) -> Result<(), StoreError> {
+        self.check_dirs(path)?;
+        if !is_regular(path) {
+            return Err(StoreError::Unsafe { path: path.to_path_buf(), why: "is not a regular file".into() });
+        }
+        std::fs::remove_file(path).map_err(Self::io(path))
+    }
+}
+
+/// The most a ref file may hold (a trace id and a newline).
+const REF_BYTES: u64 = 4096;
+
+/// A dir that is not a symlink.
+fn is_real_dir(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_dir())
+}
+
+/// A regular file that is not a symlink.
+fn is_regular(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file())
+}
+
+/// Why `p` is not a real dir, if it is not one.
+fn not_a_real_dir(p: &Path) -> Option<String> {
+    match std::fs::symlink_metadata(p) {
+        Ok(m) if m.file_type().is_dir() => None,
+        Ok(m) => Some(format!("is {}, not a directory of the store", untrusted::kind_of(m.file_type()))),
+        Err(e) => Some(format!("cannot be inspected: {e}")),
     }
 }
 

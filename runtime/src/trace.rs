@@ -5,6 +5,7 @@
 //! document, so checking it is one BLAKE3 over the file. Resource use, which differs
 //! run to run, is kept beside it (`….usage.json`), outside the hash.
 
+use crate::untrusted::caps;
 use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord, ResponseRecord};
 use crate::pool::ToolIdentity;
 use crate::runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, ToolErrorKind, Usage};
@@ -247,9 +248,43 @@ pub fn blob_refs(doc: &TraceDoc) -> Vec<&BlobRef> {
     out
 }
 
+/// Blobs loaded from the store for one reader of a trace, each once: a trace that names
+/// one blob many times costs its size once, and the distinct bytes loaded are bounded
+/// ([`caps::TRACE_EVIDENCE_BYTES`]), so a forged trace cannot make a replay hold more.
+pub struct BlobCache<'s> {
+    store: &'s Store,
+    loaded: std::collections::HashMap<String, bytes::Bytes>,
+    total: u64,
+}
+
+impl<'s> BlobCache<'s> {
+    pub fn new(store: &'s Store) -> Self {
+        BlobCache { store, loaded: Default::default(), total: 0 }
+    }
+
+    /// A blob's bytes (checked against its hash), loaded at most once.
+    pub fn get(&mut self, hash: &str) -> Result<bytes::Bytes, StoreError> {
+        if let Some(b) = self.loaded.get(hash) {
+            return Ok(b.clone());
+        }
+        let bytes = bytes::Bytes::from(self.store.get_blob(hash)?);
+        self.total += bytes.len() as u64;
+        if self.total > caps::TRACE_EVIDENCE_BYTES {
+            return Err(StoreError::EvidenceTooLarge { limit: caps::TRACE_EVIDENCE_BYTES });
+        }
+        self.loaded.insert(hash.to_string(), bytes.clone());
+        Ok(bytes)
+    }
+}
+
 /// Load a call's recorded exchanges back from the store (bodies checked).
 pub fn load_exchanges(store: &Store, call: &CallDoc) -> Result<Vec<HttpExchange>, StoreError> {
-    let load = |b: &BlobRef| -> Result<bytes::Bytes, StoreError> { Ok(bytes::Bytes::from(store.get_blob(&b.blake3)?)) };
+    load_exchanges_cached(&mut BlobCache::new(store), call)
+}
+
+/// [`load_exchanges`] through a cache shared by the calls of one trace.
+pub fn load_exchanges_cached(cache: &mut BlobCache<'_>, call: &CallDoc) -> Result<Vec<HttpExchange>, StoreError> {
+    let mut load = |b: &BlobRef| -> Result<bytes::Bytes, StoreError> { cache.get(&b.blake3) };
     call.http
         .iter()
         .map(|ex| {

@@ -40,6 +40,7 @@ fn env() -> Env {
             },
             secrets: SecretSource::none(),
             engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -281,12 +281,13 @@ pub mod api {
     /// compiled components cached in target/test-component-cache. Every package must load.
     pub async fn runtime_with_network(network: NetworkConfig, secrets: SecretSource) -> Runtime {
         let rt = Runtime::new(RuntimeConfig {
-            tool_sources: vec![builtin_pool_dir()],
+            builtin_sources: vec![builtin_pool_dir()],
             network,
             secrets,
             engine: EngineOptions {
                 cache_dir: Some(repo_root().join("target/test-component-cache")),
             },
+            ..Default::default()
         })
         .await
         .expect("the runtime starts");

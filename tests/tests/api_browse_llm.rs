@@ -102,10 +102,11 @@ fn network(site: &Fixture, llm: Option<&Fixture>) -> NetworkConfig {
 
 async fn runtime(network: NetworkConfig, secrets: SecretSource) -> Runtime {
     let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir().join("browse")],
+        builtin_sources: vec![builtin_pool_dir().join("browse")],
         network,
         secrets,
         engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        ..Default::default()
     })
     .await
     .unwrap();

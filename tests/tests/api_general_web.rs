@@ -19,10 +19,11 @@ const KEY: &str = "serper-test-key-7f3a";
 
 async fn runtime(family: &str, network: NetworkConfig, secrets: SecretSource) -> Runtime {
     let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir().join(family)],
+        builtin_sources: vec![builtin_pool_dir().join(family)],
         network,
         secrets,
         engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        ..Default::default()
     })
     .await
     .unwrap();

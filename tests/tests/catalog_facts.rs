@@ -97,7 +97,7 @@ async fn the_pool_keeps_the_catalog_facts() {
         return;
     };
     let rt = Runtime::new(RuntimeConfig {
-        tool_sources: vec![builtin_pool_dir()],
+        builtin_sources: vec![builtin_pool_dir()],
         engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
         ..Default::default()
     })

@@ -157,9 +157,25 @@ async fn upstream_private_network_and_secrets_options() {
     assert_eq!(o.json()["error"]["rule"], "private_address");
 
     std::fs::write(home.path().join("secrets.env"), "API_KEY=from-the-file-123\n").unwrap();
+    // A community package gets no host secret without a grant (the secret is optional,
+    // so the call runs, without it).
     let o = dive(
         home.path(),
         &["--tools", t, "--upstream", &up, "--allow-private-network", "--secrets", "secrets.env", "call", "probe_http", &args],
+        &[],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(f.seen().last().unwrap().header("x-api-key"), None, "not granted: not sent");
+    let o = dive(home.path(), &["--tools", t, "tools", "show", "probe_http"], &[]).await;
+    assert!(o.stdout.contains("API_KEY: optional, NOT granted (pass --grant probe:API_KEY)"), "{}", o.stdout);
+    let o = dive(home.path(), &["--tools", t, "--grant", "probe:API_KEY", "--json", "tools", "show", "probe_http"], &[]).await;
+    assert_eq!(o.json()["secrets"][0]["granted"], true, "{}", o.stdout);
+    assert_eq!(o.json()["package"]["trust"], "community", "{}", o.stdout);
+
+    let o = dive(
+        home.path(),
+        &["--tools", t, "--upstream", &up, "--allow-private-network", "--secrets", "secrets.env", "--grant", "probe:API_KEY", "call", "probe_http", &args],
         &[],
     )
     .await;
@@ -172,7 +188,7 @@ async fn upstream_private_network_and_secrets_options() {
     let o = dive(
         home.path(),
         &["--tools", t, "call", "probe_http", &args],
-        &[("DIVE_UPSTREAM", &up), ("DIVE_ALLOW_PRIVATE_NETWORK", "1"), ("API_KEY", "from-env-456")],
+        &[("DIVE_UPSTREAM", &up), ("DIVE_ALLOW_PRIVATE_NETWORK", "1"), ("API_KEY", "from-env-456"), ("DIVE_GRANTS", "other:X,probe:API_KEY")],
     )
     .await;
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -181,6 +197,9 @@ async fn upstream_private_network_and_secrets_options() {
     let o = dive(home.path(), &["--tools", t, "--upstream", "nonsense", "call", "probe_echo", r#"{"text":"x"}"#], &[]).await;
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("ORIGIN=URL"), "{}", o.stderr);
+    let o = dive(home.path(), &["--tools", t, "--grant", "probe", "call", "probe_echo", r#"{"text":"x"}"#], &[]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("PACKAGE:SECRET"), "{}", o.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

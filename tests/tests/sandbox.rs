@@ -4,7 +4,7 @@
 use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture};
 use dive_runtime::engine::EngineOptions;
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
+use dive_runtime::{CallError, CallOptions, DeterminismConfig, Grants, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use tempfile::TempDir;
@@ -24,6 +24,17 @@ struct Setup {
 }
 
 async fn setup_with(manifest: &str, network: NetworkConfig, secrets: SecretSource, prepare: impl FnOnce(&std::path::Path)) -> Setup {
+    setup_granted(manifest, network, secrets, Grants::default(), prepare).await
+}
+
+/// A community package named "probe" with `grants`.
+async fn setup_granted(
+    manifest: &str,
+    network: NetworkConfig,
+    secrets: SecretSource,
+    grants: Grants,
+    prepare: impl FnOnce(&std::path::Path),
+) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let pkg = dir.path().join("probe");
     make_package(&pkg, &guest_wasm("sandbox-probe"), manifest);
@@ -32,7 +43,9 @@ async fn setup_with(manifest: &str, network: NetworkConfig, secrets: SecretSourc
         tool_sources: vec![pkg.clone()],
         network,
         secrets,
+        grants,
         engine: engine_opts(),
+        ..Default::default()
     })
     .await
     .unwrap();
@@ -271,7 +284,28 @@ async fn secrets_are_injected_by_the_host_and_never_reach_the_guest() {
          [secrets.QKEY]\nquery = \"api_key\"\nrequired = false\n"
     );
     let secrets = SecretSource::none().with_values([("API_KEY".into(), KEY.into()), ("TOKEN".into(), TOKEN.into())]);
-    let s = setup_with(&manifest, via_fixture(&f), secrets, |_| {}).await;
+
+    // A community package gets no host secret it was not granted: the call fails before
+    // any request, naming the secret and the flag.
+    let ungranted = setup_with(&manifest, via_fixture(&f), secrets.clone(), |_| {}).await;
+    let err = ungranted
+        .rt
+        .call("probe_http", &json!({"url": format!("{LOGICAL}/echo")}).to_string(), &opts())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CallError::MissingSecret(_)), "{err}");
+    assert!(err.to_string().contains("--grant probe:API_KEY"), "{err}");
+    assert_eq!(err.exit_code(), 2);
+    assert!(f.seen().is_empty(), "no request was sent");
+    // A grant of one secret is not a grant of the others.
+    let one = Grants::parse(["probe:API_KEY"]).unwrap();
+    let partly = setup_granted(&manifest, via_fixture(&f), secrets.clone(), one, |_| {}).await;
+    let err = partly.rt.call("probe_http", &json!({"url": format!("{LOGICAL}/echo")}).to_string(), &opts()).await.unwrap_err();
+    assert!(err.to_string().contains("--grant probe:TOKEN"), "{err}");
+    assert!(f.seen().is_empty(), "no request was sent");
+
+    let grants = Grants::parse(["probe:API_KEY", "probe:TOKEN"]).unwrap();
+    let s = setup_granted(&manifest, via_fixture(&f), secrets, grants.clone(), |_| {}).await;
 
     let rec = s
         .rt
@@ -299,7 +333,7 @@ async fn secrets_are_injected_by_the_host_and_never_reach_the_guest() {
     assert!(String::from_utf8_lossy(&rec.exchanges[0].request.body).contains("{{TOKEN}}"));
 
     // A required secret the host lacks fails before any request, naming it.
-    let bare = setup_with(&manifest, via_fixture(&f), SecretSource::none(), |_| {}).await;
+    let bare = setup_granted(&manifest, via_fixture(&f), SecretSource::none(), grants, |_| {}).await;
     let before = f.seen().len();
     let err = bare.rt.call("probe_http", &json!({"url": format!("{LOGICAL}/echo")}).to_string(), &opts()).await.unwrap_err();
     assert!(matches!(err, CallError::MissingSecret(_)));
@@ -316,9 +350,11 @@ async fn only_declared_dirs_are_visible_read_only() {
     let s = setup_with(&format!("{OFFLINE}[policy]\nfiles = [\"data\"]\n"), NetworkConfig::default(), SecretSource::none(), |pkg| {
         std::fs::create_dir(pkg.join("data")).unwrap();
         std::fs::write(pkg.join("data/hello.txt"), "hello from package data").unwrap();
-        std::os::unix::fs::symlink(outside_path.join("secret.txt"), pkg.join("data/escape.txt")).unwrap();
     })
     .await;
+    // A link out of the package is refused at load (tests/tests/hostile.rs); one made
+    // after the package loaded is still not followed at run time (cap-std).
+    std::os::unix::fs::symlink(outside_path.join("secret.txt"), s.pkg.join("data/escape.txt")).unwrap();
 
     let read = |p: &str| json!({"path": p});
     let out = ok_json(&call(&s, "probe_read_file", read("/data/hello.txt")).await);

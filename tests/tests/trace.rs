@@ -7,7 +7,7 @@ use dive_runtime::fsck::{fsck, gc};
 use dive_runtime::replay::{replay, Verdict};
 use dive_runtime::store::{Store, StoreError};
 use dive_runtime::trace::{read_trace, write_trace, Recorder};
-use dive_runtime::{DeterminismConfig, NetworkConfig, Runtime, RuntimeConfig, SecretSource};
+use dive_runtime::{DeterminismConfig, Grants, NetworkConfig, Runtime, RuntimeConfig, SecretSource};
 use proptest::prelude::*;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -32,11 +32,16 @@ async fn runtime(pkg: &Path, network: NetworkConfig, secrets: bool) -> Runtime {
     } else {
         SecretSource::none()
     };
+    // The package is a community one: it gets the secrets only because they are granted.
+    let name = pkg.file_name().unwrap().to_string_lossy().into_owned();
+    let grants = Grants::parse([format!("{name}:API_KEY").as_str(), format!("{name}:QKEY").as_str()]).unwrap();
     let rt = Runtime::new(RuntimeConfig {
         tool_sources: vec![pkg.to_path_buf()],
         network,
         secrets,
+        grants,
         engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        ..Default::default()
     })
     .await
     .unwrap();

@@ -24,6 +24,63 @@ pub enum SecretsError {
     },
     #[error("tool '{tool}' needs the secret {name}, which this host does not have: set the environment variable {name} or add a line `{name}=...` to a file passed with --secrets FILE")]
     Missing { tool: String, name: String },
+    #[error("tool '{tool}' needs the secret {name}, which community package '{package}' has not been granted: if you trust it with {name}, pass --grant {package}:{name} (or DIVE_GRANTS={package}:{name})")]
+    NotGranted { tool: String, package: String, name: String },
+}
+
+/// The host secrets the user granted to community packages: `--grant PACKAGE:SECRET`
+/// (repeatable) and `DIVE_GRANTS` (comma-separated). ARCHITECTURE.md §9.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants(std::collections::BTreeSet<(String, String)>);
+
+impl Grants {
+    /// Parse `PACKAGE:SECRET` specs (blank ones are skipped).
+    pub fn parse<'a>(specs: impl IntoIterator<Item = &'a str>) -> Result<Grants, String> {
+        let mut out = std::collections::BTreeSet::new();
+        for spec in specs.into_iter().map(str::trim).filter(|s| !s.is_empty()) {
+            let (package, secret) = spec
+                .split_once(':')
+                .filter(|(p, s)| !p.is_empty() && !s.is_empty())
+                .ok_or_else(|| format!("--grant {spec}: expected PACKAGE:SECRET, e.g. --grant my_tools:EXAMPLE_KEY"))?;
+            out.insert((package.to_string(), secret.to_string()));
+        }
+        Ok(Grants(out))
+    }
+
+    /// Whether `package` was granted `secret`.
+    pub fn allows(&self, package: &str, secret: &str) -> bool {
+        self.0.contains(&(package.to_string(), secret.to_string()))
+    }
+
+    /// The secrets of `names` that a call of `tool` from `package` may get: all of them
+    /// for the built-in pool; for a community package only the granted ones. A required
+    /// secret that was not granted is an error, raised before any request; an optional
+    /// one is just not sent.
+    pub fn filter(
+        &self,
+        trust: crate::package::Trust,
+        package: &str,
+        manifest: &Manifest,
+        tool: &str,
+        names: &[String],
+    ) -> Result<Vec<String>, SecretsError> {
+        if trust == crate::package::Trust::Builtin {
+            return Ok(names.to_vec());
+        }
+        let mut out = Vec::new();
+        for name in names {
+            if self.allows(package, name) {
+                out.push(name.clone());
+            } else if manifest.secrets.get(name).is_some_and(|r| r.required) {
+                return Err(SecretsError::NotGranted {
+                    tool: tool.to_string(),
+                    package: package.to_string(),
+                    name: name.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Where the host looks up secret values.
@@ -67,9 +124,9 @@ impl SecretSource {
     /// Add the `NAME=VALUE` lines of a secrets file (blank lines and `#` comments allowed).
     pub fn with_file(mut self, path: &Path) -> Result<Self, SecretsError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SecretsError::Read {
+        let text = crate::untrusted::read_text_bounded(path, 1 << 20, "the secrets file cap").map_err(|e| SecretsError::Read {
             path: shown.clone(),
-            source,
+            source: std::io::Error::other(e.to_string()),
         })?;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();

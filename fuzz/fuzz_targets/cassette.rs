@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target: see `dive_runtime::fuzzing::cassette`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dive_runtime::fuzzing::cassette(data));

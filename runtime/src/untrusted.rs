@@ -1,0 +1,228 @@
+//! Reading bytes a stranger chose: package files, traces, cassettes, task files.
+//!
+//! Every reader here opens without blocking (a FIFO cannot stall the open), checks what it
+//! opened is a regular file (no devices, FIFOs or sockets), refuses anything larger than
+//! its bound before reading, and reads at most that bound even if the file grows while it
+//! is read. ARCHITECTURE.md §9 fixes the bounds.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The host caps of ARCHITECTURE.md §9: no manifest can raise them.
+pub mod caps {
+    /// A manifest file (`dive-tool.toml`).
+    pub const MANIFEST_BYTES: u64 = 1 << 20;
+    /// A component file.
+    pub const COMPONENT_BYTES: u64 = 256 << 20;
+    /// `memory_mib`.
+    pub const MEMORY_MIB: u64 = 4_096;
+    /// `timeout_ms` (600 s).
+    pub const TIMEOUT_MS: u64 = 600_000;
+    /// `max_response_bytes` (64 MiB).
+    pub const RESPONSE_BYTES: u64 = 64 << 20;
+    /// `max_output_bytes` (64 MiB).
+    pub const OUTPUT_BYTES: u64 = 64 << 20;
+    /// `max_http_requests`.
+    pub const HTTP_REQUESTS: u32 = 1_024;
+    /// Entries in one policy list (`network`, `files`, `secrets`).
+    pub const POLICY_LIST_LEN: usize = 256;
+    /// `[tools.*]` sections and `[secrets.*]` tables in one manifest.
+    pub const MANIFEST_SECTIONS: usize = 1_024;
+    /// Tools one component may list.
+    pub const TOOLS_PER_COMPONENT: usize = 1_024;
+    /// Entries (files and dirs) under one mounted package dir.
+    pub const MOUNT_ENTRIES: usize = 100_000;
+    /// A trace file.
+    pub const TRACE_BYTES: u64 = 64 << 20;
+    /// One stored object (a body or a result).
+    pub const OBJECT_BYTES: u64 = 256 << 20;
+    /// The distinct evidence bytes (bodies and results) one replay of a trace may load.
+    pub const TRACE_EVIDENCE_BYTES: u64 = 1 << 30;
+    /// A cassette file, and what its YAML may expand to (aliases included).
+    pub const CASSETTE_BYTES: u64 = 64 << 20;
+    pub const CASSETTE_EXPANDED_BYTES: u64 = 256 << 20;
+    /// Nesting of flow collections (`[`/`{`) in a cassette.
+    pub const YAML_FLOW_DEPTH: usize = 256;
+    /// One decoded (gzip/deflate) body.
+    pub const DECODED_BODY_BYTES: u64 = 64 << 20;
+    /// A task file, an answers file or a seed file.
+    pub const TASK_FILE_BYTES: u64 = 1 << 30;
+    /// One line of a task, answers or seed file.
+    pub const TASK_LINE_BYTES: usize = 16 << 20;
+    /// Nodes of a task's tool graph.
+    pub const GRAPH_NODES: usize = 4_096;
+    /// Call arguments (`@FILE`, stdin).
+    pub const ARGS_BYTES: u64 = 64 << 20;
+}
+
+/// Why an untrusted file was not read.
+#[derive(Debug, Error)]
+pub enum UntrustedError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a regular file (it is {kind}); only regular files are read")]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error("{path} is {size} bytes; at most {limit} are read ({what})")]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+        what: &'static str,
+    },
+    #[error("{path} leads outside {root} (a symlink?); only files inside it are read")]
+    Escapes { path: PathBuf, root: PathBuf },
+}
+
+/// What kind of file a file type is, in words.
+pub fn kind_of(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_file() {
+        "a regular file"
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_symlink() {
+        "a symlink"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// How to open: following a final symlink or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Follow {
+    /// A symlink as the last component is followed (its target is still checked).
+    Yes,
+    /// A symlink as the last component is refused (`O_NOFOLLOW`).
+    No,
+}
+
+/// Open `path` for reading without blocking and check it is a regular file.
+pub fn open_regular(path: &Path, follow: Follow) -> Result<File, UntrustedError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
+    if follow == Follow::No {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let io = |source| UntrustedError::Io { path: path.to_path_buf(), source };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) && follow == Follow::No {
+                UntrustedError::NotRegular { path: path.to_path_buf(), kind: "a symlink" }
+            } else {
+                io(e)
+            }
+        })?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.file_type().is_file() {
+        return Err(UntrustedError::NotRegular {
+            path: path.to_path_buf(),
+            kind: kind_of(meta.file_type()),
+        });
+    }
+    Ok(file)
+}
+
+/// Read a whole regular file of at most `limit` bytes.
+pub fn read_bounded(path: &Path, limit: u64, what: &'static str, follow: Follow) -> Result<Vec<u8>, UntrustedError> {
+    let file = open_regular(path, follow)?;
+    let size = file
+        .metadata()
+        .map_err(|source| UntrustedError::Io { path: path.to_path_buf(), source })?
+        .len();
+    let too_large = |size| UntrustedError::TooLarge { path: path.to_path_buf(), size, limit, what };
+    if size > limit {
+        return Err(too_large(size));
+    }
+    let mut out = Vec::with_capacity(size as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|source| UntrustedError::Io { path: path.to_path_buf(), source })?;
+    if out.len() as u64 > limit {
+        return Err(too_large(out.len() as u64));
+    }
+    Ok(out)
+}
+
+/// [`read_bounded`] as UTF-8 text.
+pub fn read_text_bounded(path: &Path, limit: u64, what: &'static str) -> Result<String, UntrustedError> {
+    let bytes = read_bounded(path, limit, what, Follow::Yes)?;
+    String::from_utf8(bytes).map_err(|e| UntrustedError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text ({e})")),
+    })
+}
+
+/// Read at most `limit` bytes from a reader (stdin, a decoder); `None` when there are more.
+pub fn read_at_most(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut out = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut out)?;
+    Ok((out.len() as u64 <= limit).then_some(out))
+}
+
+/// Check that `path` resolves to somewhere inside `root` (both canonicalized).
+pub fn inside(root: &Path, path: &Path) -> Result<PathBuf, UntrustedError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| UntrustedError::Io { path: p, source }
+    };
+    let root = root.canonicalize().map_err(io(root))?;
+    let real = path.canonicalize().map_err(io(path))?;
+    if !real.starts_with(&root) {
+        return Err(UntrustedError::Escapes { path: path.to_path_buf(), root });
+    }
+    Ok(real)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_fifos_and_large_files_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = read_bounded(&fifo, 10, "test", Follow::Yes).unwrap_err();
+        assert!(matches!(err, UntrustedError::NotRegular { kind: "a FIFO", .. }), "{err}");
+        let err = read_bounded(Path::new("/dev/zero"), 10, "test", Follow::Yes).unwrap_err();
+        assert!(matches!(err, UntrustedError::NotRegular { kind: "a device", .. }), "{err}");
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'x'; 11]).unwrap();
+        let err = read_bounded(&big, 10, "test", Follow::Yes).unwrap_err();
+        assert!(err.to_string().contains("11 bytes; at most 10"), "{err}");
+        assert_eq!(read_bounded(&big, 11, "test", Follow::Yes).unwrap().len(), 11);
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&big, &link).unwrap();
+        assert!(read_bounded(&link, 11, "test", Follow::Yes).is_ok());
+        let err = read_bounded(&link, 11, "test", Follow::No).unwrap_err();
+        assert!(matches!(err, UntrustedError::NotRegular { kind: "a symlink", .. }), "{err}");
+    }
+
+    #[test]
+    fn inside_follows_symlinks_and_refuses_escapes() {
+        let root = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("f"), "x").unwrap();
+        std::os::unix::fs::symlink(out.path().join("f"), root.path().join("esc")).unwrap();
+        std::fs::write(root.path().join("ok"), "x").unwrap();
+        assert!(inside(root.path(), &root.path().join("ok")).is_ok());
+        assert!(matches!(inside(root.path(), &root.path().join("esc")), Err(UntrustedError::Escapes { .. })));
+    }
+}
