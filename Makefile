@@ -3,6 +3,8 @@
 #   make demo   the main job, offline: list the pool and run sandboxed calls
 #   make test   every test (builds what it needs first)
 #   make bench  criterion benchmarks
+#   make install [PREFIX=/usr/local]  dive, its tool pool, man page, completions, docs
+#   make dist   dist/dive-VERSION-ARCH-linux.tar.gz, runs on a machine without the source
 
 CARGO        ?= cargo
 WASM_TARGET  := wasm32-wasip2
@@ -22,7 +24,9 @@ COMPONENTIZE_PY_VERSION := 0.25.1
 # its console script being on PATH (pyenv shims, ~/.local/bin).
 COMPONENTIZE_PY := python3 -c 'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())'
 
-.PHONY: all setup host tools python-tools pool guests test bench demo clean
+PREFIX       ?= /usr/local
+
+.PHONY: all setup host tools python-tools pool guests test bench demo install dist clean
 
 all: host pool
 
@@ -75,6 +79,13 @@ bench: all guests
 
 demo: all
 	@scripts/demo.sh $(DIVE)
+
+# The binary finds its pool at PREFIX/share/dive/tools (relative to itself).
+install: all
+	scripts/install.sh $(DIVE) $(POOL_DIR) $(DESTDIR)$(PREFIX)
+
+dist: all
+	scripts/dist.sh $(DIVE) $(POOL_DIR) $(CURDIR)/dist
 
 clean:
 	$(CARGO) clean

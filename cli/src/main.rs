@@ -13,8 +13,20 @@ use dive_runtime::{
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// `dive --version`: this build's version, commit, wasmtime and WIT package.
+const VERSION_TEXT: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("DIVE_COMMIT"),
+    ", wasmtime ",
+    env!("DIVE_WASMTIME"),
+    ", WIT ",
+    env!("DIVE_WIT"),
+    ")"
+);
+
 #[derive(Parser)]
-#[command(name = "dive", version, about = "Run DIVE tools in a WebAssembly sandbox, record and replay their evidence")]
+#[command(name = "dive", version = VERSION_TEXT, about = "Run DIVE tools in a WebAssembly sandbox, record and replay their evidence")]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -131,6 +143,13 @@ enum Command {
         #[command(subcommand)]
         command: StoreCommand,
     },
+    /// Print a shell completion script (e.g. `dive completions bash > /etc/bash_completion.d/dive`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; e.g. `dive man | man -l -`).
+    Man,
 }
 
 #[derive(clap::Args)]
@@ -298,25 +317,38 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("DIVE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colour only for a person at a terminal: piped logs stay plain text.
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 
-/// Where the built-in pool lives: DIVE_BUILTIN_TOOLS, else the packages `make` assembles.
+/// Where the built-in pool lives: `DIVE_BUILTIN_TOOLS` (empty: none), else found from
+/// the executable, so a copied, installed or unpacked `dive` finds its own pool.
 fn builtin_dir() -> Option<PathBuf> {
     match std::env::var_os("DIVE_BUILTIN_TOOLS") {
         Some(v) if v.is_empty() => None,
         Some(v) => Some(PathBuf::from(v)),
         None => {
-            let dir = PathBuf::from(option_env!("DIVE_BUILTIN_TOOLS_DIR").unwrap_or(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../build/tools"
-            )));
-            dir.is_dir().then_some(dir)
+            let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
+            builtin_candidates(exe.parent()?).into_iter().find(|d| d.is_dir())
         }
     }
+}
+
+/// Where a pool may sit relative to the executable's dir, in order: an install
+/// (`PREFIX/bin/dive` with `PREFIX/share/dive/tools`, what `make install` and the
+/// `make dist` archive lay out), then a build tree (`target/release/dive` with
+/// `build/tools`, what `make` assembles).
+fn builtin_candidates(bin_dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = vec![bin_dir.join("../share/dive/tools")];
+    if let Some(target) = bin_dir.parent() {
+        out.push(target.join("../build/tools"));
+    }
+    out
 }
 
 fn env_flag(name: &str) -> bool {
@@ -388,9 +420,7 @@ async fn run(cli: Cli) -> Result<u8> {
                 ToolsCommand::List { domain } => export::list(&runtime, *domain, g.json),
                 ToolsCommand::Show { name } => {
                     let Some(entry) = runtime.tool(name) else {
-                        return Err(usage(format!(
-                            "unknown tool '{name}'; `dive tools list` shows the tools there are"
-                        )));
+                        return Err(usage(runtime.unknown_tool(name).to_string()));
                     };
                     export::show(&runtime, entry, g.json)
                 }
@@ -471,6 +501,14 @@ async fn run(cli: Cli) -> Result<u8> {
             let runtime = open_runtime(g).await?;
             let report = dive_runtime::replay::replay(&runtime, &store, &id, *live).await?;
             report::replay(&report, g.json)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut <Cli as clap::CommandFactory>::command(), "dive", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())?;
+            Ok(0)
         }
         Command::Synth(args) => synth::synth(g, args).await,
         Command::Verify { tasks, answers } => synth::verify(g, tasks, answers),

@@ -231,32 +231,36 @@ impl Runtime {
     }
 
     fn lookup(&self, name: &str) -> Result<&ToolEntry, CallError> {
-        self.tool(name).ok_or_else(|| {
-            let mut hint = String::new();
-            if let Some(close) = self
-                .0
-                .pool
-                .tools
-                .keys()
-                .min_by_key(|k| edit_distance(k, name))
-                .filter(|k| edit_distance(k, name) <= 3)
-            {
-                hint.push_str(&format!("; did you mean '{close}'?"));
-            } else {
-                hint.push_str("; `dive tools list` shows the tools there are");
-            }
-            if let Some(issue) = self.0.pool.issues.first() {
-                hint.push_str(&format!(
-                    " ({} package(s) failed to load, e.g. {})",
-                    self.0.pool.issues.len(),
-                    issue.path.display()
-                ));
-            }
-            CallError::UnknownTool {
-                name: name.to_string(),
-                hint,
-            }
-        })
+        self.tool(name).ok_or_else(|| self.unknown_tool(name))
+    }
+
+    /// The error for a tool name the pool lacks, with the nearest name when one is close
+    /// (and how many packages failed to load, when some did).
+    pub fn unknown_tool(&self, name: &str) -> CallError {
+        let mut hint = String::new();
+        if let Some(close) = self
+            .0
+            .pool
+            .tools
+            .keys()
+            .min_by_key(|k| edit_distance(k, name))
+            .filter(|k| edit_distance(k, name) <= 3)
+        {
+            hint.push_str(&format!("; did you mean '{close}'?"));
+        } else {
+            hint.push_str("; `dive tools list` shows the tools there are");
+        }
+        if let Some(issue) = self.0.pool.issues.first() {
+            hint.push_str(&format!(
+                " ({} package(s) failed to load, e.g. {})",
+                self.0.pool.issues.len(),
+                issue.path.display()
+            ));
+        }
+        CallError::UnknownTool {
+            name: name.to_string(),
+            hint,
+        }
     }
 
     /// Parse and check arguments against the tool's input schema; returns their
