@@ -67,6 +67,11 @@ pub(crate) struct Global {
     /// DIVE_GRANTS (comma-separated) adds more. The built-in pool needs no grants.
     #[arg(long = "grant", value_name = "PACKAGE:SECRET", global = true)]
     grant: Vec<String>,
+    /// Run only the packages FILE pins (written by `dive tools lock`): any package it
+    /// does not list, or whose component or policy digest differs, is refused (exit 2).
+    /// Env: DIVE_LOCKED.
+    #[arg(long, value_name = "FILE", env = "DIVE_LOCKED", global = true)]
+    locked: Option<PathBuf>,
     /// Machine-readable output where it fits.
     #[arg(long, global = true)]
     json: bool,
@@ -243,6 +248,13 @@ enum ToolsCommand {
     },
     /// A tool's spec, schemas, component hash and effective policy.
     Show { name: String },
+    /// Pin every loaded package's component and policy digests in a lock file, for
+    /// `--locked FILE`.
+    Lock {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE", default_value = dive_runtime::lock::LOCK_FILE)]
+        out: PathBuf,
+    },
     /// Every tool spec in another ecosystem's format.
     Export {
         #[arg(long, value_enum)]
@@ -334,7 +346,7 @@ fn builtin_dir() -> Option<PathBuf> {
         Some(v) => Some(PathBuf::from(v)),
         None => {
             let exe = std::env::current_exe().ok()?.canonicalize().ok()?;
-            builtin_candidates(exe.parent()?).into_iter().find(|d| d.is_dir())
+            builtin_candidates(exe.parent()?).into_iter().find_map(|d| d.canonicalize().ok().filter(|d| d.is_dir()))
         }
     }
 }
@@ -408,6 +420,10 @@ async fn open_runtime(g: &Global) -> Result<Runtime> {
     for issue in runtime.load_issues() {
         eprintln!("warning: {issue}");
     }
+    if let Some(path) = &g.locked {
+        let lock = dive_runtime::lock::Lock::read(path).map_err(|e| usage(e.to_string()))?;
+        lock.check(path, runtime.packages().iter().map(|p| &**p)).map_err(|e| usage(e.to_string()))?;
+    }
     Ok(runtime)
 }
 
@@ -423,6 +439,13 @@ async fn run(cli: Cli) -> Result<u8> {
                         return Err(usage(runtime.unknown_tool(name).to_string()));
                     };
                     export::show(&runtime, entry, g.json)
+                }
+                ToolsCommand::Lock { out } => {
+                    let lock = dive_runtime::lock::Lock::of(runtime.packages().iter().map(|p| &**p));
+                    dive_runtime::fsutil::write_atomic(out, lock.to_toml().as_bytes())
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                    eprintln!("locked {} packages in {}", lock.packages.len(), out.display());
+                    Ok(0)
                 }
                 ToolsCommand::Export { format } => match format {
                     ExportFormat::Openai => export::openai(&runtime),

@@ -16,6 +16,7 @@ pub mod fsck;
 pub mod fsutil;
 pub mod fuzzing;
 mod instances;
+pub mod lock;
 pub mod manifest;
 pub mod origin;
 pub mod package;

@@ -39,7 +39,7 @@ pub enum PackageError {
 
 /// Whether a package's manifest is trusted for the host secrets it names
 /// (ARCHITECTURE.md §9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Trust {
     /// The built-in pool: every secret its manifests name is given.

@@ -365,3 +365,45 @@ fn a_closed_output_pipe_ends_dive_quietly() {
     child.wait().unwrap();
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_lock_pins_components_and_policies() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let t = home.path().join("pkgs");
+    let t = t.to_str().unwrap();
+    let o = dive(home.path(), &["--tools", t, "tools", "lock"], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lock = std::fs::read_to_string(home.path().join("dive-tools.lock")).unwrap();
+    assert!(lock.contains("name = \"probe\"") && lock.contains("trust = \"community\""), "{lock}");
+    let locked = ["--tools", t, "--locked", "dive-tools.lock", "call", "probe_echo", r#"{"text":"x"}"#];
+    let o = dive(home.path(), &locked, &[]).await;
+    assert_eq!(o.code, 0, "the pool as locked runs: {}", o.stderr);
+
+    // A changed policy (a manifest limit), a changed component (a custom section
+    // appended: still a valid component), an unlisted package: each refused, exit 2.
+    let manifest = pkg.join("dive-tool.toml");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, original.replace("timeout_ms = 2000", "timeout_ms = 2001")).unwrap();
+    let o = dive(home.path(), &locked, &[]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("package probe") && o.stderr.contains("its policy is"), "{}", o.stderr);
+    std::fs::write(&manifest, &original).unwrap();
+
+    let wasm = pkg.join("tool.wasm");
+    let mut bytes = std::fs::read(&wasm).unwrap();
+    bytes.extend_from_slice(&[0x00, 0x05, 0x04, b'd', b'i', b'v', b'e']);
+    std::fs::write(&wasm, &bytes).unwrap();
+    let o = dive(home.path(), &["--tools", t, "tools", "list"], &[]).await;
+    assert!(o.stdout.contains("probe_echo"), "the changed component still loads: {}", o.stderr);
+    let o = dive(home.path(), &locked, &[]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("its component is"), "{}", o.stderr);
+    bytes.truncate(bytes.len() - 7);
+    std::fs::write(&wasm, &bytes).unwrap();
+
+    make_package(&home.path().join("pkgs/extra"), &guest_wasm("sandbox-probe"), "domain = \"general\"\n");
+    let o = dive(home.path(), &["--tools", &home.path().join("pkgs/extra").display().to_string(), "--locked", "dive-tools.lock", "tools", "list"], &[]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("package extra") && o.stderr.contains("not in the lock"), "{}", o.stderr);
+}
