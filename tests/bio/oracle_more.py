@@ -146,6 +146,8 @@ def bio_protparam_analysis(a):
         "amino_acid_percent": {k: float(v) for k, v in pa.amino_acids_percent.items()},
         "secondary_structure_fraction": {"helix": float(helix), "turn": float(turn), "sheet": float(sheet)},
         "molar_extinction_coefficient": {"reduced": reduced, "cystines": cystines},
+        # dive leaves the profile out (null) above 100,000 residues (its memory and output limits).
+        "flexibility": [float(x) for x in pa.flexibility()] if pa.length <= 100_000 else None,
     }
 
 

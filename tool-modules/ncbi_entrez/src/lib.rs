@@ -198,13 +198,6 @@ fn push_opt<T: ToString>(params: &mut Vec<(&'static str, String)>, name: &'stati
     }
 }
 
-fn check_date_pair(min: &Option<String>, max: &Option<String>) -> Result<(), ToolError> {
-    match (min, max) {
-        (Some(_), None) | (None, Some(_)) => Err(ToolError::invalid("mindate and maxdate go together: give both or neither")),
-        _ => Ok(()),
-    }
-}
-
 // ---------------------------------------------------------------------------------
 // ESearch
 
@@ -239,8 +232,8 @@ hand_schema!(SearchArgs, "SearchArgs", json!({
         "sort": {"type": "string", "enum": ["relevance", "pub_date", "author", "journal"], "description": "Order of the ids (database dependent)."},
         "rettype": {"type": "string", "enum": ["uilist", "count"], "default": "uilist", "description": "uilist returns the ids; count returns only the number of matches."},
         "datetype": {"type": "string", "enum": ["mdat", "pdat", "edat", "crdt", "mhda"], "description": "Which date mindate/maxdate filter on: modification, publication, Entrez, creation or MeSH date."},
-        "mindate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with maxdate)."},
-        "maxdate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with mindate)."}
+        "mindate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with maxdate; sent alone as given, E-utilities decides)."},
+        "maxdate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with mindate; sent alone as given, E-utilities decides)."}
     },
     "required": ["db", "term"],
     "additionalProperties": false
@@ -365,7 +358,6 @@ impl Tool for Search {
     type Output = SearchResult;
     async fn run(a: SearchArgs) -> Result<SearchResult, ToolError> {
         let term = nonblank("term", &a.term)?;
-        check_date_pair(&a.mindate, &a.maxdate)?;
         let mut p: Vec<(&str, String)> = vec![
             ("db", a.db.clone()),
             ("term", term),
@@ -823,8 +815,8 @@ hand_schema!(LinkArgs, "LinkArgs", json!({
         "holding": {"type": "string", "description": "LinkOut provider (institution) to restrict llinks/prlinks answers to."},
         "datetype": {"type": "string", "enum": ["mdat", "pdat", "edat"], "description": "Which date reldate/mindate/maxdate filter on."},
         "reldate": {"type": "integer", "minimum": 0, "description": "Only linked records dated within this many days before today."},
-        "mindate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with maxdate)."},
-        "maxdate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with mindate)."},
+        "mindate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with maxdate; sent alone as given, E-utilities decides)."},
+        "maxdate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with mindate; sent alone as given, E-utilities decides)."},
         "cmd": {"type": "string", "enum": ["neighbor", "neighbor_score", "acheck", "ncheck", "lcheck", "llinks", "llinkslib", "prlinks"], "default": "neighbor",
                 "description": "What to compute: linked ids (neighbor), with scores (neighbor_score), available links (acheck), neighbor/LinkOut checks (ncheck, lcheck), LinkOut URLs (llinks, llinkslib) or the full-text provider link (prlinks)."}
     },
@@ -943,7 +935,6 @@ impl Tool for Elink {
     type Output = LinkResult;
     async fn run(a: LinkArgs) -> Result<LinkResult, ToolError> {
         let ids = id_list(&a.id, 10000)?;
-        check_date_pair(&a.mindate, &a.maxdate)?;
         let mut p: Vec<(&str, String)> = vec![("dbfrom", a.dbfrom.clone()), ("db", a.db.clone()), ("id", ids)];
         p.push(("cmd", a.cmd.clone().unwrap_or_else(|| "neighbor".into())));
         push_opt(&mut p, "linkname", &a.linkname.as_deref().map(str::trim).filter(|s| !s.is_empty()));
