@@ -22,7 +22,7 @@ COMPONENTIZE_PY_VERSION := 0.25.1
 # its console script being on PATH (pyenv shims, ~/.local/bin).
 COMPONENTIZE_PY := python3 -c 'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())'
 
-.PHONY: all setup host tools python-tools pool guests test bench demo clean
+.PHONY: all setup host tools python-tools pool guests test bench demo clean parity
 
 all: host pool
 
@@ -75,6 +75,15 @@ bench: all guests
 
 demo: all
 	@scripts/demo.sh $(DIVE)
+
+# The parity table (tests/parity/parity.tsv): DIVE's returned fields -> dive's output
+# paths, from the reviewed rules (scripts/parity/rules.tsv) and the pool's output schemas.
+# With DIVE_REPO=<checkout or bare git dir of github.com/sheep333c/DIVE>, DIVE's fields
+# are extracted again first (tests/parity/dive_fields.json).
+parity: all
+	@if [ -n "$(DIVE_REPO)" ]; then python3 scripts/parity/dive_fields.py $(DIVE_REPO) > tests/parity/dive_fields.json; fi
+	$(DIVE) --json --no-builtin --tools $(POOL_DIR) tools list > $(WASM_DIR)/tool-specs.json
+	python3 scripts/parity/gen_table.py tests/parity/dive_fields.json $(WASM_DIR)/tool-specs.json scripts/parity/rules.tsv > tests/parity/parity.tsv
 
 clean:
 	$(CARGO) clean
