@@ -283,6 +283,7 @@ def bio_restriction_info(a):
         "supplier_codes": list(e.suppl),
         "frequency": float(e.frequency()),
         "rebase_id": e.id,
+        "compatible_ends": [str(x) for x in e.compatible_end()],
     }
 
 
