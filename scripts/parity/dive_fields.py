@@ -129,6 +129,12 @@ class Function:
                             fields = self.vars.setdefault(t.value.id, [])
                             fields.append(key.value)
                             fields.extend(key.value + s for s in self.nested(n.value, 1))
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "append" and n.args \
+                    and isinstance(n.func.value, ast.Subscript) and isinstance(n.func.value.value, ast.Name) \
+                    and isinstance(n.func.value.slice, ast.Constant) and isinstance(n.func.value.slice.value, str):
+                # result['parts'].append({...}): the list's elements
+                name, key = n.func.value.value.id, n.func.value.slice.value
+                self.vars.setdefault(name, []).extend(key + "[]." + p for p in self.value_fields(n.args[0]))
             elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name):
                 name, attr = n.func.value.id, n.func.attr
                 if attr == "append" and n.args:
