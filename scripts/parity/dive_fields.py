@@ -225,8 +225,9 @@ def main():
                 fields, passthrough, scalar = tool_fields(parse_lenient(text))
                 out[t["name"]] = {"domain": dom, "family": family, "source": path, "fields": fields,
                                   "passthrough": passthrough, "scalar": scalar}
-    json.dump(out, sys.stdout, indent=1, sort_keys=True, ensure_ascii=False)
-    print()
+    # One tool a line, so that a change in DIVE reads as a one-line diff.
+    lines = [f"  {json.dumps(name)}: {json.dumps(out[name], sort_keys=True, ensure_ascii=False)}" for name in sorted(out)]
+    print("{\n" + ",\n".join(lines) + "\n}")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@
 //! (Biopython raises). So that results fit the 16 MiB output cap, a search returns at
 //! most 1,000,000 positions and a digestion at most 500,000 fragments.
 
-#[rustfmt::skip]
 mod compatible;
+#[rustfmt::skip]
 mod data;
 mod enzyme;
 
