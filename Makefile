@@ -26,7 +26,7 @@ COMPONENTIZE_PY := python3 -c 'import sys; from componentize_py import script; s
 
 PREFIX       ?= /usr/local
 
-.PHONY: all setup host tools python-tools pool guests test bench demo install dist clean
+.PHONY: all setup host tools python-tools pool guests test bench demo install dist clean parity
 
 all: host pool
 
@@ -86,6 +86,15 @@ install: all
 
 dist: all
 	scripts/dist.sh $(DIVE) $(POOL_DIR) $(CURDIR)/dist
+
+# The parity table (tests/parity/parity.tsv): DIVE's returned fields -> dive's output
+# paths, from the reviewed rules (scripts/parity/rules.tsv) and the pool's output schemas.
+# With DIVE_REPO=<checkout or bare git dir of github.com/sheep333c/DIVE>, DIVE's fields
+# are extracted again first (tests/parity/dive_fields.json).
+parity: all
+	@if [ -n "$(DIVE_REPO)" ]; then python3 scripts/parity/dive_fields.py $(DIVE_REPO) > tests/parity/dive_fields.json; fi
+	$(DIVE) --json --no-builtin --tools $(POOL_DIR) tools list > $(WASM_DIR)/tool-specs.json
+	python3 scripts/parity/gen_table.py tests/parity/dive_fields.json $(WASM_DIR)/tool-specs.json scripts/parity/rules.tsv > tests/parity/parity.tsv
 
 clean:
 	$(CARGO) clean

@@ -223,16 +223,18 @@ def bio_codon_list(a):
 
 
 def bio_letters(a):
+    """Every field of DIVE's iupac_data_letters, under dive's names (the parity table,
+    tests/parity/parity.tsv, maps one to the other)."""
     D = IUPACData
     kind = a.get("sequence_type", "all")
     amb = a.get("include_ambiguous", True)
     out = {"sequence_type": kind}
 
-    def nucleotides(letters, ambiguous, values, complement):
-        n = {
-            "letters": letters,
-            "complement": {k: v for k, v in complement.items() if amb or k in letters},
-        }
+    def nucleotides(letters, ambiguous, values, complement, extended=None):
+        n = {"letters": letters}
+        if extended is not None:
+            n["extended_letters"] = extended
+        n["complement"] = {k: v for k, v in complement.items() if amb or k in letters}
         if amb:
             n["ambiguous_letters"] = ambiguous
             n["ambiguous_values"] = dict(values)
@@ -240,47 +242,79 @@ def bio_letters(a):
 
     if kind in ("dna", "all"):
         out["dna"] = nucleotides(
-            D.unambiguous_dna_letters, D.ambiguous_dna_letters, D.ambiguous_dna_values, D.ambiguous_dna_complement
+            D.unambiguous_dna_letters,
+            D.ambiguous_dna_letters,
+            D.ambiguous_dna_values,
+            D.ambiguous_dna_complement,
+            D.extended_dna_letters,
         )
     if kind in ("rna", "all"):
         out["rna"] = nucleotides(
             D.unambiguous_rna_letters, D.ambiguous_rna_letters, D.ambiguous_rna_values, D.ambiguous_rna_complement
         )
     if kind in ("protein", "all"):
-        p = {"letters": D.protein_letters, "three_letter_codes": dict(D.protein_letters_1to3)}
+        p = {
+            "letters": D.protein_letters,
+            "three_letter_codes": dict(D.protein_letters_1to3),
+            "one_letter_codes": dict(D.protein_letters_3to1),
+            "extended_letters": D.extended_protein_letters,
+        }
         if amb:
-            p["extended_letters"] = D.extended_protein_letters
             p["extended_values"] = dict(D.extended_protein_values)
             p["extended_three_letter_codes"] = dict(D.protein_letters_1to3_extended)
+            p["extended_one_letter_codes"] = dict(D.protein_letters_3to1_extended)
         out["protein"] = p
     return out
 
 
 def bio_weights(a):
+    """Every field of DIVE's iupac_data_weights, under dive's names (ranges as
+    [min, max] lists, which is how Biopython's tuples serialize)."""
     D = IUPACData
     kind = a.get("sequence_type", "all")
     wt = a.get("weight_type", "both")
     out = {"sequence_type": kind, "weight_type": wt}
 
-    def weights(avg, mono, amb_avg):
+    def ranges(d):
+        return {k: list(v) for k, v in d.items()}
+
+    def weights(avg, mono, amb_avg, avg_ranges, amb_ranges):
         w = {}
         if wt != "average":
             w["monoisotopic"] = dict(mono)
         if wt != "monoisotopic":
             w["average"] = dict(avg)
             w["ambiguous_average"] = dict(amb_avg)
+            w["weight_ranges"] = ranges(avg_ranges)
+            w["ambiguous_weight_ranges"] = ranges(amb_ranges)
         return w
 
     if kind in ("dna", "all"):
         out["dna"] = weights(
-            D.unambiguous_dna_weights, D.monoisotopic_unambiguous_dna_weights, D.avg_ambiguous_dna_weights
+            D.unambiguous_dna_weights,
+            D.monoisotopic_unambiguous_dna_weights,
+            D.avg_ambiguous_dna_weights,
+            D.unambiguous_dna_weight_ranges,
+            D.ambiguous_dna_weight_ranges,
         )
     if kind in ("rna", "all"):
         out["rna"] = weights(
-            D.unambiguous_rna_weights, D.monoisotopic_unambiguous_rna_weights, D.avg_ambiguous_rna_weights
+            D.unambiguous_rna_weights,
+            D.monoisotopic_unambiguous_rna_weights,
+            D.avg_ambiguous_rna_weights,
+            D.unambiguous_rna_weight_ranges,
+            D.ambiguous_rna_weight_ranges,
         )
     if kind in ("protein", "all"):
-        out["protein"] = weights(D.protein_weights, D.monoisotopic_protein_weights, D.avg_extended_protein_weights)
+        out["protein"] = weights(
+            D.protein_weights,
+            D.monoisotopic_protein_weights,
+            D.avg_extended_protein_weights,
+            D.protein_weight_ranges,
+            D.extended_protein_weight_ranges,
+        )
+    if kind == "all":
+        out["atoms"] = dict(D.atom_weights)
     return out
 
 

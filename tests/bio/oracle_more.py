@@ -146,6 +146,8 @@ def bio_protparam_analysis(a):
         "amino_acid_percent": {k: float(v) for k, v in pa.amino_acids_percent.items()},
         "secondary_structure_fraction": {"helix": float(helix), "turn": float(turn), "sheet": float(sheet)},
         "molar_extinction_coefficient": {"reduced": reduced, "cystines": cystines},
+        # dive leaves the profile out (null) above 100,000 residues (its memory and output limits).
+        "flexibility": [float(x) for x in pa.flexibility()] if pa.length <= 100_000 else None,
     }
 
 
@@ -281,6 +283,7 @@ def bio_restriction_info(a):
         "supplier_codes": list(e.suppl),
         "frequency": float(e.frequency()),
         "rebase_id": e.id,
+        "compatible_ends": [str(x) for x in e.compatible_end()],
     }
 
 

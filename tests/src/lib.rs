@@ -246,6 +246,8 @@ pub fn builtin_pool_dir() -> PathBuf {
 /// Shared harness of the `api_<family>` tests: a runtime over the built-in pool whose
 /// upstream origins are mapped to loopback fixtures, the call options every test uses,
 /// and helpers that call a tool and unwrap the outcome it must have.
+pub mod parity;
+
 pub mod api {
     use super::{builtin_pool_dir, repo_root};
     use dive_runtime::engine::EngineOptions;
@@ -337,10 +339,21 @@ pub mod api {
         }
     }
 
-    /// Call `tool` with `args` and return its JSON result; panics unless it succeeds.
+    /// Call `tool` with `args` and return its JSON result; panics unless it succeeds, or
+    /// when the result lacks a field the parity table maps (tests/parity/parity.tsv).
     pub async fn ok(rt: &Runtime, tool: &str, args: Value) -> Value {
         let context = format!("{tool} {args}");
-        ok_value(&context, &outcome(rt, tool, args).await)
+        let value = ok_value(&context, &outcome(rt, tool, args.clone()).await);
+        check_parity(rt, tool, &args, &value);
+        value
+    }
+
+    /// Panic when `value`, a result of `tool` called with `args`, lacks a field the
+    /// parity table maps.
+    #[track_caller]
+    pub fn check_parity(rt: &Runtime, tool: &str, args: &Value, value: &Value) {
+        let schema = &rt.tool(tool).unwrap_or_else(|| panic!("no tool {tool}")).spec.input_schema;
+        super::parity::Table::load().check_output(tool, args, schema, value);
     }
 
     /// Call `tool` with `args` and return the message of the upstream error it must end
@@ -428,6 +441,11 @@ pub mod bio {
             Ok(record) => match &record.outcome {
                 Outcome::Ok(text) => {
                     let v: Value = serde_json::from_str(text).expect("results are JSON");
+                    let schema = &rt.tool(&case.tool).expect("the tool is in the pool").spec.input_schema;
+                    let missing = super::parity::Table::load().missing_fields(&case.tool, &case.args, schema, &v);
+                    if !missing.is_empty() {
+                        return Some(format!("{}\n  args: {}\n  parity: {}", case.tool, short(&args), missing.join("; ")));
+                    }
                     // Text of the parsed value: equal values print equal, key order included.
                     format!("ok {}", serde_json::to_string(&v).unwrap())
                 }

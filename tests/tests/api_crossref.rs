@@ -50,6 +50,7 @@ async fn every_tool_against_real_recordings() {
             Outcome::Ok(t) => serde_json::from_str(t).unwrap(),
             other => panic!("{tool} {args}: {other:?}"),
         };
+        api::check_parity(&rt, tool, &args, &v);
         assert_eq!(v["status"], "ok", "{tool}");
         assert_eq!(v["message-type"], message_type, "{tool} {args}");
         covered.insert(tool);

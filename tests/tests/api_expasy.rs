@@ -234,6 +234,9 @@ async fn real_prosite_and_prodoc_entries() {
             assert_eq!(out["text"].as_str(), Some(text.as_str()), "{id}: the text comes back unchanged");
             assert_eq!(out["prosite_id"], id);
             assert!(!out["name"].as_str().unwrap().is_empty());
+            // The PA lines, joined, for pattern entries (profiles have MA lines instead).
+            let pa: String = text.lines().filter_map(|l| l.strip_prefix("PA   ")).collect();
+            assert_eq!(out["pattern"].as_str(), (!pa.is_empty()).then_some(pa.as_str()), "{id}: pattern");
         }
     }
 

@@ -43,8 +43,13 @@ fn opts() -> CallOptions {
     CallOptions::live(DeterminismConfig { seed: 0, clock_ns: 0 })
 }
 
+/// Call `tool`; a successful result must hold the fields the parity table maps.
 async fn call(rt: &Runtime, tool: &str, args: Value) -> Outcome {
-    rt.call(tool, &args.to_string(), &opts()).await.expect("the call runs").outcome
+    let o = rt.call(tool, &args.to_string(), &opts()).await.expect("the call runs").outcome;
+    if let Outcome::Ok(t) = &o {
+        dive_integration_tests::api::check_parity(rt, tool, &args, &serde_json::from_str(t).unwrap());
+    }
+    o
 }
 
 fn ok(o: &Outcome) -> Value {

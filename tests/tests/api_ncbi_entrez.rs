@@ -150,6 +150,10 @@ async fn every_tool_sends_its_request_and_converts_the_answer() {
     assert_eq!(out["count"], 1234);
     assert_eq!(out["retstart"], 5);
     assert_eq!(out["ids"], json!(["38000001", "37000002"]));
+    // Either end of the date range alone is sent as given, as Biopython sends it.
+    ok(&rt, "ncbi_entrez_search", json!({"db": "pubmed", "term": "x", "maxdate": "2020"})).await;
+    let q = last(&f).1;
+    assert_eq!((q.get("maxdate").map(String::as_str), q.get("mindate")), (Some("2020"), None));
     assert_eq!(out["translation_set"][0]["from"], "brca1");
     assert_eq!(out["translation_stack"][0]["TermSet"]["Count"], "40000");
     assert_eq!(out["translation_stack"][1]["OP"], "GROUP");
@@ -220,6 +224,20 @@ async fn every_tool_sends_its_request_and_converts_the_answer() {
     assert_eq!(out["db_info"]["FieldList"]["Field"][0]["FullName"], "All Fields");
     assert_eq!(out["db_info"]["LinkList"]["Link"][0]["DbTo"], "protein");
 
+    // More than 200 ids go by POST, the id list in a form body, the rest in the query.
+    let many: Vec<String> = (1..=201).map(|i| i.to_string()).collect();
+    for tool in ["ncbi_entrez_fetch", "ncbi_entrez_summary"] {
+        ok(&rt, tool, json!({"db": "pubmed", "id": many.join(",")})).await;
+        let seen = f.seen().last().cloned().expect("a request");
+        let (_, q) = api::query(&seen.path_and_query);
+        assert_eq!((seen.method.as_str(), q.get("id"), q.get("db").map(String::as_str)), ("POST", None, Some("pubmed")), "{tool}");
+        assert_eq!(seen.header("content-type"), Some("application/x-www-form-urlencoded"), "{tool}");
+        let form: BTreeMap<String, String> = url::form_urlencoded::parse(&seen.body).into_owned().collect();
+        assert_eq!(form.get("id"), Some(&many.join(",")), "{tool}");
+    }
+    ok(&rt, "ncbi_entrez_fetch", json!({"db": "pubmed", "id": many[..200].join(",")})).await;
+    assert_eq!(f.seen().last().unwrap().method, "GET", "200 ids still go by GET");
+
     // ELink
     let out = ok(&rt, "ncbi_entrez_elink", json!({"dbfrom": "gene", "db": "protein", "id": "672", "cmd": "neighbor_score", "linkname": "gene_protein", "term": "human[orgn]", "holding": "ncbi", "datetype": "pdat", "reldate": 30, "mindate": "2001/01", "maxdate": "2002"})).await;
     let (path, q) = last(&f);
@@ -254,7 +272,8 @@ async fn every_tool_sends_its_request_and_converts_the_answer() {
     assert_eq!(out["spelled_query"], json!([{"kind": "replaced", "text": "asthma"}, {"kind": "original", "text": " OR "}, {"kind": "replaced", "text": "allergies"}]));
 
     for s in f.seen() {
-        assert_eq!(s.method, "GET");
+        let many = s.method == "POST" && s.header("content-type") == Some("application/x-www-form-urlencoded");
+        assert!(s.method == "GET" || many, "GET, or POST for long id lists: {} {}", s.method, s.path_and_query);
         assert!(!s.path_and_query.contains("api_key"), "no key configured, none sent: {}", s.path_and_query);
     }
 }
@@ -329,10 +348,9 @@ async fn error_answers_and_argument_rules() {
     }
     for (tool, args) in [
         ("ncbi_entrez_search", json!({"db": "pubmed", "term": "   "})),
-        ("ncbi_entrez_search", json!({"db": "pubmed", "term": "x", "mindate": "2020"})),
         ("ncbi_entrez_fetch", json!({"db": "pubmed", "id": "1,,2"})),
         ("ncbi_entrez_fetch", json!({"db": "nuccore", "id": "1", "seq_start": 50, "seq_stop": 10})),
-        ("ncbi_entrez_fetch", json!({"db": "pubmed", "id": vec!["1"; 201].join(",")})),
+        ("ncbi_entrez_fetch", json!({"db": "pubmed", "id": vec!["1"; 10_001].join(",")})),
         ("ncbi_entrez_summary", json!({"db": "pubmed", "id": " , "})),
         ("ncbi_entrez_ecitmatch", json!({"bdata": "  \n "})),
         ("ncbi_entrez_ecitmatch", json!({"bdata": "just a title"})),
@@ -397,6 +415,8 @@ fn recorded(bodies: Arc<BTreeMap<&'static str, String>>) -> impl Fn(&Seen) -> Re
                 _ => match get("id").as_str() {
                     "9298984" => "raw/biopython__elink1.xml".into(),
                     "48819,7140345" => "raw/biopython__elink2.xml".into(),
+                    "11812492,11774222" => "raw/biopython__elink3.xml".into(),
+                    "12242737" => "raw/biopython__elink4.xml".into(),
                     "0" => "raw/metapub__medgen_elink_pubmed_0_entries.xml".into(),
                     other => format!("no recording for elink {other}"),
                 },
@@ -427,7 +447,7 @@ async fn real_recorded_answers() {
         "bodies/taxize__ncbi_children.i0.xml", "raw/biopython__nucleotide1.xml", "raw/biopython__esummary1.xml", "bodies/taxize__genbank2uid.i0.xml",
         "bodies/taxize__ncbi_get_taxon_summary.i0.xml", "raw/metapub__medgen_concept_336867.xml", "bodies/fulltext__ft_search_entrez.i1.json",
         "bodies/fulltext__ft_search_fails_well_entrez_limit2large.i1.html", "raw/biopython__einfo1.xml", "raw/biopython__einfo2.xml",
-        "raw/biopython__elink1.xml", "raw/biopython__elink2.xml", "raw/biopython__elink5.xml", "raw/biopython__elink6.xml", "raw/biopython__elink7.xml",
+        "raw/biopython__elink1.xml", "raw/biopython__elink2.xml", "raw/biopython__elink3.xml", "raw/biopython__elink4.xml", "raw/biopython__elink5.xml", "raw/biopython__elink6.xml", "raw/biopython__elink7.xml",
         "raw/biopython__elink8.xml", "raw/metapub__medgen_elink_pubmed_0_entries.xml", "raw/biopython__ecitmatch.txt", "raw/biopython__espell.xml",
     ];
     let bodies: BTreeMap<&'static str, String> = files.iter().map(|f| (*f, read(f))).collect();
@@ -523,6 +543,14 @@ async fn real_recorded_answers() {
     let ids: Vec<&str> = out["linked_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert!(ids.contains(&"8794856") && ids.contains(&"9700164"), "{ids:?}");
     let out = ok(&rt, "ncbi_entrez_elink", json!({"dbfrom": "nucleotide", "db": "protein", "id": "48819,7140345"})).await;
+    assert!(!out["linked_ids"].as_array().unwrap().is_empty(), "{out}");
+    // Biopython's recorded call: mindate without maxdate, which E-utilities answers.
+    let out = ok(&rt, "ncbi_entrez_elink", json!({"dbfrom": "pubmed", "db": "pubmed", "id": "11812492,11774222", "mindate": "1995", "datetype": "pdat"})).await;
+    assert_eq!(out["linksets"][0]["ids"], json!(["11812492", "11774222"]));
+    assert_eq!(out["linked_ids"][0], "39386366");
+    let (_, q) = last(&f);
+    assert_eq!((q.get("mindate").map(String::as_str), q.get("maxdate")), (Some("1995"), None), "mindate is sent alone");
+    let out = ok(&rt, "ncbi_entrez_elink", json!({"dbfrom": "pubmed", "db": "pubmed", "id": "12242737", "term": "medline[sb]"})).await;
     assert!(!out["linked_ids"].as_array().unwrap().is_empty(), "{out}");
     let out = ok(&rt, "ncbi_entrez_elink", json!({"dbfrom": "pubmed", "db": "pubmed", "id": "10611131", "cmd": "prlinks"})).await;
     let obj = &out["linksets"][0]["IdUrlList"]["IdUrlSet"][0];

@@ -69,11 +69,14 @@ async fn outcome(rt: &Runtime, code: &str) -> Outcome {
 }
 
 /// Run `code`; the call must succeed (a Python exception is still a success).
+/// The result must hold the fields the parity table maps.
 async fn run(rt: &Runtime, code: &str) -> Value {
-    match outcome(rt, code).await {
+    let v: Value = match outcome(rt, code).await {
         Outcome::Ok(t) => serde_json::from_str(&t).unwrap(),
         other => panic!("expected a result for {code:?}, got {other:?}"),
-    }
+    };
+    dive_integration_tests::api::check_parity(rt, TOOL, &json!({ "code": code }), &v);
+    v
 }
 
 /// Run `code`; it must finish without an exception.

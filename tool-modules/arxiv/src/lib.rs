@@ -287,15 +287,9 @@ search_tool!(SearchByAuthor, SearchByAuthorArgs, "arxiv_search_by_author", LastU
 search_tool!(SearchByCategory, SearchByCategoryArgs, "arxiv_search_by_category", LastUpdatedDate, sort_updated_c, "sort_updated_c", "arxiv_category",
     "List arXiv papers in a subject category (cat:cs.AI; a bare code gets the cat: prefix).", |q| with_prefix(q, "cat:"));
 search_tool!(SearchByDateRange, SearchByDateRangeArgs, "arxiv_search_by_date_range", SubmittedDate, sort_submitted_d, "sort_submitted_d", "search_text",
-    "Search arXiv papers submitted (or updated) in a date range: submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM], optionally combined with other terms.",
-    |q| {
-        let q = nonblank(q)?;
-        if q.contains("submittedDate:[") || q.contains("lastUpdatedDate:[") {
-            Ok(q)
-        } else {
-            Err(ToolError::invalid("search_query must contain a range such as submittedDate:[202301010000 TO 202401010000]"))
-        }
-    });
+    "Search arXiv papers submitted (or updated) in a date range: submittedDate:[YYYYMMDDHHMM TO YYYYMMDDHHMM], optionally combined with other terms \
+    (a query without a range is sent as given: arXiv answers it like any search).",
+    nonblank);
 search_tool!(AdvancedSearch, AdvancedSearchArgs, "arxiv_advanced_search", Relevance, sort_relevance_e, "sort_relevance_e", "search_text",
     "Search arXiv with a full boolean query: fields, AND/OR/ANDNOT, quoted phrases and parentheses.", nonblank);
 

@@ -355,6 +355,10 @@ pub struct PrositeRawOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(extend("x-dive-type" = "prodoc_id"))]
     pub prodoc: Option<String>,
+    /// The PA lines joined (PROSITE pattern syntax); absent for profile (MA) entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-dive-type" = "prosite_pattern"))]
+    pub pattern: Option<String>,
     /// The entry exactly as PROSITE sent it.
     pub text: String,
 }
@@ -363,13 +367,21 @@ pub struct PrositeRaw;
 impl Tool for PrositeRaw {
     const NAME: &'static str = "expasy_prosite_raw";
     const DESCRIPTION: &'static str = "Get a PROSITE entry's flat-file text (ID, AC, DT, DE, PA/MA, NR, CC, DR, 3D, DO lines) \
-        exactly as PROSITE serves it, with its name, type, description and PRODOC id picked out.";
+        exactly as PROSITE serves it, with its name, type, description, pattern and PRODOC id picked out.";
     type Args = PrositeRawArgs;
     type Output = PrositeRawOut;
     async fn run(a: PrositeRawArgs) -> Result<PrositeRawOut, ToolError> {
         let id = check_id(&a.prosite_id, "PS")?;
         let (text, rec) = prosite_text(&id).await?;
-        Ok(PrositeRawOut { prosite_id: id, name: rec.name, entry_type: rec.entry_type, description: rec.description, prodoc: rec.prodoc, text })
+        Ok(PrositeRawOut {
+            prosite_id: id,
+            name: rec.name,
+            entry_type: rec.entry_type,
+            description: rec.description,
+            prodoc: rec.prodoc,
+            pattern: rec.pattern,
+            text,
+        })
     }
 }
 

@@ -43,10 +43,26 @@ const DATE_PATTERN_LINK: &str = r"^\d{4}(/\d{2}(/\d{2})?)?$";
 
 /// GET one E-utility with the given parameters (plus `tool=dive`); a non-2xx answer is
 /// an `upstream` error with NCBI's own message.
+/// Above this many UIDs E-utilities asks for POST (the URL would grow too long for GET).
+const GET_MAX_IDS: usize = 200;
+/// The most UIDs one request takes (E-utilities' retmax ceiling).
+const MAX_IDS: usize = 10_000;
+
+/// GET the utility, or POST it with the `id` list as a form body when the list holds
+/// more than [`GET_MAX_IDS`] UIDs (the other parameters stay in the query, where the
+/// host adds the API key).
 async fn eutil(endpoint: &str, mut params: Vec<(&str, String)>) -> Result<Response, ToolError> {
     params.push(("tool", "dive".to_string()));
-    let url = url_with_query(&format!("{BASE}/{endpoint}"), &params);
-    let resp = http::get(&url).await?;
+    let many = params.iter().any(|(k, v)| *k == "id" && v.split(',').count() > GET_MAX_IDS);
+    let resp = if many {
+        let (form, query): (Vec<_>, Vec<_>) = params.into_iter().partition(|(k, _)| *k == "id");
+        let url = url_with_query(&format!("{BASE}/{endpoint}"), &query);
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", http::encode(v))).collect();
+        let headers = [("content-type", "application/x-www-form-urlencoded")];
+        http::send("POST", &url, &headers, Some(body.join("&").into_bytes())).await?
+    } else {
+        http::get(&url_with_query(&format!("{BASE}/{endpoint}"), &params)).await?
+    };
     if !resp.is_success() {
         return Err(ToolError::upstream(format!("HTTP {}: {}", resp.status, message_of(&resp.body))));
     }
@@ -178,7 +194,7 @@ fn id_list(ids: &str, max: usize) -> Result<String, ToolError> {
         return Err(ToolError::invalid(format!("id must be a comma-separated list of ids without blank items, got '{ids}'")));
     }
     if parts.len() > max {
-        return Err(ToolError::invalid(format!("at most {max} ids per request, got {}", parts.len())));
+        return Err(ToolError::invalid(format!("at most {max} ids per request (E-utilities' limit), got {}", parts.len())));
     }
     Ok(parts.join(","))
 }
@@ -195,13 +211,6 @@ fn nonblank(name: &str, v: &str) -> Result<String, ToolError> {
 fn push_opt<T: ToString>(params: &mut Vec<(&'static str, String)>, name: &'static str, v: &Option<T>) {
     if let Some(v) = v {
         params.push((name, v.to_string()));
-    }
-}
-
-fn check_date_pair(min: &Option<String>, max: &Option<String>) -> Result<(), ToolError> {
-    match (min, max) {
-        (Some(_), None) | (None, Some(_)) => Err(ToolError::invalid("mindate and maxdate go together: give both or neither")),
-        _ => Ok(()),
     }
 }
 
@@ -239,8 +248,8 @@ hand_schema!(SearchArgs, "SearchArgs", json!({
         "sort": {"type": "string", "enum": ["relevance", "pub_date", "author", "journal"], "description": "Order of the ids (database dependent)."},
         "rettype": {"type": "string", "enum": ["uilist", "count"], "default": "uilist", "description": "uilist returns the ids; count returns only the number of matches."},
         "datetype": {"type": "string", "enum": ["mdat", "pdat", "edat", "crdt", "mhda"], "description": "Which date mindate/maxdate filter on: modification, publication, Entrez, creation or MeSH date."},
-        "mindate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with maxdate)."},
-        "maxdate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with mindate)."}
+        "mindate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with maxdate; sent alone as given, E-utilities decides)."},
+        "maxdate": {"type": "string", "pattern": DATE_PATTERN_SEARCH, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with mindate; sent alone as given, E-utilities decides)."}
     },
     "required": ["db", "term"],
     "additionalProperties": false
@@ -365,7 +374,6 @@ impl Tool for Search {
     type Output = SearchResult;
     async fn run(a: SearchArgs) -> Result<SearchResult, ToolError> {
         let term = nonblank("term", &a.term)?;
-        check_date_pair(&a.mindate, &a.maxdate)?;
         let mut p: Vec<(&str, String)> = vec![
             ("db", a.db.clone()),
             ("term", term),
@@ -406,7 +414,7 @@ hand_schema!(FetchArgs, "FetchArgs", json!({
     "type": "object",
     "properties": {
         "db": db_schema("Entrez database holding the records."),
-        "id": {"type": "string", "minLength": 1, "x-dive-type": "ncbi_uid", "description": "One UID or accession, or several separated by commas (up to 200)."},
+        "id": {"type": "string", "minLength": 1, "x-dive-type": "ncbi_uid", "description": "One UID or accession, or several separated by commas (up to 10,000; more than 200 are sent by POST, as E-utilities asks)."},
         "rettype": {"type": "string", "enum": ["xml", "fasta", "gb", "abstract", "medline", "docsum", "uilist"], "description": "Record format (with retmode): e.g. fasta or gb for sequences, abstract or medline for PubMed."},
         "retmode": {"type": "string", "enum": ["xml", "text", "json", "html"], "description": "Encoding of the answer; XML answers are converted to JSON, text is returned as text (FASTA also split into records)."},
         "retstart": {"type": "integer", "minimum": 0, "default": 0, "description": "0-based index of the first record returned."},
@@ -514,7 +522,7 @@ impl Tool for Fetch {
     type Args = FetchArgs;
     type Output = FetchResult;
     async fn run(a: FetchArgs) -> Result<FetchResult, ToolError> {
-        let ids = id_list(&a.id, 200)?;
+        let ids = id_list(&a.id, MAX_IDS)?;
         if let (Some(s), Some(e)) = (a.seq_start, a.seq_stop) {
             if s > e {
                 return Err(ToolError::invalid(format!("seq_start ({s}) is after seq_stop ({e})")));
@@ -553,7 +561,7 @@ hand_schema!(SummaryArgs, "SummaryArgs", json!({
     "type": "object",
     "properties": {
         "db": db_schema("Entrez database holding the records."),
-        "id": {"type": "string", "minLength": 1, "x-dive-type": "ncbi_uid", "description": "One UID, or several separated by commas (up to 200)."},
+        "id": {"type": "string", "minLength": 1, "x-dive-type": "ncbi_uid", "description": "One UID, or several separated by commas (up to 10,000; more than 200 are sent by POST, as E-utilities asks)."},
         "retstart": {"type": "integer", "minimum": 0, "default": 0, "description": "0-based index of the first summary returned."},
         "retmax": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 20, "description": "How many summaries to return at most."},
         "version": {"type": "string", "enum": ["1.0", "2.0"], "default": "2.0", "description": "Summary format: 2.0 gives each database's full field set, 1.0 the older typed Item list."}
@@ -714,7 +722,7 @@ impl Tool for Summary {
     type Args = SummaryArgs;
     type Output = SummaryResult;
     async fn run(a: SummaryArgs) -> Result<SummaryResult, ToolError> {
-        let ids = id_list(&a.id, 200)?;
+        let ids = id_list(&a.id, MAX_IDS)?;
         let p: Vec<(&str, String)> = vec![
             ("db", a.db.clone()),
             ("id", ids),
@@ -823,8 +831,8 @@ hand_schema!(LinkArgs, "LinkArgs", json!({
         "holding": {"type": "string", "description": "LinkOut provider (institution) to restrict llinks/prlinks answers to."},
         "datetype": {"type": "string", "enum": ["mdat", "pdat", "edat"], "description": "Which date reldate/mindate/maxdate filter on."},
         "reldate": {"type": "integer", "minimum": 0, "description": "Only linked records dated within this many days before today."},
-        "mindate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with maxdate)."},
-        "maxdate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (with mindate)."},
+        "mindate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "Start of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with maxdate; sent alone as given, E-utilities decides)."},
+        "maxdate": {"type": "string", "pattern": DATE_PATTERN_LINK, "x-dive-type": "date", "description": "End of the date range, YYYY, YYYY/MM or YYYY/MM/DD (usually with mindate; sent alone as given, E-utilities decides)."},
         "cmd": {"type": "string", "enum": ["neighbor", "neighbor_score", "acheck", "ncheck", "lcheck", "llinks", "llinkslib", "prlinks"], "default": "neighbor",
                 "description": "What to compute: linked ids (neighbor), with scores (neighbor_score), available links (acheck), neighbor/LinkOut checks (ncheck, lcheck), LinkOut URLs (llinks, llinkslib) or the full-text provider link (prlinks)."}
     },
@@ -942,8 +950,7 @@ impl Tool for Elink {
     type Args = LinkArgs;
     type Output = LinkResult;
     async fn run(a: LinkArgs) -> Result<LinkResult, ToolError> {
-        let ids = id_list(&a.id, 10000)?;
-        check_date_pair(&a.mindate, &a.maxdate)?;
+        let ids = id_list(&a.id, MAX_IDS)?;
         let mut p: Vec<(&str, String)> = vec![("dbfrom", a.dbfrom.clone()), ("db", a.db.clone()), ("id", ids)];
         p.push(("cmd", a.cmd.clone().unwrap_or_else(|| "neighbor".into())));
         push_opt(&mut p, "linkname", &a.linkname.as_deref().map(str::trim).filter(|s| !s.is_empty()));

@@ -107,6 +107,61 @@ fn gravy(seq: &[u8]) -> f64 {
     total / seq.len() as f64
 }
 
+/// Normalized flexibility parameters (B-values) of Vihinen, Torkkila and Riikonen,
+/// Proteins 19:141-149 (1994), as Biopython's ProtParamData.Flex holds them.
+const FLEX: [(u8, f64); 20] = [
+    (b'A', 0.984),
+    (b'C', 0.906),
+    (b'E', 1.094),
+    (b'D', 1.068),
+    (b'G', 1.031),
+    (b'F', 0.915),
+    (b'I', 0.927),
+    (b'H', 0.950),
+    (b'K', 1.102),
+    (b'M', 0.952),
+    (b'L', 0.935),
+    (b'N', 1.048),
+    (b'Q', 1.037),
+    (b'P', 1.049),
+    (b'S', 1.046),
+    (b'R', 1.008),
+    (b'T', 0.997),
+    (b'W', 0.904),
+    (b'V', 0.931),
+    (b'Y', 0.929),
+];
+
+/// Window length and the weights of the window's outer pairs, outermost first.
+const FLEX_WINDOW: usize = 9;
+const FLEX_WEIGHTS: [f64; 4] = [0.25, 0.4375, 0.625, 0.8125];
+/// The sum of all weights (both sides of each pair, plus 1 for the centre).
+const FLEX_NORM: f64 = 5.25;
+/// Longest sequence whose profile is returned (about 2 MB of JSON at this length).
+const FLEX_MAX_RESIDUES: usize = 100_000;
+
+/// ProteinAnalysis.flexibility, summed in Biopython's order so the values are the same
+/// floats: windows starting at 0 .. length - 9 (the last window is left out, as there),
+/// pairs (j, 8 - j) weighted, then the residue at index 5 with weight 1.
+fn flexibility(seq: &[u8]) -> Vec<f64> {
+    let mut table = [0.0f64; 256];
+    for (k, v) in FLEX {
+        table[k as usize] = v;
+    }
+    let windows = seq.len().saturating_sub(FLEX_WINDOW);
+    (0..windows)
+        .map(|i| {
+            let w = &seq[i..i + FLEX_WINDOW];
+            let mut score = 0.0f64;
+            for (j, weight) in FLEX_WEIGHTS.iter().enumerate() {
+                score += (table[w[j] as usize] + table[w[FLEX_WINDOW - j - 1] as usize]) * weight;
+            }
+            score += table[w[FLEX_WINDOW / 2 + 1] as usize];
+            score / FLEX_NORM
+        })
+        .collect()
+}
+
 fn pk(table: &[(&str, f64)], key: &str) -> Option<f64> {
     table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
@@ -224,6 +279,12 @@ pub struct AnalysisOutput {
     pub secondary_structure_fraction: SecondaryStructure,
     /// Molar extinction coefficients.
     pub molar_extinction_coefficient: Extinction,
+    /// Flexibility profile (Vihinen et al. 1994): one score per 9-residue window, as
+    /// Biopython's ProteinAnalysis.flexibility gives it (length - 9 windows, none for 9
+    /// residues or fewer; its centre weight falls on the window's sixth residue). Null
+    /// above 100,000 residues, where the profile alone would outgrow the tool's memory
+    /// and output limits.
+    pub flexibility: Option<Vec<f64>>,
 }
 
 pub struct Analysis;
@@ -232,7 +293,7 @@ impl Tool for Analysis {
     const NAME: &'static str = "protparam_analysis";
     const DESCRIPTION: &'static str = "Full ProtParam-style profile of a protein, as Biopython's ProteinAnalysis computes it: \
         molecular weight, isoelectric point, aromaticity, instability index, GRAVY, amino-acid counts and percentages, \
-        helix/turn/sheet fractions and molar extinction coefficients.";
+        helix/turn/sheet fractions, molar extinction coefficients and the flexibility profile.";
     type Args = ProteinArgs;
     type Output = AnalysisOutput;
 
@@ -268,6 +329,7 @@ impl Tool for Analysis {
                     cystines: reduced + (c[b'C' as usize] / 2) * 125,
                 }
             },
+            flexibility: (len <= FLEX_MAX_RESIDUES).then(|| flexibility(seq)),
         })
     }
 }

@@ -10,6 +10,7 @@
 //! (Biopython raises). So that results fit the 16 MiB output cap, a search returns at
 //! most 1,000,000 positions and a digestion at most 500,000 fragments.
 
+mod compatible;
 #[rustfmt::skip]
 mod data;
 mod enzyme;
@@ -219,6 +220,10 @@ pub struct InfoOutput {
     pub frequency: f64,
     /// REBASE enzyme id (null for the few enzymes without one).
     pub rebase_id: Option<u64>,
+    /// Enzymes whose ends can be ligated to this one's (Biopython's compatible_end()):
+    /// every blunt cutter for a blunt cutter, the 5' or 3' cutters with a matching
+    /// overhang for an overhang, none when the ends are unknown; by site size, then name.
+    pub compatible_ends: Vec<String>,
 }
 
 pub struct EnzymeInfo;
@@ -226,7 +231,8 @@ pub struct EnzymeInfo;
 impl Tool for EnzymeInfo {
     const NAME: &'static str = "restriction_enzyme_info";
     const DESCRIPTION: &'static str = "Facts about one restriction enzyme from Biopython's REBASE table: recognition \
-        site, cut positions on both strands, overhang, palindromy, methylation sensitivity, frequency and suppliers.";
+        site, cut positions on both strands, overhang, palindromy, methylation sensitivity, frequency, suppliers \
+        and the enzymes with compatible ends.";
     type Args = InfoArgs;
     type Output = InfoOutput;
 
@@ -259,6 +265,10 @@ impl Tool for EnzymeInfo {
             supplier_codes: e.suppl.chars().map(|c| c.to_string()).collect(),
             frequency: e.freq,
             rebase_id: e.id,
+            compatible_ends: compatible::compatible_ends(e)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         })
     }
 }
