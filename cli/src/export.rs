@@ -113,51 +113,74 @@ pub fn show(rt: &Runtime, e: &ToolEntry, as_json: bool) -> Result<u8> {
     Ok(0)
 }
 
-/// OpenAI chat-completions `tools` array.
-pub fn openai(rt: &Runtime) -> Result<u8> {
-    let arr: Vec<Value> = rt
-        .tools()
-        .map(|t| {
-            json!({
-                "type": "function",
-                "function": {
-                    "name": t.spec.name,
-                    "description": t.spec.description,
-                    "parameters": strip_meta(&t.spec.input_schema),
-                }
-            })
-        })
-        .collect();
-    println!("{}", serde_json::to_string_pretty(&arr)?);
-    Ok(0)
+/// Which tools `tools export` writes: a domain and/or names (none: all).
+pub struct Selection<'a> {
+    pub domain: Option<Domain>,
+    pub tools: &'a [String],
 }
 
-/// MCP `tools/list` result.
-pub fn mcp(rt: &Runtime) -> Result<u8> {
-    let arr: Vec<Value> = rt
-        .tools()
-        .map(|t| {
-            let mut v = json!({
-                "name": t.spec.name,
-                "description": t.spec.description,
-                "inputSchema": t.spec.input_schema,
-            });
-            if let Some(o) = &t.spec.output_schema {
-                v["outputSchema"] = o.clone();
-            }
-            v
-        })
-        .collect();
-    println!("{}", serde_json::to_string_pretty(&json!({ "tools": arr }))?);
-    Ok(0)
-}
-
-/// OpenAI function parameters take a plain object schema: drop `$schema` and `title`.
-fn strip_meta(schema: &Value) -> Value {
-    let mut s = schema.clone();
-    if let Some(m) = s.as_object_mut() {
-        m.remove("$schema");
-        m.remove("title");
+/// The selected tools; an unknown name is an error naming the nearest one.
+fn select<'a>(rt: &'a Runtime, sel: &Selection<'_>) -> Result<Vec<&'a ToolEntry>> {
+    for name in sel.tools {
+        if rt.tool(name).is_none() {
+            return Err(crate::usage(rt.unknown_tool(name).to_string()));
+        }
     }
-    s
+    Ok(rt
+        .tools()
+        .filter(|t| sel.domain.is_none_or(|d| t.domain() == d))
+        .filter(|t| sel.tools.is_empty() || sel.tools.contains(&t.spec.name))
+        .collect())
+}
+
+/// `tools export --format openai|anthropic|mcp`: the selected tools' specs in that
+/// ecosystem's format (ARCHITECTURE.md §11). OpenAI takes at most 128 tools a request:
+/// past that a warning says to select with `--domain` or `--tool`.
+pub fn export(rt: &Runtime, format: dive_export::Format, sel: &Selection<'_>, strict: bool) -> Result<u8> {
+    use dive_export::Format;
+    let tools = select(rt, sel)?;
+    let doc = match format {
+        Format::OpenAi => {
+            let mut not_strict = 0;
+            let arr: Vec<Value> = tools
+                .iter()
+                .map(|t| {
+                    let (spec, why_not) = dive_export::openai(t, strict);
+                    if let Some(e) = why_not {
+                        not_strict += 1;
+                        eprintln!("note: {} is exported with strict: false: {e}", t.spec.name);
+                    }
+                    spec
+                })
+                .collect();
+            if strict {
+                eprintln!("{} of {} tools in strict mode", tools.len() - not_strict, tools.len());
+            }
+            if tools.len() > 128 {
+                eprintln!("warning: {} tools; OpenAI takes at most 128 per request: choose with --domain or --tool", tools.len());
+            }
+            Value::Array(arr)
+        }
+        Format::Anthropic => Value::Array(tools.iter().map(|t| dive_export::anthropic(t)).collect()),
+        Format::Mcp => json!({ "tools": tools.iter().map(|t| dive_export::mcp(t)).collect::<Vec<_>>() }),
+    };
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(0)
+}
+
+/// `dive export TASKS --format messages --out FILE`.
+pub async fn messages(g: &crate::Global, tasks: &std::path::Path, out: &std::path::Path) -> Result<u8> {
+    let tasks = dive_deriver::verify::read_tasks(tasks).map_err(|e| crate::usage(e.to_string()))?;
+    let runtime = crate::open_runtime(g).await?;
+    let store = crate::open_store(g)?;
+    let mut text = String::new();
+    for t in &tasks {
+        let row = dive_export::messages::row(&runtime, &store, t).map_err(|e| crate::usage(e.to_string()))?;
+        text.push_str(&row.to_string());
+        text.push('\n');
+    }
+    dive_runtime::fsutil::write_atomic(out, text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    eprintln!("wrote {} trajectories to {}", tasks.len(), out.display());
+    Ok(0)
 }

@@ -143,6 +143,18 @@ enum Command {
     },
     /// Diversity and coverage figures of a task set (DIVE's table).
     Stats { tasks: PathBuf },
+    /// Write tasks as training data: `messages` = one OpenAI chat-completions
+    /// trajectory per task (question, tool calls along the evidence path with their
+    /// recorded results, answer) with the task's toolset.
+    Export {
+        /// The task file (JSON Lines).
+        tasks: PathBuf,
+        #[arg(long, value_enum)]
+        format: TaskFormat,
+        /// Where to write (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Maintain the evidence store.
     Store {
         #[command(subcommand)]
@@ -255,16 +267,33 @@ enum ToolsCommand {
         #[arg(long, value_name = "FILE", default_value = dive_runtime::lock::LOCK_FILE)]
         out: PathBuf,
     },
-    /// Every tool spec in another ecosystem's format.
+    /// Tool specs in another ecosystem's format (all, or those chosen).
     Export {
         #[arg(long, value_enum)]
         format: ExportFormat,
+        /// Only this domain's tools.
+        #[arg(long)]
+        domain: Option<Domain>,
+        /// Only these tools (repeatable).
+        #[arg(long = "tool", value_name = "NAME")]
+        names: Vec<String>,
+        /// OpenAI strict mode: every property required, optional ones nullable,
+        /// additionalProperties false, keywords strict mode lacks left out.
+        #[arg(long)]
+        strict: bool,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TaskFormat {
+    /// OpenAI chat-completions messages, one row per task.
+    Messages,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ExportFormat {
     Openai,
+    Anthropic,
     Mcp,
 }
 
@@ -447,10 +476,17 @@ async fn run(cli: Cli) -> Result<u8> {
                     eprintln!("locked {} packages in {}", lock.packages.len(), out.display());
                     Ok(0)
                 }
-                ToolsCommand::Export { format } => match format {
-                    ExportFormat::Openai => export::openai(&runtime),
-                    ExportFormat::Mcp => export::mcp(&runtime),
-                },
+                ToolsCommand::Export { format, domain, names, strict } => {
+                    let format = match format {
+                        ExportFormat::Openai => dive_export::Format::OpenAi,
+                        ExportFormat::Anthropic => dive_export::Format::Anthropic,
+                        ExportFormat::Mcp => dive_export::Format::Mcp,
+                    };
+                    if *strict && format != dive_export::Format::OpenAi {
+                        return Err(usage("--strict is OpenAI's strict mode: use it with --format openai"));
+                    }
+                    export::export(&runtime, format, &export::Selection { domain: *domain, tools: names }, *strict)
+                }
             }
         }
         Command::Call {
@@ -537,6 +573,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Verify { tasks, answers } => synth::verify(g, tasks, answers),
         Command::Reverify { tasks, live, workers } => synth::reverify(g, tasks, *live, *workers).await,
         Command::Stats { tasks } => synth::stats(g, tasks).await,
+        Command::Export { tasks, format: TaskFormat::Messages, out } => export::messages(g, tasks, out).await,
         Command::Store { command } => {
             let store = open_store(g)?;
             match command {

@@ -91,7 +91,12 @@ pub fn verify(g: &Global, tasks: &Path, answers: &Path) -> Result<u8> {
     let answers = read_answers(answers).map_err(|e| usage(e.to_string()))?;
     let report = dive_deriver::verify::score(&tasks, &answers);
     if g.json {
-        println!("{}", serde_json::to_string(&report)?);
+        // One verdict per task, for reward functions (§11); the totals go to stderr.
+        for r in &report.results {
+            let reward = if r.correct == Some(true) { 1.0 } else { 0.0 };
+            println!("{}", serde_json::json!({ "uuid": r.uuid, "correct": r.correct, "reward": reward }));
+        }
+        eprintln!("{} of {} correct ({} answered), accuracy {:.1}%", report.correct, report.tasks, report.answered, 100.0 * report.accuracy);
     } else {
         for r in &report.results {
             let mark = match r.correct {

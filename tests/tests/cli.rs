@@ -97,6 +97,44 @@ async fn tools_list_show_and_export() {
     let v = o.json();
     assert_eq!(v["tools"].as_array().unwrap().len(), 14);
     assert!(v["tools"][0]["inputSchema"].is_object());
+    let http = v["tools"].as_array().unwrap().iter().find(|t| t["name"] == "probe_http").unwrap();
+    assert_eq!(http["annotations"]["readOnlyHint"], true);
+    assert_eq!(http["annotations"]["openWorldHint"], true, "its policy allows network");
+
+    // Choosing tools, Anthropic's format, a name that is not there.
+    let o = dive(home.path(), &["tools", "export", "--format", "anthropic", "--tool", "probe_echo", "--tool", "probe_http", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v = o.json();
+    let names: Vec<&str> = v.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["probe_echo", "probe_http"]);
+    assert!(v[0]["input_schema"]["properties"].is_object());
+    let o = dive(home.path(), &["tools", "export", "--format", "openai", "--tool", "probe_ech", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("did you mean 'probe_echo'"), "{}", o.stderr);
+    let o = dive(home.path(), &["tools", "export", "--format", "mcp", "--strict", "--tools", tools], &[]).await;
+    assert_eq!(o.code, 2, "--strict is for openai: {}", o.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_export_of_the_built_in_pool() {
+    let home = tempfile::tempdir().unwrap();
+    let pool = dive_integration_tests::builtin_pool_dir();
+    let o = dive(home.path(), &["tools", "export", "--format", "openai", "--strict"], &[("DIVE_BUILTIN_TOOLS", pool.to_str().unwrap())]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let all = o.json();
+    let all = all.as_array().unwrap();
+    assert!(all.len() >= 373);
+    let strict: Vec<&Value> = all.iter().filter(|t| t["function"]["strict"] == true).collect();
+    for t in &strict {
+        dive_export::strict::check_strict(&t["function"]["parameters"])
+            .unwrap_or_else(|e| panic!("{}: {e}", t["function"]["name"]));
+    }
+    // The rest say why (free-form maps); the count is reported on stderr.
+    assert!(o.stderr.contains(&format!("{} of {} tools in strict mode", strict.len(), all.len())), "{}", o.stderr);
+    assert!(strict.len() * 10 >= all.len() * 9, "at least 90% strict: {} of {}", strict.len(), all.len());
+    let o = dive(home.path(), &["tools", "export", "--format", "openai", "--domain", "biological"], &[("DIVE_BUILTIN_TOOLS", pool.to_str().unwrap())]).await;
+    let n = o.json().as_array().unwrap().len();
+    assert!(n > 40 && n < 128, "one domain fits an OpenAI request: {n}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -183,9 +183,13 @@ async fn verify_scores_answers_with_each_tasks_verifier() {
     let ts = tasks(&h.join("o/tasks.jsonl"));
     let right: Vec<String> = ts.iter().map(|t| json!({"uuid": t["uuid"], "answer": t["ground_truth"]}).to_string()).collect();
     std::fs::write(h.join("right.jsonl"), right.join("\n")).unwrap();
+    let verdicts = |stdout: &str| -> Vec<Value> { stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect() };
     let r = dive(h, &["--json", "verify", "o/tasks.jsonl", "--answers", "right.jsonl"], &[]).await;
     ok(&r, "verify");
-    assert_eq!((r.json()["correct"].clone(), r.json()["accuracy"].clone()), (json!(4), json!(1.0)));
+    let v = verdicts(&r.stdout);
+    assert_eq!(v.len(), 4, "one verdict per task: {}", r.stdout);
+    assert!(v.iter().all(|x| x["correct"] == json!(true) && x["reward"] == json!(1.0)), "{}", r.stdout);
+    assert!(r.stderr.contains("4 of 4 correct"), "{}", r.stderr);
     // One wrong, one missing; the map form of an answers file.
     let mut map = serde_json::Map::new();
     map.insert(ts[0]["uuid"].as_str().unwrap().into(), json!("no such answer"));
@@ -194,10 +198,11 @@ async fn verify_scores_answers_with_each_tasks_verifier() {
     std::fs::write(h.join("some.json"), Value::Object(map).to_string()).unwrap();
     let r = dive(h, &["--json", "verify", "o/tasks.jsonl", "--answers", "some.json"], &[]).await;
     ok(&r, "verify");
-    let v = r.json();
-    assert_eq!((v["correct"].clone(), v["answered"].clone()), (json!(2), json!(3)));
-    assert_eq!(v["results"][0]["correct"], json!(false));
-    assert_eq!(v["results"][3]["correct"], Value::Null);
+    let v = verdicts(&r.stdout);
+    assert!(r.stderr.contains("2 of 4 correct (3 answered)"), "{}", r.stderr);
+    assert_eq!((v[0]["correct"].clone(), v[0]["reward"].clone()), (json!(false), json!(0.0)));
+    assert_eq!(v[0]["uuid"], ts[0]["uuid"]);
+    assert_eq!((v[3]["correct"].clone(), v[3]["reward"].clone()), (Value::Null, json!(0.0)));
     std::fs::write(h.join("broken.jsonl"), "{\"uuid\": 1}\n").unwrap();
     let r = dive(h, &["verify", "o/tasks.jsonl", "--answers", "broken.jsonl"], &[]).await;
     assert_eq!(r.code, 2, "{}", r.stderr);

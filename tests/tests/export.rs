@@ -1,0 +1,73 @@
+//! Training data out (ARCHITECTURE.md §11): tasks as OpenAI chat-completions
+//! trajectories, checked with the real `openai` package's message types.
+
+use dive_integration_tests::{builtin_pool_dir, dive_bin};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn dive(home: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(dive_bin())
+        .args(args)
+        .current_dir(home)
+        .env("DIVE_BUILTIN_TOOLS", builtin_pool_dir())
+        .output()
+        .unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn lines(p: &Path) -> Vec<Value> {
+    std::fs::read_to_string(p).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn tasks_export_as_openai_trajectories() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (code, _, err) = dive(h, &["synth", "--domain", "biological", "--local-only", "--count", "20", "--seed", "4", "--out", "o"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = dive(h, &["export", "o/tasks.jsonl", "--format", "messages", "--out", "m.jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    let tasks = lines(&h.join("o/tasks.jsonl"));
+    let rows = lines(&h.join("m.jsonl"));
+    assert_eq!(rows.len(), tasks.len());
+    for (t, r) in tasks.iter().zip(&rows) {
+        assert_eq!(r["uuid"], t["uuid"]);
+        let m = r["messages"].as_array().unwrap();
+        assert_eq!((m[0]["role"].as_str(), &m[0]["content"]), (Some("user"), &t["question"]));
+        let last = m.last().unwrap();
+        assert_eq!((last["role"].as_str(), &last["content"]), (Some("assistant"), &t["ground_truth"]));
+        let calls = t["evidence"]["calls"].as_array().unwrap();
+        assert_eq!(m.len(), 2 + 2 * calls.len(), "a call and its result per evidence call");
+        for (i, c) in calls.iter().enumerate() {
+            let (call, result) = (&m[1 + 2 * i], &m[2 + 2 * i]);
+            assert_eq!(call["tool_calls"][0]["function"]["name"], c["tool"]);
+            assert_eq!(result["tool_call_id"], call["tool_calls"][0]["id"]);
+            assert!(serde_json::from_str::<Value>(result["content"].as_str().unwrap()).is_ok(), "the recorded result");
+        }
+        let offered: Vec<&Value> = r["tools"].as_array().unwrap().iter().map(|x| &x["function"]["name"]).collect();
+        assert_eq!(offered, t["tools"].as_array().unwrap().iter().collect::<Vec<_>>(), "the task's toolset");
+    }
+    // Ids come from the content: exporting again gives the same bytes.
+    let (code, _, err) = dive(h, &["export", "o/tasks.jsonl", "--format", "messages", "--out", "again.jsonl"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(h.join("m.jsonl")).unwrap(), std::fs::read(h.join("again.jsonl")).unwrap());
+
+    // The openai package's own types accept every row.
+    let check = r#"
+import json, sys, pydantic
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+messages = pydantic.TypeAdapter(list[ChatCompletionMessageParam])
+tools = pydantic.TypeAdapter(list[ChatCompletionToolParam])
+n = 0
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    messages.validate_python(row["messages"], strict=True)
+    tools.validate_python(row["tools"], strict=True)
+    n += 1
+print(n)
+"#;
+    let o = Command::new("python3").args(["-c", check, h.join("m.jsonl").to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "openai types reject a row (is `openai` installed? `make setup`): {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), rows.len().to_string());
+}
