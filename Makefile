@@ -34,7 +34,7 @@ all: host pool
 # Python packages the differential tests compare against (requirements.txt).
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
-	@python3 -c 'import Bio, openai, sys; sys.exit(Bio.__version__ != "1.88")' 2>/dev/null || python3 -m pip install -q -r requirements.txt
+	@python3 -c 'import Bio, openai, datasets, sys; sys.exit(Bio.__version__ != "1.88")' 2>/dev/null || python3 -m pip install -q -r requirements.txt
 	@$(COMPONENTIZE_PY) --version 2>/dev/null | grep -qx 'componentize-py $(COMPONENTIZE_PY_VERSION)' || python3 -m pip install -q 'componentize-py==$(COMPONENTIZE_PY_VERSION)'
 
 host:

@@ -184,3 +184,46 @@ pub async fn messages(g: &crate::Global, tasks: &std::path::Path, out: &std::pat
     eprintln!("wrote {} trajectories to {}", tasks.len(), out.display());
     Ok(0)
 }
+
+/// `dive export TASKS --format hf --out DIR`: Parquet and a dataset card with provenance.
+pub async fn hf(g: &crate::Global, tasks_path: &std::path::Path, out: &std::path::Path, version: &str) -> Result<u8> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let tasks = dive_deriver::verify::read_tasks(tasks_path).map_err(|e| crate::usage(e.to_string()))?;
+    let runtime = crate::open_runtime(g).await?;
+    let store = crate::open_store(g)?;
+    let traces: BTreeSet<&str> = tasks.iter().map(|t| t.evidence.trace.as_str()).collect();
+    let evidence_digest = blake3::hash(traces.iter().copied().collect::<Vec<_>>().join("\n").as_bytes()).to_hex().to_string();
+    let names: BTreeMap<String, String> =
+        runtime.packages().iter().map(|p| (p.component_hash.to_hex().to_string(), p.name.clone())).collect();
+    let mut components = BTreeSet::new();
+    for id in &traces {
+        let (doc, _) = dive_runtime::trace::read_trace(&store, id).map_err(|e| crate::usage(format!("trace {id}: {e}")))?;
+        for c in &doc.calls {
+            let name = names.get(&c.tool.component).cloned().unwrap_or_else(|| "(not in the pool)".into());
+            components.insert((name, c.tool.component.clone()));
+        }
+    }
+    let mut runs: BTreeMap<(String, u64, String), usize> = BTreeMap::new();
+    for t in &tasks {
+        *runs.entry((t.domain.clone(), t.config.run_seed, t.config.policy.clone())).or_default() += 1;
+    }
+    let commands = runs
+        .iter()
+        .map(|((d, s, p), n)| format!("dive synth --domain {d} --seed {s} --policy {p} ({n} tasks)"))
+        .collect();
+    let infos = dive_deriver::synth::tool_infos(&runtime);
+    let retrieval = |name: &str| infos.get(name).is_none_or(|t| t.retrieval);
+    let stats = dive_deriver::stats::stats(&tasks, &retrieval).to_string();
+    let rows: Vec<serde_json::Value> = tasks.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
+    let prov = dive_export::hf::Provenance {
+        dive_version: version.to_string(),
+        commands,
+        evidence_digest,
+        components: components.into_iter().collect(),
+        stats,
+        source: tasks_path.display().to_string(),
+    };
+    dive_export::hf::write(out, &rows, &prov)?;
+    eprintln!("wrote {} tasks to {}/data/ with a dataset card {}/README.md", rows.len(), out.display(), out.display());
+    Ok(0)
+}

@@ -151,8 +151,8 @@ enum Command {
         tasks: PathBuf,
         #[arg(long, value_enum)]
         format: TaskFormat,
-        /// Where to write (JSON Lines).
-        #[arg(long, value_name = "FILE")]
+        /// Where to write: a JSON Lines file (messages) or a directory (hf).
+        #[arg(long, value_name = "PATH")]
         out: PathBuf,
     },
     /// Maintain the evidence store.
@@ -286,8 +286,10 @@ enum ToolsCommand {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum TaskFormat {
-    /// OpenAI chat-completions messages, one row per task.
+    /// OpenAI chat-completions messages, one row per task (--out FILE.jsonl).
     Messages,
+    /// A Hugging Face dataset: Parquet under DIR/data/ and a dataset card (--out DIR).
+    Hf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -574,6 +576,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Reverify { tasks, live, workers } => synth::reverify(g, tasks, *live, *workers).await,
         Command::Stats { tasks } => synth::stats(g, tasks).await,
         Command::Export { tasks, format: TaskFormat::Messages, out } => export::messages(g, tasks, out).await,
+        Command::Export { tasks, format: TaskFormat::Hf, out } => export::hf(g, tasks, out, VERSION_TEXT).await,
         Command::Store { command } => {
             let store = open_store(g)?;
             match command {

@@ -3,6 +3,7 @@
 //! `tools/list` entries, all from a tool's spec and policy; and tasks as SFT
 //! trajectories ([`messages`]).
 
+pub mod hf;
 pub mod messages;
 pub mod strict;
 

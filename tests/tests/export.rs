@@ -71,3 +71,44 @@ print(n)
     assert!(o.status.success(), "openai types reject a row (is `openai` installed? `make setup`): {}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), rows.len().to_string());
 }
+
+#[test]
+fn tasks_export_as_a_hugging_face_dataset_that_loads_offline() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    // A run seed of 2^63: it must stay exact, never a float.
+    let (code, _, err) = dive(h, &["synth", "--domain", "biological", "--local-only", "--count", "12", "--seed", "9223372036854775808", "--out", "o"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = dive(h, &["export", "o/tasks.jsonl", "--format", "hf", "--out", "ds"]);
+    assert_eq!(code, 0, "{err}");
+    let card = std::fs::read_to_string(h.join("ds/README.md")).unwrap();
+    assert!(card.starts_with("---\n") && card.contains("configs:") && card.contains("features:"), "{card}");
+    for needed in ["dive 0.1.0", "dive synth --domain biological --seed 9223372036854775808", "evidence digest", "| bio_seq |", "unique call graphs", "dive reverify"] {
+        assert!(card.contains(needed), "the card says {needed:?}:\n{card}");
+    }
+    let tasks = lines(&h.join("o/tasks.jsonl"));
+    let check = r#"
+import json, os, sys, datasets
+ds = datasets.load_dataset(sys.argv[1], split="train")
+rows = [json.loads(l) for l in open(sys.argv[2])]
+assert len(ds) == len(rows), (len(ds), len(rows))
+assert ds.features["question"].dtype == "string"
+assert ds.features["rounds_completed"].dtype == "int64"
+assert [r["uuid"] for r in ds] == [r["uuid"] for r in rows]
+assert ds[0]["tools"] == rows[0]["tools"]
+config = json.loads(ds[0]["config"])
+assert config["run_seed"] == 9223372036854775808, config["run_seed"]
+df = ds.to_pandas()
+assert str(df["rounds_completed"].dtype) == "int64", df.dtypes
+print(len(ds))
+"#;
+    let o = Command::new("python3")
+        .args(["-c", check, h.join("ds").to_str().unwrap(), h.join("o/tasks.jsonl").to_str().unwrap()])
+        .env("HF_DATASETS_OFFLINE", "1")
+        .env("HF_HUB_OFFLINE", "1")
+        .env("HF_HOME", h.join("hf-home"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "datasets.load_dataset fails (is `datasets` installed? `make setup`): {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), tasks.len().to_string());
+}
