@@ -80,6 +80,18 @@ pub fn accepts(param_type: &str, value_type: &str) -> bool {
     ACCEPTS.iter().any(|(p, vs)| *p == param_type && vs.contains(&value_type))
 }
 
+/// A broad sequence type narrowed by what the value holds: a `nucleotide_sequence` of
+/// A, C, G and U only is an `rna_sequence`; of A, C, G and T only, a `dna_sequence`.
+/// Tools that take only RNA (or only DNA) can then be fed from a result typed broadly.
+pub fn refine(value_type: &str, v: &Value) -> String {
+    let broad = matches!(value_type, "nucleotide_sequence" | "sequence" | "seq");
+    match v.as_str() {
+        Some(s) if broad && s.len() >= 2 && s.bytes().all(|b| b"ACGU".contains(&b)) && s.contains('U') => "rna_sequence".into(),
+        Some(s) if broad && s.len() >= 2 && s.bytes().all(|b| b"ACGT".contains(&b)) => "dna_sequence".into(),
+        _ => value_type.to_string(),
+    }
+}
+
 /// Whether a value is worth offering to later calls (an entity, not noise).
 pub fn is_offerable(value_type: &str, v: &Value) -> bool {
     if TOO_GENERIC.contains(&value_type) && value_type != "name" {
@@ -117,6 +129,14 @@ mod tests {
         assert!(!accepts("dna_sequence", "protein_sequence"));
         assert!(!accepts("name", "name"));
         assert!(!accepts("count", "count"));
+    }
+
+    #[test]
+    fn broad_sequences_are_narrowed_by_their_letters() {
+        assert_eq!(refine("nucleotide_sequence", &json!("ACGUU")), "rna_sequence");
+        assert_eq!(refine("nucleotide_sequence", &json!("ACGTT")), "dna_sequence");
+        assert_eq!(refine("nucleotide_sequence", &json!("ACGTN")), "nucleotide_sequence");
+        assert_eq!(refine("protein_sequence", &json!("ACGT")), "protein_sequence");
     }
 
     #[test]

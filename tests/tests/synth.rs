@@ -399,3 +399,124 @@ async fn a_failing_or_malformed_model_endpoint_is_a_clear_error() {
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("not a chat completion"), "{}", o.stderr);
 }
+
+/// The tools of `dive tools list --json` (name, domain, schemas).
+async fn tool_specs(h: &Path) -> Vec<Value> {
+    let o = dive(h, &["tools", "list", "--json"], &[]).await;
+    ok(&o, "tools list");
+    serde_json::from_str(&o.stdout).unwrap()
+}
+
+/// Every property name of a schema, recursively.
+fn property_names(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        Value::Object(m) => {
+            if let Some(Value::Object(p)) = m.get("properties") {
+                out.extend(p.keys().cloned());
+            }
+            m.values().for_each(|v| property_names(v, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| property_names(v, out)),
+        _ => {}
+    }
+}
+
+/// Whether a name reads as code (`reverse_complement`, `rxnormId`), not as a word.
+fn identifier_shaped(name: &str) -> bool {
+    let underscore = name.trim_matches('_').contains('_');
+    // camelCase starts lower-case; "PubMed" and "RxNorm" are names, not identifiers.
+    let camel = name.starts_with(|c: char| c.is_ascii_lowercase()) && name.chars().zip(name.chars().skip(1)).any(|(a, b)| a.is_ascii_lowercase() && b.is_ascii_uppercase());
+    (underscore || camel) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Every scalar of a JSON value, as answer text.
+fn scalar_texts(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => m.values().for_each(|c| scalar_texts(c, out)),
+        Value::Array(a) => a.iter().for_each(|c| scalar_texts(c, out)),
+        Value::String(s) => out.push(s.clone()),
+        Value::Null => {}
+        other => out.push(other.to_string()),
+    }
+}
+
+/// The relation-phrase table names exactly the tools of the pool: one phrase per tool,
+/// no phrase for a tool that is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tool_has_exactly_one_relation_phrase() {
+    let home = tempfile::tempdir().unwrap();
+    let tools: std::collections::BTreeSet<String> = tool_specs(home.path()).await.iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(tools.len(), 373);
+    let table = std::fs::read_to_string(repo_root().join("deriver/data/phrases.tsv")).unwrap();
+    let mut phrased = std::collections::BTreeSet::new();
+    for line in table.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let name = line.split('\t').next().unwrap().to_string();
+        assert!(phrased.insert(name.clone()), "{name} has two phrases");
+    }
+    let missing: Vec<_> = tools.difference(&phrased).collect();
+    let stale: Vec<_> = phrased.difference(&tools).collect();
+    assert!(missing.is_empty() && stale.is_empty(), "tools without a phrase: {missing:?}; phrases of no tool: {stale:?}");
+}
+
+/// Over a biological build: questions are questions (no tool names, steps, backticks,
+/// JSON paths or field identifiers; they end with "?"), answers are worth asking for (no
+/// single characters, no echo of an argument on the answer's path, not in the question),
+/// most answers need two or more tools, every local tool is called, and every task still
+/// re-verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_read_as_questions_and_every_local_tool_is_called() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let specs = tool_specs(h).await;
+    let count = 400;
+    let n = count.to_string();
+    ok(&dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", &n, "--seed", "1", "--out", "o"], &[]).await, "synth");
+    let ts = tasks(&h.join("o/tasks.jsonl"));
+    assert_eq!(ts.len(), count);
+    let names: Vec<&str> = specs.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let mut identifiers = std::collections::BTreeSet::new();
+    for t in &specs {
+        property_names(&t["input_schema"], &mut identifiers);
+        property_names(&t["output_schema"], &mut identifiers);
+    }
+    identifiers.retain(|n| identifier_shaped(n));
+    assert!(identifiers.contains("reverse_complement"), "the schemas were read");
+    let path_like = |q: &str| q.split_whitespace().any(|w| w.starts_with('/') && w[1..].starts_with(|c: char| c.is_ascii_alphabetic()));
+    let mut multi_tool = 0;
+    let mut called = std::collections::BTreeSet::new();
+    for t in &ts {
+        let q = t["question"].as_str().unwrap();
+        let truth = t["ground_truth"].as_str().unwrap();
+        assert!(q.ends_with('?'), "{q}");
+        assert!(!q.contains('`') && !path_like(q), "{q}");
+        let lower = q.to_lowercase();
+        assert!(!lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == "step"), "{q}");
+        for name in &names {
+            assert!(!contains_token(q, name) || !name.contains('_'), "names the tool {name}: {q}");
+        }
+        for id in &identifiers {
+            assert!(!contains_token(q, id), "names the field {id}: {q}");
+        }
+        assert!(truth.trim().chars().count() >= 2 || truth.trim().parse::<f64>().is_ok(), "a single character: {truth:?} for {q}");
+        assert!(!contains_token(q, truth), "{q} => {truth}");
+        // No echo of an argument of a call on the answer's path.
+        let trace = t["trace"].as_str().unwrap();
+        let doc: Value = serde_json::from_slice(&std::fs::read(h.join("s/traces").join(&trace[..2]).join(format!("{}.json", &trace[2..]))).unwrap()).unwrap();
+        let path: Vec<u64> = t["evidence"]["calls"].as_array().unwrap().iter().map(|c| c["index"].as_u64().unwrap()).collect();
+        let mut args = Vec::new();
+        for c in doc["calls"].as_array().unwrap().iter().filter(|c| path.contains(&c["index"].as_u64().unwrap())) {
+            scalar_texts(&c["args"], &mut args);
+        }
+        assert!(!args.contains(&truth.to_string()), "the answer {truth} is an argument: {q}");
+        let tools_on_path: std::collections::BTreeSet<&str> = t["evidence"]["calls"].as_array().unwrap().iter().map(|c| c["tool"].as_str().unwrap()).collect();
+        multi_tool += (tools_on_path.len() >= 2) as usize;
+        called.extend(t["tool_graph"]["nodes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()));
+    }
+    assert!(multi_tool * 2 >= count, "only {multi_tool} of {count} answers need two or more tools");
+    let local: Vec<&str> = specs.iter().filter(|t| t["domain"] == json!("biological") && !t["network"].as_array().is_some_and(|n| !n.is_empty())).map(|t| t["name"].as_str().unwrap()).collect();
+    let never: Vec<&&str> = local.iter().filter(|n| !called.contains(**n)).collect();
+    assert!(never.is_empty(), "local tools never called in {count} tasks: {never:?}");
+    let r = dive(h, &["--store", "s", "--json", "reverify", "o/tasks.jsonl"], &[]).await;
+    ok(&r, "reverify");
+    assert_eq!(r.json()["holds"], json!(count));
+}
