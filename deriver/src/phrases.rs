@@ -59,7 +59,8 @@ impl Relation {
     }
 }
 
-fn placeholders(t: &'static str) -> Vec<&'static str> {
+/// The parameters a phrase names (`{param}`), in order.
+pub fn placeholders(t: &'static str) -> Vec<&'static str> {
     let mut out = Vec::new();
     let mut rest = t;
     while let Some(open) = rest.find('{') {

@@ -265,7 +265,10 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
             let base = match (fed, derived_fills) {
                 (0, 0) if needs_nothing => NEEDS_NOTHING,
                 (0, 0) => FED_NOTHING,
-                _ => FED_BY_OFFER * fed.min(2) + FED_BY_DERIVATION * derived_fills.min(1),
+                // A derived value lets a call happen; it adds nothing to a call the
+                // evidence already feeds (or such calls would crowd out the rest).
+                (0, _) => FED_BY_DERIVATION,
+                _ => FED_BY_OFFER * fed.min(2),
             };
             let score = base + FRESH_VALUE * fresh_values + FROM_LATEST * from_latest - REPEATED_TOOL * uses + rng.random_range(0..JITTER);
             scored.push((score, Proposal { tool: tool.name.clone(), args, used }));

@@ -94,10 +94,16 @@ impl Composer<'_> {
     /// The noun phrase of call `i`'s result: its tool's relation phrase with each
     /// argument said in words, and the other arguments as modifiers.
     pub fn call_noun(&self, i: usize, depth: usize) -> String {
+        let template = self.call(i).and_then(|c| phrases::relation(&c.tool)).map(|r| r.template);
+        self.call_noun_with(i, template, depth)
+    }
+
+    /// [`Self::call_noun`] with another phrase (a field's own: "the GC percentage at
+    /// first codon positions of {sequence}").
+    fn call_noun_with(&self, i: usize, template: Option<&'static str>, depth: usize) -> String {
         let Some(call) = self.call(i) else { return "an unknown result".into() };
-        let relation = phrases::relation(&call.tool);
-        let template = relation.map_or("the result of the computation on {}", |r| r.template);
-        let used = relation.map(|r| r.placeholders()).unwrap_or_default();
+        let template = template.unwrap_or("the result of the computation on {}");
+        let used = phrases::placeholders(template);
         let mut text = template.to_string();
         for p in &used {
             let default = self.param_schema(&call.tool, p).and_then(|s| s.get("default")).cloned();
@@ -214,13 +220,20 @@ impl Composer<'_> {
         let said = |key: &str| relation.and_then(|r| r.field_words(key)).map(str::to_string).unwrap_or_else(|| field_words(key));
         let tokens: Vec<String> = path.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
         let keys: Vec<&String> = tokens.iter().filter(|t| t.parse::<usize>().is_err()).collect();
+        // A field with a phrase of its own is said by it.
+        if let [key] = tokens.as_slice() {
+            if let Some(own) = relation.and_then(|r| r.field_words(key)).filter(|w| w.starts_with("the ")) {
+                return self.call_noun_with(i, Some(own), depth);
+            }
+        }
         let mut noun = self.call_noun(i, depth);
         let is_primary = primary.is_some_and(|p| keys.last().is_some_and(|k| k.as_str() == p));
         if is_primary {
             // The phrase names the primary field; a list position in it is said as "the
             // second of …".
             if let Some(n) = tokens.last().and_then(|t| t.parse::<usize>().ok()) {
-                noun = format!("the {} of {noun}", ordinal(n));
+                let of = if plural_head(&noun) { "" } else { " value" };
+                noun = format!("the {}{of} of {noun}", ordinal(n));
             }
             return noun;
         }
@@ -286,8 +299,7 @@ impl Composer<'_> {
             // The phrase names the list itself: "how many fragments left when … are there?"
             let noun = self.call_noun(call, 0);
             let bare = noun.strip_prefix("the ").unwrap_or(&noun);
-            let head = bare.split_whitespace().next().unwrap_or("");
-            let forms: [&str; 2] = if head.ends_with('s') { ["how many {bare} are there?", "what is the number of {noun}?"] } else { ["how many values does {noun} hold?", "how many entries does {noun} have?"] };
+            let forms: [&str; 2] = if plural_head(&noun) { ["how many {bare} are there?", "what is the number of {noun}?"] } else { ["how many values does {noun} hold?", "how many entries does {noun} have?"] };
             return forms[variant % forms.len()].replace("{bare}", bare).replace("{noun}", &noun);
         }
         let whole = if parent.is_empty() { self.call_noun(call, 0) } else { self.value_noun(call, parent, 0) };
@@ -297,6 +309,16 @@ impl Composer<'_> {
         let forms = ["how many {items} does {whole} have?", "how many {items} are there in {whole}?", "how many {items} does {whole} list?"];
         forms[variant % forms.len()].replace("{items}", &items).replace("{whole}", &whole)
     }
+}
+
+/// Words that end a noun phrase's head ("the cut positions | of …").
+const HEAD_ENDS: &[&str] = &["of", "in", "for", "from", "where", "when", "left", "against", "by", "under", "with", "encoded", "matching", "named", "to", "on", "found", "a", "linked", "related", "whose", "most", "best", "containing", "cited", "recommended", "citing", "deposited", "funded"];
+
+/// Whether a noun phrase's head noun is plural ("the cut positions of …" yes, "the GC
+/// skew profile of …" no).
+fn plural_head(noun: &str) -> bool {
+    let head = noun.split_whitespace().take_while(|w| !HEAD_ENDS.contains(w)).last().unwrap_or("");
+    head.ends_with('s') && !head.ends_with("ss") && !head.ends_with("sis")
 }
 
 /// The parameter an argument path starts in ("/sequence" → "sequence").
