@@ -167,6 +167,13 @@ fn schema_names(schema: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
+/// Lists whose length is fixed by their format (a date as [year, month, day], a point as
+/// [x, y, z]): counting them asks nothing.
+const FIXED_SHAPE_LISTS: &[&str] = &["date_parts", "coordinates", "translation", "rotation", "v1", "v2", "v3", "v4"];
+
+/// Most calls an answer's path may hold (each is a relation phrase in the question).
+const MAX_PATH_CALLS: usize = 4;
+
 /// Score for each distinct tool beyond the first on the answer's path: answers that need
 /// several tools are what a solver should learn to reach.
 const DISTINCT_TOOL_BONUS: i64 = 14;
@@ -271,6 +278,10 @@ fn candidates(
         let distinct_tools = upto.iter().filter(|c| c.index == call.index || ancestors.contains(&c.index)).map(|c| c.tool.as_str()).collect::<BTreeSet<_>>().len() as i64;
         let several = DISTINCT_TOOL_BONUS * (distinct_tools - 1).clamp(0, DISTINCT_TOOL_CAP);
         let depth = ancestors.len() + 1;
+        // A question names every call on its path: past a few, it stops being readable.
+        if depth > MAX_PATH_CALLS {
+            continue;
+        }
         // A question walks back to the seed: a value the seed does not lead to is no answer
         // (a value a call merely repeated from its arguments leads nowhere).
         if !graph.reaches_seed(call.index) || !computed_from_seed(graph, upto, call.index) {
@@ -289,7 +300,8 @@ fn candidates(
         for leaf in leaves(result, info.and_then(|t| t.output_schema.as_ref()), LEAF_CAP) {
             match &leaf.value {
                 Value::Array(items) => {
-                    let echoed = rules.echoes.contains(&Value::from(items.len())) || rules.restates(&leaf.key) || rules.relation.is_some_and(|r| r.uncountable(&leaf.key));
+                    let fixed_shape = FIXED_SHAPE_LISTS.contains(&crate::types::normalize_name(&leaf.key).as_str());
+                    let echoed = fixed_shape || rules.echoes.contains(&Value::from(items.len())) || rules.restates(&leaf.key) || rules.relation.is_some_and(|r| r.uncountable(&leaf.key));
                     if (2..=200).contains(&items.len()) && !leaf.path.is_empty() && !echoed {
                         let key = format!("count {} {}", call.index, leaf.path);
                         out.push(Candidate {

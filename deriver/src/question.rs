@@ -252,6 +252,8 @@ impl Composer<'_> {
                         format!("the {} {} of {noun}", ordinal(n), singular(&w))
                     }
                 }
+                // A wrapper object ("idGroup", "message") says nothing: skip it.
+                (Err(_), None) if k + 1 < tokens.len() && is_wrapper(t) => noun,
                 (Err(_), None) => format!("the {} of {noun}", said(t)),
             };
             k += 1;
@@ -319,6 +321,12 @@ const HEAD_ENDS: &[&str] = &["of", "in", "for", "from", "where", "when", "left",
 fn plural_head(noun: &str) -> bool {
     let head = noun.split_whitespace().take_while(|w| !HEAD_ENDS.contains(w)).last().unwrap_or("");
     head.ends_with('s') && !head.ends_with("ss") && !head.ends_with("sis")
+}
+
+/// Keys of objects that only wrap the result ("idGroup", "propConceptGroup", "message").
+fn is_wrapper(key: &str) -> bool {
+    let k = crate::types::normalize_name(key);
+    k.ends_with("_group") || matches!(k.as_str(), "data" | "message" | "result" | "response" | "payload" | "id_group")
 }
 
 /// The parameter an argument path starts in ("/sequence" → "sequence").

@@ -522,3 +522,160 @@ async fn questions_read_as_questions_and_every_local_tool_is_called() {
     ok(&r, "reverify");
     assert_eq!(r.json()["holds"], json!(count));
 }
+
+/// A number from a request, so imitations answer each request differently but always
+/// the same way.
+fn figure(s: &Seen, salt: &str) -> u32 {
+    let h = blake3::hash(format!("{salt}{}{}", s.path_and_query, String::from_utf8_lossy(&s.body)).as_bytes());
+    u32::from_le_bytes(h.as_bytes()[..4].try_into().unwrap())
+}
+
+/// An imitation of api.tushare.pro: Tushare's envelope with a two-row table of daily
+/// figures for the asked code (honouring `fields`).
+fn tushare_daily(s: &Seen) -> Reply {
+    let body: Value = serde_json::from_slice(&s.body).unwrap_or(Value::Null);
+    let code = body["params"]["ts_code"].as_str().unwrap_or("600519.SH").to_string();
+    let n = figure(s, "ts");
+    let all = ["ts_code", "trade_date", "open", "close", "pre_close", "pct_chg", "vol", "amount", "name", "industry"];
+    let row = |d: u32, k: u32| {
+        let close = 10.0 + ((n >> k) % 5000) as f64 / 100.0;
+        vec![json!(code), json!(format!("202401{:02}", d)), json!(close - 0.12), json!(close), json!(close - 0.3), json!(((n >> (k + 3)) % 900) as f64 / 100.0 - 4.5), json!(10000 + (n >> k) % 90000), json!(1.0e5 + ((n >> k) % 9000) as f64), json!(format!("Company {}", n % 97)), json!((["Banking", "Liquor", "Insurance"][(n % 3) as usize]))]
+    };
+    let rows = [row(3, 1), row(2, 5)];
+    let wanted: Vec<usize> = match body["fields"].as_str().filter(|f| !f.is_empty()) {
+        Some(f) => f.split(',').filter_map(|c| all.iter().position(|a| *a == c.trim())).collect(),
+        None => (0..all.len()).collect(),
+    };
+    let data = json!({
+        "fields": wanted.iter().map(|&i| all[i]).collect::<Vec<_>>(),
+        "items": rows.iter().map(|r| wanted.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "has_more": false,
+    });
+    Reply::json(200, &json!({"request_id": "9d3c1a52-6f0e-4c1b-8d8e-1c2b3a4d5e6f", "code": 0, "data": data, "msg": ""}))
+}
+
+/// A Semantic Scholar paper record.
+fn s2_paper(n: u32) -> Value {
+    json!({
+        "paperId": format!("{:040x}", n as u128 * 7919),
+        "title": format!("Deep representations number {}", n % 1000),
+        "year": 2000 + n % 24,
+        "venue": (["Nature", "NeurIPS", "ICML", "Science"][(n % 4) as usize]),
+        "citationCount": n % 50000,
+        "externalIds": {"DOI": format!("10.{}/x{}", 1000 + n % 9000, n % 100000)},
+        "authors": [{"authorId": format!("{}", 1000 + n % 90000), "name": format!("Author {}", n % 500)}, {"authorId": format!("{}", 2000 + n % 80000), "name": format!("Author {}", (n >> 3) % 500)}],
+    })
+}
+
+/// An imitation of api.semanticscholar.org (graph v1): searches give `data` lists,
+/// single records their object, citations and references wrap papers.
+fn semantic_scholar(s: &Seen) -> Reply {
+    let n = figure(s, "s2");
+    let path = s.path_and_query.split('?').next().unwrap_or("");
+    let papers = |k: u32| (0..k).map(|i| s2_paper(n.wrapping_add(i * 7))).collect::<Vec<_>>();
+    let v = if path.ends_with("/author/search") {
+        json!({"total": 2, "offset": 0, "data": [{"authorId": format!("{}", 1000 + n % 90000), "name": format!("Author {}", n % 500), "paperCount": n % 400, "hIndex": n % 90}]})
+    } else if path.contains("/author/") && path.ends_with("/papers") {
+        json!({"offset": 0, "data": papers(3)})
+    } else if path.contains("/author/") {
+        json!({"authorId": format!("{}", 1000 + n % 90000), "name": format!("Author {}", n % 500), "paperCount": n % 400, "hIndex": n % 90, "citationCount": n % 90000})
+    } else if path.ends_with("/citations") {
+        json!({"offset": 0, "data": papers(3).into_iter().map(|p| json!({"citingPaper": p})).collect::<Vec<_>>()})
+    } else if path.ends_with("/references") {
+        json!({"offset": 0, "data": papers(2).into_iter().map(|p| json!({"citedPaper": p})).collect::<Vec<_>>()})
+    } else if path.contains("/search") {
+        json!({"total": 3, "offset": 0, "data": papers(3)})
+    } else if path.contains("/paper/") {
+        s2_paper(n)
+    } else {
+        json!({"data": papers(2)})
+    };
+    Reply::json(200, &v)
+}
+
+/// An imitation of api.openalex.org: lists as {meta, results}, single records by id.
+fn openalex(s: &Seen) -> Reply {
+    let n = figure(s, "oa");
+    let work = |k: u32| {
+        json!({"id": format!("https://openalex.org/W{}", 2_000_000 + k % 900_000), "doi": format!("https://doi.org/10.{}/oa{}", 1000 + k % 9000, k % 10000), "title": format!("A study of learning {}", k % 1000), "publication_year": 1995 + k % 29, "cited_by_count": k % 20000,
+            "authorships": [{"author": {"id": format!("https://openalex.org/A{}", 5_000_000 + k % 900_000), "display_name": format!("Researcher {}", k % 300)}}]})
+    };
+    let path = s.path_and_query.split('?').next().unwrap_or("");
+    let v = match path {
+        "/works" => json!({"meta": {"count": 2, "page": 1, "per_page": 25}, "results": [work(n), work(n >> 4)]}),
+        "/authors" => json!({"meta": {"count": 1}, "results": [{"id": format!("https://openalex.org/A{}", 5_000_000 + n % 900_000), "display_name": format!("Researcher {}", n % 300), "works_count": n % 700, "cited_by_count": n % 90000}]}),
+        p if p.starts_with("/works/") => work(n),
+        p if p.starts_with("/authors/") => json!({"id": format!("https://openalex.org/A{}", 5_000_000 + n % 900_000), "display_name": format!("Researcher {}", n % 300), "works_count": n % 700, "cited_by_count": n % 90000}),
+        _ => json!({"meta": {"count": 1}, "results": [{"id": format!("https://openalex.org/I{}", n % 100000), "display_name": format!("Institute {}", n % 40), "works_count": n % 5000}]}),
+    };
+    Reply::json(200, &v)
+}
+
+/// An imitation of api.crossref.org: {status, message-type, message}.
+fn crossref(s: &Seen) -> Reply {
+    let n = figure(s, "cr");
+    let item = |k: u32| json!({"DOI": format!("10.{}/cr{}", 1000 + k % 9000, k % 10000), "title": [format!("On representations {}", k % 1000)], "container-title": [(["Nature", "Cell", "PNAS"][(k % 3) as usize])], "publisher": (["Springer Nature", "Elsevier", "PNAS"][(k % 3) as usize]), "is-referenced-by-count": k % 30000, "published": {"date-parts": [[1990 + k % 34, 1 + k % 12, 1]]}, "type": "journal-article"});
+    let path = s.path_and_query.split('?').next().unwrap_or("");
+    let v = if path.starts_with("/works/") || path.starts_with("/types/") {
+        json!({"status": "ok", "message-type": "work", "message-version": "1.0.0", "message": item(n)})
+    } else {
+        json!({"status": "ok", "message-type": "work-list", "message-version": "1.0.0", "message": {"total-results": 2, "items": [item(n), item(n >> 5)], "items-per-page": 20}})
+    };
+    Reply::json(200, &v)
+}
+
+/// Every domain gets questions in words: against loopback imitations of its services,
+/// the academic, medical and financial builds hold no tool name, step, backtick, path or
+/// field identifier, end with "?", and never contain their answer; ten questions of each
+/// are printed (`--nocapture`) for the README.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_domain_gets_questions_in_words() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let specs = tool_specs(h).await;
+    let mut identifiers = std::collections::BTreeSet::new();
+    for t in &specs {
+        property_names(&t["input_schema"], &mut identifiers);
+        property_names(&t["output_schema"], &mut identifiers);
+    }
+    identifiers.retain(|n| identifier_shaped(n));
+    let names: Vec<&str> = specs.iter().map(|t| t["name"].as_str().unwrap()).filter(|n| n.contains('_')).collect();
+    type Handler = fn(&Seen) -> Reply;
+    let domains: [(&str, Vec<(&str, Handler)>); 2] = [
+        ("medical", vec![("https://rxnav.nlm.nih.gov", medical as Handler), ("https://clinicaltables.nlm.nih.gov", medical)]),
+        ("academic", vec![("https://api.semanticscholar.org", semantic_scholar as Handler), ("https://api.openalex.org", openalex), ("https://api.crossref.org", crossref)]),
+    ];
+    for (domain, services) in domains {
+        let mut fixtures = Vec::new();
+        let mut args: Vec<String> = vec!["--store".into(), "s".into(), "--allow-private-network".into()];
+        for (origin, handler) in services {
+            let fx = Fixture::start(handler).await;
+            args.extend(["--upstream".to_string(), format!("{origin}={}", fx.url())]);
+            fixtures.push(fx);
+        }
+        args.extend(["synth", "--domain", domain, "--count", "12", "--seed", "3", "--out", domain].map(String::from));
+        let env = [("TUSHARE_TOKEN", "test-token"), ("SEMANTIC_SCHOLAR_API_KEY", "test-key")];
+        ok(&dive(h, &args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await, domain);
+        let ts = tasks(&h.join(domain).join("tasks.jsonl"));
+        assert_eq!(ts.len(), 12, "{domain}");
+        println!("\n{domain}:");
+        for t in &ts {
+            let q = t["question"].as_str().unwrap();
+            let truth = t["ground_truth"].as_str().unwrap();
+            assert!(q.ends_with('?') && !q.contains('`'), "{q}");
+            assert!(!q.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "step"), "{q}");
+            assert!(q.contains(t["seed"].as_str().unwrap()), "{q}");
+            for name in names.iter().chain(identifiers.iter().map(String::as_str).collect::<Vec<_>>().iter()) {
+                assert!(!contains_token(q, name), "{domain}: names {name}: {q}");
+            }
+            assert!(truth.trim().chars().count() >= 2 || truth.trim().parse::<f64>().is_ok(), "{domain}: {truth:?} for {q}");
+            assert!(!contains_token(q, truth), "{domain}: {q} => {truth}");
+        }
+        for t in ts.iter().take(10) {
+            println!("- {} → {}", t["question"].as_str().unwrap(), t["ground_truth"].as_str().unwrap());
+        }
+        let r = dive(h, &["--store", "s", "--json", "reverify", &format!("{domain}/tasks.jsonl")], &[]).await;
+        ok(&r, "reverify");
+        assert_eq!(r.json()["holds"], json!(12), "{domain}");
+    }
+}
