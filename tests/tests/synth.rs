@@ -530,30 +530,6 @@ fn figure(s: &Seen, salt: &str) -> u32 {
     u32::from_le_bytes(h.as_bytes()[..4].try_into().unwrap())
 }
 
-/// An imitation of api.tushare.pro: Tushare's envelope with a two-row table of daily
-/// figures for the asked code (honouring `fields`).
-fn tushare_daily(s: &Seen) -> Reply {
-    let body: Value = serde_json::from_slice(&s.body).unwrap_or(Value::Null);
-    let code = body["params"]["ts_code"].as_str().unwrap_or("600519.SH").to_string();
-    let n = figure(s, "ts");
-    let all = ["ts_code", "trade_date", "open", "close", "pre_close", "pct_chg", "vol", "amount", "name", "industry"];
-    let row = |d: u32, k: u32| {
-        let close = 10.0 + ((n >> k) % 5000) as f64 / 100.0;
-        vec![json!(code), json!(format!("202401{:02}", d)), json!(close - 0.12), json!(close), json!(close - 0.3), json!(((n >> (k + 3)) % 900) as f64 / 100.0 - 4.5), json!(10000 + (n >> k) % 90000), json!(1.0e5 + ((n >> k) % 9000) as f64), json!(format!("Company {}", n % 97)), json!((["Banking", "Liquor", "Insurance"][(n % 3) as usize]))]
-    };
-    let rows = [row(3, 1), row(2, 5)];
-    let wanted: Vec<usize> = match body["fields"].as_str().filter(|f| !f.is_empty()) {
-        Some(f) => f.split(',').filter_map(|c| all.iter().position(|a| *a == c.trim())).collect(),
-        None => (0..all.len()).collect(),
-    };
-    let data = json!({
-        "fields": wanted.iter().map(|&i| all[i]).collect::<Vec<_>>(),
-        "items": rows.iter().map(|r| wanted.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        "has_more": false,
-    });
-    Reply::json(200, &json!({"request_id": "9d3c1a52-6f0e-4c1b-8d8e-1c2b3a4d5e6f", "code": 0, "data": data, "msg": ""}))
-}
-
 /// A Semantic Scholar paper record.
 fn s2_paper(n: u32) -> Value {
     json!({
@@ -625,7 +601,7 @@ fn crossref(s: &Seen) -> Reply {
 }
 
 /// Every domain gets questions in words: against loopback imitations of its services,
-/// the academic, medical and financial builds hold no tool name, step, backtick, path or
+/// the academic and medical builds hold no tool name, step, backtick, path or
 /// field identifier, end with "?", and never contain their answer; ten questions of each
 /// are printed (`--nocapture`) for the README.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
