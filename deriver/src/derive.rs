@@ -61,8 +61,9 @@ fn arg_scalars(v: &Value, out: &mut Vec<Value>) {
 }
 
 /// Result fields that restate the call's own inputs (a location built from the given
-/// start and end, the enzyme or table asked for): never answers.
-const RESTATES_INPUT: &[&str] = &["location", "operator", "operation", "pattern", "genetic_code", "window", "strand", "alphabet", "table", "table_id", "table_name", "enzyme", "sequence_type", "weight_type", "method", "dist", "input", "query", "format"];
+/// start and end, the enzyme or table asked for) or describe the service's envelope
+/// (a message version, a status): never answers.
+const RESTATES_INPUT: &[&str] = &["location", "operator", "operation", "pattern", "genetic_code", "window", "strand", "alphabet", "table", "table_id", "table_name", "enzyme", "sequence_type", "weight_type", "method", "dist", "input", "query", "format", "message_version", "message_type", "status", "request_id", "api_name"];
 
 /// What an answer must not be for one call: its inputs and its ancestors' inputs (an
 /// echo), the seed or a piece of it, a field or enum name of the tool's schemas.

@@ -43,10 +43,12 @@ pub struct PolicyState {
 }
 
 /// Flags the policy always turns on, and why: all optimal alignments of two 200-base
-/// sequences are a thousand near-copies (megabytes of trace for one score; one says the
-/// same); a protein ends at its first stop codon, as a cell makes it (and as protein
-/// tools accept it). Questions leave them unsaid: "the protein encoded by …" means it.
-pub const SETTINGS: &[&str] = &["one_alignment_only", "to_stop"];
+/// sequences are a thousand near-copies (megabytes of trace for one score), and the
+/// alignment strings are no answers (several alignments are optimal), so an alignment
+/// is asked for its score only; a protein ends at its first stop codon, as a cell makes
+/// it (and as protein tools accept it). Questions leave them unsaid: "the protein
+/// encoded by …" means it.
+pub const SETTINGS: &[&str] = &["one_alignment_only", "score_only", "to_stop"];
 
 /// Score of a proposal per parameter filled from a value seen (at most two count).
 const FED_BY_OFFER: i64 = 40;
