@@ -61,8 +61,9 @@ const FRESH_VALUE: i64 = 15;
 const FROM_LATEST: i64 = 10;
 /// Per earlier call of the same tool: spreads calls over the toolset.
 const REPEATED_TOOL: i64 = 60;
-/// A tool that needs no input (a catalogue, a table) is called now and then, after the
-/// chains: it feeds later calls (enzyme names, codes) and reaches every tool.
+/// A tool that needs no input and could take none of the values on offer (a catalogue,
+/// a table) is called now and then, after the chains: it feeds later calls (enzyme
+/// names, codes) and reaches every tool.
 const NEEDS_NOTHING: i64 = 10;
 /// Required parameters all filled by defaults, nothing from the task: a last resort.
 const FED_NOTHING: i64 = -80;
@@ -189,6 +190,9 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
             // Parameters no value on offer fills but that a derived value can (matrices,
             // coordinates, enzymes, locations): filled after the others, from them.
             let mut deferred: Vec<(&Param, derived::Shape)> = Vec::new();
+            // Whether some parameter could have taken a value on offer (then leaving it
+            // empty is not "needing nothing").
+            let mut feedable = false;
             for p in &ps {
                 // A choice from a fixed list (an enum) is a setting, not an entity: it is
                 // filled from results only when the schema tags it with a type.
@@ -211,6 +215,7 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
                     })
                     .collect();
                 cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                feedable |= !cands.is_empty();
                 let fill_optional = !p.required && !cands.is_empty() && rng.random_range(0..100) < 35;
                 if p.required || fill_optional {
                     if let Some((_, i)) = cands.get(attempt.min(cands.len().saturating_sub(1))) {
@@ -265,7 +270,7 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
             let from_latest = used.iter().filter(|&&i| state.offers[i].from.is_some() && state.offers[i].from == latest).count() as i64;
             let needs_nothing = ps.iter().all(|p| !p.required);
             let base = match (fed, derived_fills) {
-                (0, 0) if needs_nothing => NEEDS_NOTHING,
+                (0, 0) if needs_nothing && !feedable => NEEDS_NOTHING,
                 (0, 0) => FED_NOTHING,
                 // A derived value lets a call happen; it adds nothing to a call the
                 // evidence already feeds (or such calls would crowd out the rest).
