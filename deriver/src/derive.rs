@@ -7,6 +7,7 @@
 
 use crate::evidence::{leaves, EvidenceCall, Leaf, ToolInfo};
 use crate::graph::{canonical_form, FlowGraph};
+use crate::question::{Composer, Style};
 use crate::task::{answer_text, AnswerPath, Binding, Evidence, EvidenceRef, Round, ToolGraph};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +21,8 @@ pub struct DeriveInput<'a> {
     pub calls: &'a [EvidenceCall],
     /// The call indices of each round, in order.
     pub rounds: &'a [Vec<usize>],
+    /// The task's sampled exemplar questions: they steer the questions' surface form.
+    pub exemplars: &'a [String],
 }
 
 /// The result of deriving a task from one trace.
@@ -57,20 +60,126 @@ fn arg_scalars(v: &Value, out: &mut Vec<Value>) {
     }
 }
 
-/// A value that can stand as an answer (short, not an echo of an input).
-fn answerable(leaf: &Leaf, echoes: &[Value], seed: &Value) -> bool {
-    if echoes.contains(&leaf.value) || &leaf.value == seed {
-        return false;
-    }
-    match &leaf.value {
-        Value::String(s) => {
-            let n = s.chars().count();
-            (1..=120).contains(&n) && !s.contains('\n') && !s.trim().is_empty()
+/// Result fields that restate the call's own inputs (a location built from the given
+/// start and end, the enzyme or table asked for) or describe the service's envelope
+/// (a message version, a status): never answers.
+const RESTATES_INPUT: &[&str] = &["location", "operator", "operation", "pattern", "genetic_code", "window", "strand", "alphabet", "table", "table_id", "table_name", "enzyme", "sequence_type", "weight_type", "method", "dist", "input", "query", "format", "message_version", "message_type", "status", "request_id", "api_name"];
+
+/// What an answer must not be for one call: its inputs and its ancestors' inputs (an
+/// echo), the seed or a piece of it, a field or enum name of the tool's schemas.
+struct AnswerRules {
+    echoes: Vec<Value>,
+    /// Seed and constant texts, upper-cased: an answer inside them is given by the question.
+    texts: Vec<String>,
+    /// Property names and enum values of the tool's schemas, lower-cased.
+    names: BTreeSet<String>,
+    /// The tool's relation phrase (it marks fields that restate the inputs).
+    relation: Option<&'static crate::phrases::Relation>,
+}
+
+impl AnswerRules {
+    fn new(input: &DeriveInput<'_>, upto: &[EvidenceCall], call: &EvidenceCall, ancestors: &BTreeSet<usize>) -> AnswerRules {
+        let mut echoes = Vec::new();
+        for c in upto.iter().filter(|c| c.index == call.index || ancestors.contains(&c.index)) {
+            arg_scalars(&c.args, &mut echoes);
         }
-        Value::Number(_) => true,
-        _ => false,
+        let mut texts: Vec<String> = echoes.iter().filter_map(Value::as_str).map(str::to_uppercase).collect();
+        if let Value::String(s) = input.seed {
+            texts.push(s.to_uppercase());
+        }
+        let mut names = BTreeSet::new();
+        if let Some(t) = input.tools.get(&call.tool) {
+            schema_names(&t.input_schema, &mut names);
+            if let Some(o) = &t.output_schema {
+                schema_names(o, &mut names);
+            }
+        }
+        AnswerRules { echoes, texts, names, relation: crate::phrases::relation(&call.tool) }
+    }
+
+    /// A value that can stand as an answer: short, not an echo, not a single character,
+    /// not a piece of the seed or of a constant, not a field or enum name.
+    fn allows(&self, leaf: &Leaf, seed: &Value) -> bool {
+        if self.echoes.contains(&leaf.value) || &leaf.value == seed || self.restates(&leaf.key) {
+            return false;
+        }
+        match &leaf.value {
+            Value::String(s) => {
+                let t = s.trim();
+                let n = t.chars().count();
+                (2..=120).contains(&n)
+                    && !s.contains('\n')
+                    && !self.names.contains(&t.to_lowercase())
+                    && !self.texts.iter().any(|x| x.contains(&t.to_uppercase()))
+            }
+            Value::Number(_) => true,
+            _ => false,
+        }
     }
 }
+
+impl AnswerRules {
+    /// Whether a field only restates the call's inputs (by name, or as the table says).
+    fn restates(&self, key: &str) -> bool {
+        RESTATES_INPUT.contains(&crate::types::normalize_name(key).as_str()) || self.relation.is_some_and(|r| r.restates(key))
+    }
+}
+
+/// Whether `call` depends on the seed through values calls computed, not through values a
+/// call only repeated from its own arguments (an enzyme name echoed back by a search).
+fn computed_from_seed(graph: &FlowGraph, calls: &[EvidenceCall], call: usize) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![call];
+    while let Some(c) = stack.pop() {
+        for f in graph.flows.iter().filter(|f| f.to == c) {
+            match f.from {
+                None => return true,
+                Some(p) if !repeats_argument(calls, p, &f.from_path) && seen.insert(p) => stack.push(p),
+                Some(_) => {}
+            }
+        }
+    }
+    false
+}
+
+/// Whether the value at `path` of call `p`'s result is one of that call's own arguments.
+fn repeats_argument(calls: &[EvidenceCall], p: usize, path: &str) -> bool {
+    let Some(call) = calls.iter().find(|c| c.index == p) else { return false };
+    let Some(v) = call.result.as_ref().and_then(|r| r.pointer(path)) else { return false };
+    let mut args = Vec::new();
+    arg_scalars(&call.args, &mut args);
+    args.contains(v)
+}
+
+/// Every property name and enum value in a schema (lower-cased).
+fn schema_names(schema: &Value, out: &mut BTreeSet<String>) {
+    match schema {
+        Value::Object(m) => {
+            if let Some(Value::Object(props)) = m.get("properties") {
+                out.extend(props.keys().map(|k| k.to_lowercase()));
+            }
+            if let Some(Value::Array(e)) = m.get("enum") {
+                out.extend(e.iter().filter_map(Value::as_str).map(str::to_lowercase));
+            }
+            m.values().for_each(|v| schema_names(v, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| schema_names(v, out)),
+        _ => {}
+    }
+}
+
+/// Lists whose length is fixed by their format (a date as [year, month, day], a point as
+/// [x, y, z]): counting them asks nothing.
+const FIXED_SHAPE_LISTS: &[&str] = &["date_parts", "coordinates", "translation", "rotation", "v1", "v2", "v3", "v4"];
+
+/// Most calls an answer's path may hold (each is a relation phrase in the question).
+const MAX_PATH_CALLS: usize = 4;
+
+/// Score for each distinct tool beyond the first on the answer's path: answers that need
+/// several tools are what a solver should learn to reach.
+const DISTINCT_TOOL_BONUS: i64 = 14;
+/// At most this many extra tools count (deeper paths already score by depth).
+const DISTINCT_TOOL_CAP: i64 = 3;
 
 fn numeric_kind(v: &Value) -> i64 {
     match v {
@@ -165,17 +274,23 @@ fn candidates(
     for call in upto.iter().filter(|c| round_calls.contains(&c.index)) {
         let Some(result) = &call.result else { continue };
         let info = input.tools.get(&call.tool);
-        let mut echoes = Vec::new();
-        arg_scalars(&call.args, &mut echoes);
         let ancestors = graph.ancestors(call.index);
+        let rules = AnswerRules::new(input, upto, call, &ancestors);
+        let distinct_tools = upto.iter().filter(|c| c.index == call.index || ancestors.contains(&c.index)).map(|c| c.tool.as_str()).collect::<BTreeSet<_>>().len() as i64;
+        let several = DISTINCT_TOOL_BONUS * (distinct_tools - 1).clamp(0, DISTINCT_TOOL_CAP);
         let depth = ancestors.len() + 1;
-        // A question walks back to the seed: a value the seed does not lead to is no answer.
-        if !graph.reaches_seed(call.index) {
+        // A question names every call on its path: past a few, it stops being readable.
+        if depth > MAX_PATH_CALLS {
+            continue;
+        }
+        // A question walks back to the seed: a value the seed does not lead to is no answer
+        // (a value a call merely repeated from its arguments leads nowhere).
+        if !graph.reaches_seed(call.index) || !computed_from_seed(graph, upto, call.index) {
             continue;
         }
         let parents = graph.parents(call.index).into_iter().flatten().count();
         let extends = round > 1 && (ancestors.iter().any(|a| prev_calls.contains(a)) || depth > prev_depth);
-        let base = (depth as i64) * 10 + if parents >= 2 { 6 } else { 0 } + if extends { 25 } else { 0 };
+        let base = (depth as i64) * 10 + several + if parents >= 2 { 6 } else { 0 } + if extends { 25 } else { 0 };
         let composition = if parents >= 2 {
             "join"
         } else if extends {
@@ -186,7 +301,9 @@ fn candidates(
         for leaf in leaves(result, info.and_then(|t| t.output_schema.as_ref()), LEAF_CAP) {
             match &leaf.value {
                 Value::Array(items) => {
-                    if (2..=200).contains(&items.len()) && !leaf.path.is_empty() {
+                    let fixed_shape = FIXED_SHAPE_LISTS.contains(&crate::types::normalize_name(&leaf.key).as_str());
+                    let echoed = fixed_shape || rules.echoes.contains(&Value::from(items.len())) || rules.restates(&leaf.key) || rules.relation.is_some_and(|r| r.uncountable(&leaf.key));
+                    if (2..=200).contains(&items.len()) && !leaf.path.is_empty() && !echoed {
                         let key = format!("count {} {}", call.index, leaf.path);
                         out.push(Candidate {
                             answer: AnswerPath::Count { call: call.index, path: leaf.path.clone() },
@@ -197,7 +314,7 @@ fn candidates(
                         });
                     }
                 }
-                _ if answerable(&leaf, &echoes, input.seed) => {
+                _ if rules.allows(&leaf, input.seed) => {
                     let typed = if leaf.sem_type != crate::types::normalize_name(&leaf.key) { 2 } else { 0 };
                     let shallow = leaf.path.matches('/').count() as i64;
                     let documented = if leaf.description.is_some() { 2 } else { 0 };
@@ -257,73 +374,6 @@ fn candidates(
     out
 }
 
-/// The first clause of a tool description, as an instruction.
-fn action(tool: Option<&ToolInfo>, name: &str) -> String {
-    let Some(t) = tool else { return format!("run {name}") };
-    let d = t.description.trim();
-    let mut end = d.find(". ").unwrap_or(d.len());
-    for cut in [" as Biopython", " (as ", ", as ", " (Biopython", " — ", "; "] {
-        if let Some(p) = d[..end].find(cut) {
-            end = end.min(p);
-        }
-    }
-    let s = d[..end].trim().trim_end_matches(['.', ',', ';', ':']).trim();
-    if s.is_empty() {
-        format!("run {name}")
-    } else {
-        lower_first(s)
-    }
-}
-
-/// Lower-case the first letter unless the word is an acronym ("GC content" stays).
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match (c.next(), c.clone().next()) {
-        (Some(f), Some(second)) if !second.is_uppercase() => f.to_lowercase().collect::<String>() + c.as_str(),
-        _ => s.to_string(),
-    }
-}
-
-/// "`id` of entry 1 of `hits`" for "/hits/0/id".
-fn describe_path(path: &str) -> String {
-    let tokens: Vec<String> = path.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = tokens.len();
-    while i > 0 {
-        i -= 1;
-        let t = &tokens[i];
-        if let Ok(n) = t.parse::<usize>() {
-            let list = if i > 0 { format!("`{}`", tokens[i - 1]) } else { "the list".into() };
-            parts.push(format!("entry {} of {list}", n + 1));
-            if i > 0 {
-                i -= 1;
-            }
-        } else {
-            parts.push(format!("`{t}`"));
-        }
-    }
-    if parts.is_empty() {
-        "the result".into()
-    } else {
-        parts.join(" of ")
-    }
-}
-
-fn render_constant(v: &Value) -> String {
-    match v {
-        Value::String(s) if s.chars().count() > 80 => format!("\"{}…\"", s.chars().take(77).collect::<String>()),
-        Value::String(s) => format!("\"{s}\""),
-        other => {
-            let t = other.to_string();
-            if t.chars().count() > 80 {
-                format!("{}…", t.chars().take(77).collect::<String>())
-            } else {
-                t
-            }
-        }
-    }
-}
-
 /// The question for an answer, and the calls it walks through (in order).
 fn phrase(input: &DeriveInput<'_>, graph: &FlowGraph, calls: &[EvidenceCall], answer: &AnswerPath) -> (String, Vec<usize>) {
     let mut needed: BTreeSet<usize> = BTreeSet::new();
@@ -331,57 +381,17 @@ fn phrase(input: &DeriveInput<'_>, graph: &FlowGraph, calls: &[EvidenceCall], an
         needed.insert(c);
         needed.extend(graph.ancestors(c));
     }
-    let steps: Vec<usize> = needed.into_iter().collect();
-    let step_no = |i: usize| steps.iter().position(|s| *s == i).map(|p| p + 1).unwrap_or(0);
-    let seed_text = match input.seed {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let mut q = format!("Start from the {} \"{}\".", input.seed_type.replace('_', " "), seed_text);
-    for &i in &steps {
-        let Some(call) = calls.iter().find(|c| c.index == i) else { continue };
-        let tool = input.tools.get(&call.tool);
-        let mut inputs = Vec::new();
-        if let Value::Object(args) = &call.args {
-            for (k, v) in args {
-                let flows: Vec<_> = graph.flows.iter().filter(|f| f.to == i && f.arg_path.split('/').nth(1) == Some(k.as_str())).collect();
-                if let Some(f) = flows.first() {
-                    match f.from {
-                        None => inputs.push(format!("the starting {} as `{k}`", input.seed_type.replace('_', " "))),
-                        Some(p) => inputs.push(format!("{} from step {} as `{k}`", describe_path(&f.from_path), step_no(p))),
-                    }
-                } else {
-                    inputs.push(format!("`{k}` = {}", render_constant(v)));
-                }
-            }
-        }
-        let with = if inputs.is_empty() { String::new() } else { format!(", using {}", inputs.join(", ")) };
-        q.push_str(&format!(" Step {}: {}{}.", step_no(i), action(tool, &call.tool), with));
-    }
-    let ask = match answer {
-        AnswerPath::Value { call, path } => {
-            // Name the field by what its schema says it is, when it says.
-            let about = calls
-                .iter()
-                .find(|c| c.index == *call)
-                .and_then(|c| Some((c.result.as_ref()?, input.tools.get(&c.tool)?.output_schema.as_ref())))
-                .and_then(|(r, schema)| leaves(r, schema, LEAF_CAP).into_iter().find(|l| l.path == *path)?.description)
-                .map(|d| d.trim().trim_end_matches('.').to_string())
-                .filter(|d| !d.is_empty() && d.len() <= 120 && !d.contains('\n'));
-            match about {
-                Some(d) => format!(" What is {} — {} — in the result of step {}?", describe_path(path), lower_first(&d), step_no(*call)),
-                None => format!(" What is {} in the result of step {}?", describe_path(path), step_no(*call)),
-            }
-        }
-        AnswerPath::Count { call, path } => format!(" How many entries does {} have in the result of step {}?", describe_path(path), step_no(*call)),
-        AnswerPath::Max { of } | AnswerPath::Min { of } => {
-            let which = if matches!(answer, AnswerPath::Max { .. }) { "larger" } else { "smaller" };
-            let refs: Vec<String> = of.iter().map(|b| format!("{} from step {}", describe_path(&b.path), step_no(b.call))).collect();
-            format!(" Which is {}: {}? Give that value.", which, refs.join(" or "))
-        }
-    };
-    q.push_str(&ask);
-    (q, steps)
+    let composer = Composer { seed: input.seed, seed_type: input.seed_type, tools: input.tools, calls, graph };
+    let exemplars: Vec<&str> = input.exemplars.iter().map(String::as_str).collect();
+    let style = Style::from_exemplars(&exemplars, salt(input.seed, answer));
+    (composer.question(answer, style), needed.into_iter().collect())
+}
+
+/// A number fixed by the seed and the answer's binding: it varies the surface form.
+fn salt(seed: &Value, answer: &AnswerPath) -> u64 {
+    let text = format!("{}\n{}", crate::canonical_text(seed), serde_json::to_string(answer).unwrap_or_default());
+    let h = blake3::hash(text.as_bytes());
+    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
 }
 
 /// The canonical form of a task's data-flow graph, labelled by tool name.
@@ -395,44 +405,70 @@ mod tests {
     use serde_json::json;
 
     fn tools() -> BTreeMap<String, ToolInfo> {
-        let mk = |name: &str, desc: &str, out: Value| ToolInfo {
+        let mk = |name: &str, input: Value, out: Value| ToolInfo {
             name: name.into(),
             domain: "biological".into(),
-            description: desc.into(),
-            input_schema: json!({"type": "object"}),
+            description: String::new(),
+            input_schema: input,
             output_schema: Some(out),
             retrieval: false,
         };
+        let translate_in = json!({"type": "object", "properties": {"sequence": {"type": "string"}, "table": {"type": "integer", "default": 1, "x-dive-type": "codon_table_id"}}});
+        let translate_out = json!({"properties": {"protein": {"x-dive-type": "protein_sequence"}, "table_name": {}, "length": {}}});
+        let seq_in = json!({"type": "object", "properties": {"sequence": {"type": "string"}}});
         BTreeMap::from([
-            ("translate".into(), mk("translate", "Translate a DNA sequence into a protein, as Biopython does.", json!({"properties": {"protein": {"x-dive-type": "protein_sequence"}}}))),
-            ("weight".into(), mk("weight", "Molecular weight of a protein in daltons. More text.", json!({"properties": {"molecular_weight": {"description": "Average weight."}}}))),
+            ("bio_seq_translate".into(), mk("bio_seq_translate", translate_in, translate_out)),
+            ("protparam_molecular_weight".into(), mk("protparam_molecular_weight", seq_in.clone(), json!({"properties": {"molecular_weight": {"description": "Average weight."}, "length": {}}}))),
+            ("seqfeature_location".into(), mk("seqfeature_location", json!({"type": "object", "properties": {"sequence": {}, "start": {}, "end": {}}}), json!({"properties": {"extracted": {}, "location": {}}}))),
         ])
     }
 
-    #[test]
-    fn questions_walk_back_to_the_seed_and_never_contain_the_answer() {
+    fn run(calls: &[EvidenceCall], rounds: &[Vec<usize>]) -> Derived {
         let seed = json!("ATGAAACCCTAA");
-        let calls = vec![
-            EvidenceCall { index: 0, tool: "translate".into(), args: json!({"sequence": "ATGAAACCCTAA", "table": 1}), result: Some(json!({"protein": "MKP*", "table": 1})) },
-            EvidenceCall { index: 1, tool: "weight".into(), args: json!({"sequence": "MKP*"}), result: Some(json!({"molecular_weight": 358.4305, "length": 3})) },
-        ];
         let t = tools();
-        let rounds = vec![vec![0], vec![1]];
-        let d = derive(&DeriveInput { trace_id: "t", seed: &seed, seed_type: "dna_sequence", tools: &t, calls: &calls, rounds: &rounds }).unwrap();
+        derive(&DeriveInput { trace_id: "t", seed: &seed, seed_type: "dna_sequence", tools: &t, calls, rounds, exemplars: &[] }).unwrap()
+    }
+
+    #[test]
+    fn questions_walk_back_to_the_seed_in_words_and_never_contain_the_answer() {
+        let calls = vec![
+            EvidenceCall { index: 0, tool: "bio_seq_translate".into(), args: json!({"sequence": "ATGAAACCCTAA", "table": 2}), result: Some(json!({"protein": "MKP*", "table_name": "Vertebrate Mitochondrial", "length": 4})) },
+            EvidenceCall { index: 1, tool: "protparam_molecular_weight".into(), args: json!({"sequence": "MKP*"}), result: Some(json!({"molecular_weight": 358.4305, "length": 3})) },
+        ];
+        let d = run(&calls, &[vec![0], vec![1]]);
         assert_eq!(d.rounds.len(), 2);
         let last = d.rounds.last().unwrap();
         assert_eq!(last.answer_path, AnswerPath::Value { call: 1, path: "/molecular_weight".into() });
         assert_eq!(last.ground_truth, "358.4305");
         assert_eq!(last.calls, vec![0, 1]);
-        assert!(last.question.contains("ATGAAACCCTAA"));
-        assert!(last.question.contains("`protein` from step 1"));
-        assert!(last.question.contains("translate a DNA sequence into a protein"));
-        assert!(!last.question.contains("358.43"));
-        assert!(last.question.contains("`molecular_weight` — average weight —"), "{}", last.question);
+        let q = &last.question;
+        assert!(q.contains("ATGAAACCCTAA") && q.ends_with('?'), "{q}");
+        assert!(q.contains("the molecular weight of the protein encoded by"), "{q}");
+        assert!(q.contains("under the vertebrate mitochondrial code"), "{q}");
+        for bad in ["`", "step", "molecular_weight", "bio_seq", "protparam", "/"] {
+            assert!(!q.contains(bad), "{bad} in {q}");
+        }
+        assert!(!q.contains("358.43"));
         assert_eq!(d.rounds[0].calls, vec![0]);
+        assert_ne!(d.rounds[0].ground_truth, "Vertebrate Mitochondrial", "the code's name is said by the question");
         assert_eq!(last.answer_path.evaluate(&calls).unwrap(), json!(358.4305));
         assert_eq!(d.tool_graph.edges, vec![(0, 1)]);
         assert_eq!(d.tool_graph.from_seed, vec![0]);
+    }
+
+    #[test]
+    fn pieces_of_the_question_and_single_letters_are_no_answers() {
+        // The extracted stretch is a piece of the seed, the location restates the
+        // arguments: the only answer left is none.
+        let calls = vec![EvidenceCall {
+            index: 0,
+            tool: "seqfeature_location".into(),
+            args: json!({"sequence": "ATGAAACCCTAA", "start": 0, "end": 3}),
+            result: Some(json!({"extracted": "ATG", "location": "[0:3]", "letter": "A"})),
+        }];
+        let seed = json!("ATGAAACCCTAA");
+        let t = tools();
+        assert!(derive(&DeriveInput { trace_id: "t", seed: &seed, seed_type: "dna_sequence", tools: &t, calls: &calls, rounds: &[vec![0]], exemplars: &[] }).is_none());
     }
 
     #[test]
@@ -441,12 +477,5 @@ mod tests {
         assert!(!leaks("use table 11", "1"));
         assert!(!leaks("weight 358.43", "358.4"));
         assert!(leaks("protein MKP", "mkp"));
-    }
-
-    #[test]
-    fn paths_read_as_text() {
-        assert_eq!(describe_path("/hits/0/id"), "`id` of entry 1 of `hits`");
-        assert_eq!(describe_path("/protein"), "`protein`");
-        assert_eq!(describe_path(""), "the result");
     }
 }

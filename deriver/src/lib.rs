@@ -3,18 +3,22 @@
 //! - [`types`]: semantic types of parameters and values (`x-dive-type`, names)
 //! - [`evidence`]: a trace's calls as the deriver sees them, typed result values
 //! - [`graph`]: the data-flow graph and its canonical form
-//! - [`derive`]: questions along a value's dependency path, round by round
+//! - [`derive`]: answers along a value's dependency path, round by round
+//! - [`question`]: questions in words from [`phrases`] (one relation phrase per tool) and [`words`]
 //! - [`task`]: task records, answer bindings and verifiers
-//! - [`policy`]: the built-in evidence policy; [`llm`]: the chat-completions policy
+//! - [`policy`]: the built-in evidence policy, with [`derived`] values no seed gives; [`llm`]: the chat-completions policy
 //! - [`sample`]: config sampling from the run seed; [`synth`]: the synthesis loop
 //! - [`verify`], [`stats`], [`reverify`]: scoring, diversity, re-verification
 
 pub mod derive;
+pub mod derived;
 pub mod evidence;
 pub mod fuzzing;
 pub mod graph;
 pub mod llm;
+pub mod phrases;
 pub mod policy;
+pub mod question;
 pub mod reverify;
 pub mod sample;
 pub mod stats;
@@ -22,6 +26,7 @@ pub mod synth;
 pub mod task;
 pub mod types;
 pub mod verify;
+pub mod words;
 
 /// Canonical JSON text (sorted keys) of a value, for deduplication keys.
 pub fn canonical_text(v: &serde_json::Value) -> String {

@@ -4,7 +4,8 @@
 //! from the latest calls — giving chains (a result feeds the next call), fan-outs (one
 //! value feeds several tools) and fan-ins (two calls' values meet in one call).
 
-use crate::evidence::{leaves, ToolInfo};
+use crate::derived;
+use crate::evidence::{leaves, Leaf, ToolInfo};
 use crate::types;
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
@@ -41,6 +42,34 @@ pub struct PolicyState {
     pub calls_made: usize,
 }
 
+/// Flags the policy always turns on, and why: all optimal alignments of two 200-base
+/// sequences are a thousand near-copies (megabytes of trace for one score), and the
+/// alignment strings are no answers (several alignments are optimal), so an alignment
+/// is asked for its score only; a protein ends at its first stop codon, as a cell makes
+/// it (and as protein tools accept it). Questions leave them unsaid: "the protein
+/// encoded by …" means it.
+pub const SETTINGS: &[&str] = &["one_alignment_only", "score_only", "to_stop"];
+
+/// Score of a proposal per parameter filled from a value seen (at most two count).
+const FED_BY_OFFER: i64 = 40;
+/// Per parameter filled with a derived value (a matrix, an enzyme): below a seen value,
+/// so chains from the seed come first, above calling the same tool again.
+const FED_BY_DERIVATION: i64 = 20;
+/// Per value not used by any call yet: spreads calls over the evidence.
+const FRESH_VALUE: i64 = 15;
+/// Per value from the latest call: makes chains rather than stars.
+const FROM_LATEST: i64 = 10;
+/// Per earlier call of the same tool: spreads calls over the toolset.
+const REPEATED_TOOL: i64 = 60;
+/// A tool that needs no input and could take none of the values on offer (a catalogue,
+/// a table) is called now and then, after the chains: it feeds later calls (enzyme
+/// names, codes) and reaches every tool.
+const NEEDS_NOTHING: i64 = 10;
+/// Required parameters all filled by defaults, nothing from the task: a last resort.
+const FED_NOTHING: i64 = -80;
+/// Random spread added to every score.
+const JITTER: i64 = 25;
+
 /// Most values a single result may offer (a large listing must not drown the rest).
 const OFFERS_PER_CALL: usize = 60;
 
@@ -64,6 +93,7 @@ impl PolicyState {
             if leaf.value.is_array() || !types::is_offerable(&leaf.sem_type, &leaf.value) {
                 continue;
             }
+            let leaf = Leaf { sem_type: types::refine(&leaf.sem_type, &leaf.value), ..leaf };
             if self.offers.iter().any(|o| o.value == leaf.value && o.sem_type == leaf.sem_type) {
                 continue;
             }
@@ -157,6 +187,12 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
             let mut used = Vec::new();
             let mut fed = 0i64;
             let mut ok = true;
+            // Parameters no value on offer fills but that a derived value can (matrices,
+            // coordinates, enzymes, locations): filled after the others, from them.
+            let mut deferred: Vec<(&Param, derived::Shape)> = Vec::new();
+            // Whether some parameter could have taken a value on offer (then leaving it
+            // empty is not "needing nothing").
+            let mut feedable = false;
             for p in &ps {
                 // A choice from a fixed list (an enum) is a setting, not an entity: it is
                 // filled from results only when the schema tags it with a type.
@@ -167,7 +203,8 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
                     .offers
                     .iter()
                     .enumerate()
-                    .filter(|(_, o)| takes_offers && types::accepts(&p.sem_type, &o.sem_type) && fits(&p.schema, &o.value))
+                    // One value fills one parameter of a call: aligning a sequence against itself says nothing.
+                    .filter(|(i, o)| takes_offers && !used.contains(i) && types::accepts(&p.sem_type, &o.sem_type) && fits(&p.schema, &o.value))
                     .map(|(i, o)| {
                         let fresh = match (o.from, latest) {
                             (Some(f), Some(l)) if f == l => 6,
@@ -178,6 +215,7 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
                     })
                     .collect();
                 cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                feedable |= !cands.is_empty();
                 let fill_optional = !p.required && !cands.is_empty() && rng.random_range(0..100) < 35;
                 if p.required || fill_optional {
                     if let Some((_, i)) = cands.get(attempt.min(cands.len().saturating_sub(1))) {
@@ -188,6 +226,10 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
                     }
                 }
                 if p.required {
+                    if let Some(shape) = derived::shape(&p.name, &p.schema) {
+                        deferred.push((p, shape));
+                        continue;
+                    }
                     match fallback(rng, &p.schema) {
                         Some(v) => {
                             args.insert(p.name.clone(), v);
@@ -199,8 +241,21 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
                     }
                 }
             }
+            let mut derived_fills = 0i64;
+            for (p, shape) in deferred {
+                match derived::value(shape, &args, &state.offers, rng).or_else(|| fallback(rng, &p.schema)) {
+                    Some(v) => {
+                        args.insert(p.name.clone(), v);
+                        derived_fills += 1;
+                    }
+                    None => ok = false,
+                }
+            }
             if !ok {
                 break;
+            }
+            for p in ps.iter().filter(|p| SETTINGS.contains(&p.name.as_str())) {
+                args.insert(p.name.clone(), Value::Bool(true));
             }
             let args = Value::Object(args);
             let key = (tool.name.clone(), crate::canonical_text(&args));
@@ -213,7 +268,16 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
             let uses = state.used_tools.get(&tool.name).copied().unwrap_or(0) as i64;
             let fresh_values = used.iter().filter(|&&i| state.offers[i].uses == 0).count() as i64;
             let from_latest = used.iter().filter(|&&i| state.offers[i].from.is_some() && state.offers[i].from == latest).count() as i64;
-            let score = 40 * fed.min(2) + 15 * fresh_values + 10 * from_latest - 60 * uses - if fed == 0 { 80 } else { 0 } + rng.random_range(0..25);
+            let needs_nothing = ps.iter().all(|p| !p.required);
+            let base = match (fed, derived_fills) {
+                (0, 0) if needs_nothing && !feedable => NEEDS_NOTHING,
+                (0, 0) => FED_NOTHING,
+                // A derived value lets a call happen; it adds nothing to a call the
+                // evidence already feeds (or such calls would crowd out the rest).
+                (0, _) => FED_BY_DERIVATION,
+                _ => FED_BY_OFFER * fed.min(2),
+            };
+            let score = base + FRESH_VALUE * fresh_values + FROM_LATEST * from_latest - REPEATED_TOOL * uses + rng.random_range(0..JITTER);
             scored.push((score, Proposal { tool: tool.name.clone(), args, used }));
             break;
         }

@@ -306,7 +306,10 @@ impl Synth {
         };
         let trace = recorder.finish()?;
         self.store.set_ref(&self.reference(index), &trace)?;
-        let Some(d) = derive(&DeriveInput { trace_id: &trace, seed: &seed.value, seed_type: &seed.sem_type, tools: &self.tools, calls: &calls, rounds: &rounds }) else {
+        let all_exemplars = sample::exemplars();
+        let exemplar_texts: Vec<String> = exemplars.iter().filter_map(|&i| all_exemplars.get(i)).map(|(_, q)| q.clone()).collect();
+        let input = DeriveInput { trace_id: &trace, seed: &seed.value, seed_type: &seed.sem_type, tools: &self.tools, calls: &calls, rounds: &rounds, exemplars: &exemplar_texts };
+        let Some(d) = derive(&input) else {
             return Ok(None);
         };
         let last = d.rounds.last().expect("derive returns at least one round").clone();

@@ -80,6 +80,26 @@ pub fn accepts(param_type: &str, value_type: &str) -> bool {
     ACCEPTS.iter().any(|(p, vs)| *p == param_type && vs.contains(&value_type))
 }
 
+/// A broad sequence type narrowed by what the value holds: a `nucleotide_sequence` of
+/// A, C, G and U only is an `rna_sequence`; of A, C, G and T only, a `dna_sequence`;
+/// "MetLys…" a `protein_three_letter`.
+/// Tools that take only RNA (or only DNA) can then be fed from a result typed broadly.
+pub fn refine(value_type: &str, v: &Value) -> String {
+    let broad = matches!(value_type, "nucleotide_sequence" | "sequence" | "seq");
+    match v.as_str() {
+        Some(s) if broad && s.len() >= 2 && s.bytes().all(|b| b"ACGU".contains(&b)) && s.contains('U') => "rna_sequence".into(),
+        Some(s) if broad && s.len() >= 2 && s.bytes().all(|b| b"ACGT".contains(&b)) => "dna_sequence".into(),
+        Some(s) if broad && is_three_letter_protein(s) => "protein_three_letter".into(),
+        _ => value_type.to_string(),
+    }
+}
+
+/// "MetLysPro": groups of an upper-case letter and two lower-case ones.
+fn is_three_letter_protein(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 3 && b.len() % 3 == 0 && b.chunks(3).all(|c| c[0].is_ascii_uppercase() && c[1].is_ascii_lowercase() && c[2].is_ascii_lowercase())
+}
+
 /// Whether a value is worth offering to later calls (an entity, not noise).
 pub fn is_offerable(value_type: &str, v: &Value) -> bool {
     if TOO_GENERIC.contains(&value_type) && value_type != "name" {
@@ -88,7 +108,8 @@ pub fn is_offerable(value_type: &str, v: &Value) -> bool {
     match v {
         Value::String(s) => {
             let n = s.chars().count();
-            let long_ok = value_type.ends_with("sequence");
+            // Sequences are long by nature (a protein in three-letter codes too).
+            let long_ok = value_type.ends_with("sequence") || value_type == "protein_three_letter";
             n >= 2 && (n <= 160 || (long_ok && n <= 5000)) && (long_ok || !s.contains('\n'))
         }
         Value::Number(_) => !matches!(value_type, "index" | "position"),
@@ -117,6 +138,16 @@ mod tests {
         assert!(!accepts("dna_sequence", "protein_sequence"));
         assert!(!accepts("name", "name"));
         assert!(!accepts("count", "count"));
+    }
+
+    #[test]
+    fn broad_sequences_are_narrowed_by_their_letters() {
+        assert_eq!(refine("nucleotide_sequence", &json!("ACGUU")), "rna_sequence");
+        assert_eq!(refine("nucleotide_sequence", &json!("ACGTT")), "dna_sequence");
+        assert_eq!(refine("nucleotide_sequence", &json!("ACGTN")), "nucleotide_sequence");
+        assert_eq!(refine("protein_sequence", &json!("ACGT")), "protein_sequence");
+        assert_eq!(refine("sequence", &json!("MetLysTer")), "protein_three_letter");
+        assert_eq!(refine("sequence", &json!("MetLysT")), "sequence");
     }
 
     #[test]

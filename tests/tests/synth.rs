@@ -404,3 +404,259 @@ async fn a_failing_or_malformed_model_endpoint_is_a_clear_error() {
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("not a chat completion"), "{}", o.stderr);
 }
+
+/// The tools of `dive tools list --json` (name, domain, schemas).
+async fn tool_specs(h: &Path) -> Vec<Value> {
+    let o = dive(h, &["tools", "list", "--json"], &[]).await;
+    ok(&o, "tools list");
+    serde_json::from_str(&o.stdout).unwrap()
+}
+
+/// Every property name of a schema, recursively.
+fn property_names(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        Value::Object(m) => {
+            if let Some(Value::Object(p)) = m.get("properties") {
+                out.extend(p.keys().cloned());
+            }
+            m.values().for_each(|v| property_names(v, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| property_names(v, out)),
+        _ => {}
+    }
+}
+
+/// Whether a name reads as code (`reverse_complement`, `rxnormId`), not as a word.
+fn identifier_shaped(name: &str) -> bool {
+    let underscore = name.trim_matches('_').contains('_');
+    // camelCase starts lower-case; "PubMed" and "RxNorm" are names, not identifiers.
+    let camel = name.starts_with(|c: char| c.is_ascii_lowercase()) && name.chars().zip(name.chars().skip(1)).any(|(a, b)| a.is_ascii_lowercase() && b.is_ascii_uppercase());
+    (underscore || camel) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Every scalar of a JSON value, as answer text.
+fn scalar_texts(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => m.values().for_each(|c| scalar_texts(c, out)),
+        Value::Array(a) => a.iter().for_each(|c| scalar_texts(c, out)),
+        Value::String(s) => out.push(s.clone()),
+        Value::Null => {}
+        other => out.push(other.to_string()),
+    }
+}
+
+/// The relation-phrase table names exactly the tools of the pool: one phrase per tool,
+/// no phrase for a tool that is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_tool_has_exactly_one_relation_phrase() {
+    let home = tempfile::tempdir().unwrap();
+    let tools: std::collections::BTreeSet<String> = tool_specs(home.path()).await.iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(tools.len(), 373);
+    let table = std::fs::read_to_string(repo_root().join("deriver/data/phrases.tsv")).unwrap();
+    let mut phrased = std::collections::BTreeSet::new();
+    for line in table.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let name = line.split('\t').next().unwrap().to_string();
+        assert!(phrased.insert(name.clone()), "{name} has two phrases");
+    }
+    let missing: Vec<_> = tools.difference(&phrased).collect();
+    let stale: Vec<_> = phrased.difference(&tools).collect();
+    assert!(missing.is_empty() && stale.is_empty(), "tools without a phrase: {missing:?}; phrases of no tool: {stale:?}");
+}
+
+/// Over a biological build: questions are questions (no tool names, steps, backticks,
+/// JSON paths or field identifiers; they end with "?"), answers are worth asking for (no
+/// single characters, no echo of an argument on the answer's path, not in the question),
+/// most answers need two or more tools, every local tool is called, and every task still
+/// re-verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_read_as_questions_and_every_local_tool_is_called() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let specs = tool_specs(h).await;
+    let count = 400;
+    let n = count.to_string();
+    ok(&dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", &n, "--seed", "1", "--out", "o"], &[]).await, "synth");
+    let ts = tasks(&h.join("o/tasks.jsonl"));
+    assert_eq!(ts.len(), count);
+    let names: Vec<&str> = specs.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let mut identifiers = std::collections::BTreeSet::new();
+    for t in &specs {
+        property_names(&t["input_schema"], &mut identifiers);
+        property_names(&t["output_schema"], &mut identifiers);
+    }
+    identifiers.retain(|n| identifier_shaped(n));
+    assert!(identifiers.contains("reverse_complement"), "the schemas were read");
+    let path_like = |q: &str| q.split_whitespace().any(|w| w.starts_with('/') && w[1..].starts_with(|c: char| c.is_ascii_alphabetic()));
+    let mut multi_tool = 0;
+    let mut called = std::collections::BTreeSet::new();
+    for t in &ts {
+        let q = t["question"].as_str().unwrap();
+        let truth = t["ground_truth"].as_str().unwrap();
+        assert!(q.ends_with('?'), "{q}");
+        assert!(!q.contains('`') && !path_like(q), "{q}");
+        let lower = q.to_lowercase();
+        assert!(!lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == "step"), "{q}");
+        for name in &names {
+            assert!(!contains_token(q, name) || !name.contains('_'), "names the tool {name}: {q}");
+        }
+        for id in &identifiers {
+            assert!(!contains_token(q, id), "names the field {id}: {q}");
+        }
+        assert!(truth.trim().chars().count() >= 2 || truth.trim().parse::<f64>().is_ok(), "a single character: {truth:?} for {q}");
+        assert!(!contains_token(q, truth), "{q} => {truth}");
+        // No echo of an argument of a call on the answer's path.
+        let trace = t["trace"].as_str().unwrap();
+        let doc: Value = serde_json::from_slice(&std::fs::read(h.join("s/traces").join(&trace[..2]).join(format!("{}.json", &trace[2..]))).unwrap()).unwrap();
+        let path: Vec<u64> = t["evidence"]["calls"].as_array().unwrap().iter().map(|c| c["index"].as_u64().unwrap()).collect();
+        let mut args = Vec::new();
+        for c in doc["calls"].as_array().unwrap().iter().filter(|c| path.contains(&c["index"].as_u64().unwrap())) {
+            scalar_texts(&c["args"], &mut args);
+        }
+        assert!(!args.contains(&truth.to_string()), "the answer {truth} is an argument: {q}");
+        let tools_on_path: std::collections::BTreeSet<&str> = t["evidence"]["calls"].as_array().unwrap().iter().map(|c| c["tool"].as_str().unwrap()).collect();
+        multi_tool += (tools_on_path.len() >= 2) as usize;
+        called.extend(t["tool_graph"]["nodes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()));
+    }
+    assert!(multi_tool * 2 >= count, "only {multi_tool} of {count} answers need two or more tools");
+    // With --local-only the toolsets are drawn from the local tools: their union is them.
+    let local: std::collections::BTreeSet<&str> = ts.iter().flat_map(|t| t["tools"].as_array().unwrap().iter().map(|n| n.as_str().unwrap())).collect();
+    assert_eq!(local.len(), 47, "the local biological tools");
+    let never: Vec<&&str> = local.iter().filter(|n| !called.contains(**n)).collect();
+    assert!(never.is_empty(), "local tools never called in {count} tasks: {never:?}");
+    let r = dive(h, &["--store", "s", "--json", "reverify", "o/tasks.jsonl"], &[]).await;
+    ok(&r, "reverify");
+    assert_eq!(r.json()["holds"], json!(count));
+}
+
+/// A number from a request, so imitations answer each request differently but always
+/// the same way.
+fn figure(s: &Seen, salt: &str) -> u32 {
+    let h = blake3::hash(format!("{salt}{}{}", s.path_and_query, String::from_utf8_lossy(&s.body)).as_bytes());
+    u32::from_le_bytes(h.as_bytes()[..4].try_into().unwrap())
+}
+
+/// A Semantic Scholar paper record.
+fn s2_paper(n: u32) -> Value {
+    json!({
+        "paperId": format!("{:040x}", n as u128 * 7919),
+        "title": format!("Deep representations number {}", n % 1000),
+        "year": 2000 + n % 24,
+        "venue": (["Nature", "NeurIPS", "ICML", "Science"][(n % 4) as usize]),
+        "citationCount": n % 50000,
+        "externalIds": {"DOI": format!("10.{}/x{}", 1000 + n % 9000, n % 100000)},
+        "authors": [{"authorId": format!("{}", 1000 + n % 90000), "name": format!("Author {}", n % 500)}, {"authorId": format!("{}", 2000 + n % 80000), "name": format!("Author {}", (n >> 3) % 500)}],
+    })
+}
+
+/// An imitation of api.semanticscholar.org (graph v1): searches give `data` lists,
+/// single records their object, citations and references wrap papers.
+fn semantic_scholar(s: &Seen) -> Reply {
+    let n = figure(s, "s2");
+    let path = s.path_and_query.split('?').next().unwrap_or("");
+    let papers = |k: u32| (0..k).map(|i| s2_paper(n.wrapping_add(i * 7))).collect::<Vec<_>>();
+    let v = if path.ends_with("/author/search") {
+        json!({"total": 2, "offset": 0, "data": [{"authorId": format!("{}", 1000 + n % 90000), "name": format!("Author {}", n % 500), "paperCount": n % 400, "hIndex": n % 90}]})
+    } else if path.contains("/author/") && path.ends_with("/papers") {
+        json!({"offset": 0, "data": papers(3)})
+    } else if path.contains("/author/") {
+        json!({"authorId": format!("{}", 1000 + n % 90000), "name": format!("Author {}", n % 500), "paperCount": n % 400, "hIndex": n % 90, "citationCount": n % 90000})
+    } else if path.ends_with("/citations") {
+        json!({"offset": 0, "data": papers(3).into_iter().map(|p| json!({"citingPaper": p})).collect::<Vec<_>>()})
+    } else if path.ends_with("/references") {
+        json!({"offset": 0, "data": papers(2).into_iter().map(|p| json!({"citedPaper": p})).collect::<Vec<_>>()})
+    } else if path.contains("/search") {
+        json!({"total": 3, "offset": 0, "data": papers(3)})
+    } else if path.contains("/paper/") {
+        s2_paper(n)
+    } else {
+        json!({"data": papers(2)})
+    };
+    Reply::json(200, &v)
+}
+
+/// An imitation of api.openalex.org: lists as {meta, results}, single records by id.
+fn openalex(s: &Seen) -> Reply {
+    let n = figure(s, "oa");
+    let work = |k: u32| {
+        json!({"id": format!("https://openalex.org/W{}", 2_000_000 + k % 900_000), "doi": format!("https://doi.org/10.{}/oa{}", 1000 + k % 9000, k % 10000), "title": format!("A study of learning {}", k % 1000), "publication_year": 1995 + k % 29, "cited_by_count": k % 20000,
+            "authorships": [{"author": {"id": format!("https://openalex.org/A{}", 5_000_000 + k % 900_000), "display_name": format!("Researcher {}", k % 300)}}]})
+    };
+    let path = s.path_and_query.split('?').next().unwrap_or("");
+    let v = match path {
+        "/works" => json!({"meta": {"count": 2, "page": 1, "per_page": 25}, "results": [work(n), work(n >> 4)]}),
+        "/authors" => json!({"meta": {"count": 1}, "results": [{"id": format!("https://openalex.org/A{}", 5_000_000 + n % 900_000), "display_name": format!("Researcher {}", n % 300), "works_count": n % 700, "cited_by_count": n % 90000}]}),
+        p if p.starts_with("/works/") => work(n),
+        p if p.starts_with("/authors/") => json!({"id": format!("https://openalex.org/A{}", 5_000_000 + n % 900_000), "display_name": format!("Researcher {}", n % 300), "works_count": n % 700, "cited_by_count": n % 90000}),
+        _ => json!({"meta": {"count": 1}, "results": [{"id": format!("https://openalex.org/I{}", n % 100000), "display_name": format!("Institute {}", n % 40), "works_count": n % 5000}]}),
+    };
+    Reply::json(200, &v)
+}
+
+/// An imitation of api.crossref.org: {status, message-type, message}.
+fn crossref(s: &Seen) -> Reply {
+    let n = figure(s, "cr");
+    let item = |k: u32| json!({"DOI": format!("10.{}/cr{}", 1000 + k % 9000, k % 10000), "title": [format!("On representations {}", k % 1000)], "container-title": [(["Nature", "Cell", "PNAS"][(k % 3) as usize])], "publisher": (["Springer Nature", "Elsevier", "PNAS"][(k % 3) as usize]), "is-referenced-by-count": k % 30000, "published": {"date-parts": [[1990 + k % 34, 1 + k % 12, 1]]}, "type": "journal-article"});
+    let path = s.path_and_query.split('?').next().unwrap_or("");
+    let v = if path.starts_with("/works/") || path.starts_with("/types/") {
+        json!({"status": "ok", "message-type": "work", "message-version": "1.0.0", "message": item(n)})
+    } else {
+        json!({"status": "ok", "message-type": "work-list", "message-version": "1.0.0", "message": {"total-results": 2, "items": [item(n), item(n >> 5)], "items-per-page": 20}})
+    };
+    Reply::json(200, &v)
+}
+
+/// Every domain gets questions in words: against loopback imitations of its services,
+/// the academic and medical builds hold no tool name, step, backtick, path or
+/// field identifier, end with "?", and never contain their answer; ten questions of each
+/// are printed (`--nocapture`) for the README.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_domain_gets_questions_in_words() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let specs = tool_specs(h).await;
+    let mut identifiers = std::collections::BTreeSet::new();
+    for t in &specs {
+        property_names(&t["input_schema"], &mut identifiers);
+        property_names(&t["output_schema"], &mut identifiers);
+    }
+    identifiers.retain(|n| identifier_shaped(n));
+    let names: Vec<&str> = specs.iter().map(|t| t["name"].as_str().unwrap()).filter(|n| n.contains('_')).collect();
+    type Handler = fn(&Seen) -> Reply;
+    let domains: [(&str, Vec<(&str, Handler)>); 2] = [
+        ("medical", vec![("https://rxnav.nlm.nih.gov", medical as Handler), ("https://clinicaltables.nlm.nih.gov", medical)]),
+        ("academic", vec![("https://api.semanticscholar.org", semantic_scholar as Handler), ("https://api.openalex.org", openalex), ("https://api.crossref.org", crossref)]),
+    ];
+    for (domain, services) in domains {
+        let mut fixtures = Vec::new();
+        let mut args: Vec<String> = vec!["--store".into(), "s".into(), "--allow-private-network".into()];
+        for (origin, handler) in services {
+            let fx = Fixture::start(handler).await;
+            args.extend(["--upstream".to_string(), format!("{origin}={}", fx.url())]);
+            fixtures.push(fx);
+        }
+        args.extend(["synth", "--domain", domain, "--count", "12", "--seed", "3", "--out", domain].map(String::from));
+        let env = [("TUSHARE_TOKEN", "test-token"), ("SEMANTIC_SCHOLAR_API_KEY", "test-key")];
+        ok(&dive(h, &args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await, domain);
+        let ts = tasks(&h.join(domain).join("tasks.jsonl"));
+        assert_eq!(ts.len(), 12, "{domain}");
+        println!("\n{domain}:");
+        for t in &ts {
+            let q = t["question"].as_str().unwrap();
+            let truth = t["ground_truth"].as_str().unwrap();
+            assert!(q.ends_with('?') && !q.contains('`'), "{q}");
+            assert!(!q.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "step"), "{q}");
+            assert!(q.contains(t["seed"].as_str().unwrap()), "{q}");
+            for name in names.iter().chain(identifiers.iter().map(String::as_str).collect::<Vec<_>>().iter()) {
+                assert!(!contains_token(q, name), "{domain}: names {name}: {q}");
+            }
+            assert!(truth.trim().chars().count() >= 2 || truth.trim().parse::<f64>().is_ok(), "{domain}: {truth:?} for {q}");
+            assert!(!contains_token(q, truth), "{domain}: {q} => {truth}");
+        }
+        for t in ts.iter().take(10) {
+            println!("- {} → {}", t["question"].as_str().unwrap(), t["ground_truth"].as_str().unwrap());
+        }
+        let r = dive(h, &["--store", "s", "--json", "reverify", &format!("{domain}/tasks.jsonl")], &[]).await;
+        ok(&r, "reverify");
+        assert_eq!(r.json()["holds"], json!(12), "{domain}");
+    }
+}
