@@ -83,7 +83,7 @@ fn tasks_export_as_a_hugging_face_dataset_that_loads_offline() {
     assert_eq!(code, 0, "{err}");
     let card = std::fs::read_to_string(h.join("ds/README.md")).unwrap();
     assert!(card.starts_with("---\n") && card.contains("configs:") && card.contains("features:"), "{card}");
-    for needed in ["dive 0.1.0", "dive synth --domain biological --seed 9223372036854775808", "evidence digest", "| bio_seq |", "unique call graphs", "dive reverify"] {
+    for needed in ["dive: `0.1.0 (commit", "dive synth --domain biological --seed 9223372036854775808", "evidence digest", "| bio_seq |", "unique call graphs", "dive reverify"] {
         assert!(card.contains(needed), "the card says {needed:?}:\n{card}");
     }
     let tasks = lines(&h.join("o/tasks.jsonl"));
