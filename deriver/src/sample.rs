@@ -43,8 +43,10 @@ pub struct Seed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
-    #[error("unknown domain '{0}': choose academic, biological, financial, general or medical")]
+    #[error("unknown domain '{0}': choose academic, biological, financial or medical")]
     UnknownDomain(String),
+    #[error("the general domain has no seeds of its own: build another domain and add the general tools with --include-general")]
+    GeneralHasNoSeeds,
     #[error("the seed pool {0} is empty: give it at least one {{\"value\", \"type\"}} line")]
     Empty(String),
     #[error("{file}:{line}: not a seed line ({message}); each line is {{\"value\": ..., \"type\": ...}}")]
@@ -81,7 +83,7 @@ pub fn builtin_pool(domain: &str) -> Result<Vec<Seed>, PoolError> {
         "biological" => BIOLOGICAL,
         "financial" => FINANCIAL,
         "medical" => MEDICAL,
-        "general" => return Err(PoolError::Empty("general (it has no seeds; add the general tools to another domain with --include-general)".into())),
+        "general" => return Err(PoolError::GeneralHasNoSeeds),
         other => return Err(PoolError::UnknownDomain(other.into())),
     };
     parse_pool(&format!("built-in {domain} pool"), text)
@@ -89,7 +91,9 @@ pub fn builtin_pool(domain: &str) -> Result<Vec<Seed>, PoolError> {
 
 /// Read a pool from a file.
 pub fn file_pool(path: &std::path::Path) -> Result<Vec<Seed>, PoolError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PoolError::Io { file: path.display().to_string(), message: e.to_string() })?;
+    // A seed file may come from anywhere: a regular file, bounded like a task file.
+    let text = dive_runtime::untrusted::read_text_bounded(path, dive_runtime::untrusted::caps::TASK_FILE_BYTES, "the seed file cap")
+        .map_err(|e| PoolError::Io { file: path.display().to_string(), message: e.to_string() })?;
     parse_pool(&path.display().to_string(), &text)
 }
 

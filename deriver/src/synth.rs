@@ -149,6 +149,9 @@ impl Synth {
     pub fn new(runtime: Runtime, store: Arc<Store>, opts: SynthOptions) -> Result<Synth, SynthError> {
         let tools = tool_infos(&runtime);
         let domain = opts.domain.as_str();
+        if domain == "general" {
+            return Err(sample::PoolError::GeneralHasNoSeeds.into());
+        }
         if !["academic", "biological", "financial", "medical"].contains(&domain) {
             return Err(sample::PoolError::UnknownDomain(domain.to_string()).into());
         }
@@ -374,10 +377,12 @@ pub struct RunSummary {
 /// Count the complete task lines of an output file, cut a partial last line, and give
 /// the index after the last task. Broken lines in the middle are an error.
 fn prepare_resume(path: &Path) -> Result<(usize, u64), SynthError> {
-    let bytes = match std::fs::read(path) {
+    use dive_runtime::untrusted::{caps, read_bounded, Follow, UntrustedError};
+    // The file to resume is bounded like any task file (a regular file, at most the cap).
+    let bytes = match read_bounded(path, caps::TASK_FILE_BYTES, "the task file cap", Follow::Yes) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
-        Err(source) => return Err(SynthError::Output { path: path.into(), source }),
+        Err(UntrustedError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
+        Err(e) => return Err(SynthError::Output { path: path.into(), source: std::io::Error::other(e.to_string()) }),
     };
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let text = String::from_utf8_lossy(&bytes[..complete]);
