@@ -62,7 +62,21 @@ pub async fn synth(g: &Global, a: &SynthArgs) -> Result<u8> {
             .expect("a valid template"),
     );
     let started = std::time::Instant::now();
-    let summary = dive_deriver::synth::run(s, &out, a.resume, &|done| bar.set_position(done as u64)).await.map_err(synth_error)?;
+    // Without a terminal the bar is hidden: say how it goes in plain lines instead, every
+    // 5 seconds, with the failed calls (a run that cannot reach its upstream stops early).
+    use std::io::IsTerminal;
+    let plain = !g.json && !std::io::stderr().is_terminal();
+    let last_line = std::sync::Mutex::new(std::time::Instant::now());
+    let watched = s.clone();
+    let progress = |done: usize| {
+        bar.set_position(done as u64);
+        let mut last = last_line.lock().unwrap_or_else(|p| p.into_inner());
+        if plain && (last.elapsed().as_secs() >= 5 || done == a.count) {
+            *last = std::time::Instant::now();
+            eprintln!("synth: {done}/{} tasks, {} failed calls, {:.0}s", a.count, watched.failed_calls(), started.elapsed().as_secs_f64());
+        }
+    };
+    let summary = dive_deriver::synth::run(s, &out, a.resume, &progress).await.map_err(synth_error)?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     let rate = summary.written as f64 / secs.max(1e-9);

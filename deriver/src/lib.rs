@@ -26,6 +26,7 @@ pub mod synth;
 pub mod task;
 pub mod types;
 pub mod verify;
+pub mod watch;
 pub mod words;
 
 /// Canonical JSON text (sorted keys) of a value, for deduplication keys.

@@ -109,6 +109,8 @@ pub enum SynthError {
     Record(String),
     #[error("{0}")]
     MissingSecret(String),
+    #[error("stopping: {calls} calls failed the same way (e.g. to {origin}) and none was answered, so no task can be derived — {why}")]
+    Unreachable { calls: u64, origin: String, why: String },
     #[error("interrupted: {written} task(s) are in the output; run the same command with --resume to finish")]
     Interrupted { written: usize },
 }
@@ -143,6 +145,8 @@ pub struct Synth {
     seeds: Vec<Seed>,
     exemplars: usize,
     opts: SynthOptions,
+    /// Transport failures over the run (see `watch.rs`).
+    watch: crate::watch::Watch,
 }
 
 impl Synth {
@@ -179,7 +183,13 @@ impl Synth {
             seeds,
             exemplars: sample::exemplars().len(),
             opts,
+            watch: Default::default(),
         })
+    }
+
+    /// Calls of this run whose requests failed at the transport or were turned away.
+    pub fn failed_calls(&self) -> u64 {
+        self.watch.failed_calls()
     }
 
     pub fn tools(&self) -> &BTreeMap<String, ToolInfo> {
@@ -345,6 +355,9 @@ impl Synth {
     async fn run_call(&self, recorder: &Recorder<'_>, index: usize, tool: &str, args: &Value) -> Result<Option<EvidenceCall>, SynthError> {
         match recorder.call_at(index as u64, tool, &args.to_string()).await {
             Ok(rec) => {
+                if let Some((failure, calls, origin)) = self.watch.note(&rec.exchanges) {
+                    return Err(SynthError::Unreachable { calls, origin, why: failure.explain() });
+                }
                 let args: Value = serde_json::from_str(&rec.args).unwrap_or(Value::Null);
                 let result = match &rec.outcome {
                     Outcome::Ok(text) => serde_json::from_str(text).ok(),

@@ -660,3 +660,35 @@ async fn every_domain_gets_questions_in_words() {
         assert_eq!(r.json()["holds"], json!(12), "{domain}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_whose_upstream_is_unreachable_stops_early_and_says_why() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    // Every academic origin sent to a closed loopback port: each request is refused.
+    let closed = ["https://export.arxiv.org", "https://api.openalex.org", "https://api.crossref.org", "https://api.semanticscholar.org"]
+        .map(|o| format!("{o}=http://127.0.0.1:1"))
+        .join(",");
+    let r = dive(
+        h,
+        &["--allow-private-network", "--store", "s", "synth", "--domain", "academic", "--count", "50", "--out", "o"],
+        &[("DIVE_UPSTREAM", closed.as_str())],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("none was answered") && r.stderr.contains("refused the connection"), "{}", r.stderr);
+    // It stopped after a dozen or so calls, not after sampling 50 tasks' worth.
+    let traces = walk_files(&h.join("s/traces"));
+    assert!(traces < 40, "{traces} trace files");
+    // Progress goes to stderr as plain lines when it is not a terminal.
+    let r = dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "3", "--out", "ok"], &[]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("synth: 3/3 tasks, 0 failed calls"), "{}", r.stderr);
+    assert!(!r.stderr.contains('\x1b'), "no terminal control codes: {:?}", r.stderr);
+}
+
+fn walk_files(d: &std::path::Path) -> usize {
+    std::fs::read_dir(d)
+        .map(|rd| rd.map(|e| e.unwrap().path()).map(|p| if p.is_dir() { walk_files(&p) } else { 1 }).sum())
+        .unwrap_or(0)
+}
