@@ -70,6 +70,7 @@ pub fn anthropic(t: &ToolEntry) -> Value {
 pub fn mcp(t: &ToolEntry) -> Value {
     let mut v = json!({
         "name": t.spec.name,
+        "title": title(&t.spec.name),
         "description": t.spec.description,
         "inputSchema": t.spec.input_schema,
         "annotations": {

@@ -112,3 +112,20 @@ print(len(ds))
     assert!(o.status.success(), "datasets.load_dataset fails (is `datasets` installed? `make setup`): {}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), tasks.len().to_string());
 }
+
+#[test]
+fn exports_of_tasks_whose_evidence_is_missing_fail_cleanly() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (code, _, err) = dive(h, &["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "3", "--seed", "5", "--out", "o"]);
+    assert_eq!(code, 0, "{err}");
+    // Another (empty) store: the traces are not there.
+    for (format, out) in [("messages", "m.jsonl"), ("hf", "ds")] {
+        let (code, _, err) = dive(h, &["--store", "empty", "export", "o/tasks.jsonl", "--format", format, "--out", out]);
+        assert_eq!(code, 2, "{format}: {err}");
+        assert!(err.contains("not in the store"), "{format}: {err}");
+        assert!(!h.join(out).exists(), "{format}: nothing partial at --out");
+    }
+    let (code, _, err) = dive(h, &["--store", "s", "export", "o/tasks.jsonl", "--format", "csv", "--out", "x"]);
+    assert_eq!(code, 2, "{err}");
+}
