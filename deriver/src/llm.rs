@@ -117,9 +117,9 @@ impl LlmSession {
                 _ => req.bearer_auth(k),
             };
         }
-        let resp = req.send().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: e.to_string() })?;
+        let resp = req.send().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: cause(e) })?;
         let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: e.to_string() })?;
+        let text = resp.text().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: cause(e) })?;
         if !(200..300).contains(&status) {
             return Err(LlmError::Status { url, status, body: snippet(&text) });
         }
@@ -167,4 +167,21 @@ impl LlmSession {
     pub fn tool_result(&mut self, id: &str, result: &Value) {
         self.messages.push(json!({"role": "tool", "tool_call_id": id, "content": result.to_string()}));
     }
+}
+
+/// What went wrong with a request, without the URL the error already names (reqwest puts
+/// it in its message), down to the root cause: "error sending request: connection refused".
+fn cause(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }

@@ -164,8 +164,39 @@ fn describe(code: &ErrorCode) -> String {
     match code {
         ErrorCode::HttpRequestDenied => "the host's sandbox refused the request".to_string(),
         ErrorCode::InternalError(Some(m)) => m.clone(),
-        other => format!("{other:?}"),
+        ErrorCode::DnsError(p) => match &p.rcode {
+            Some(rcode) => format!("the host name could not be resolved (DNS: {rcode})"),
+            None => "the host name could not be resolved (DNS)".to_string(),
+        },
+        ErrorCode::DnsTimeout => "resolving the host name timed out (DNS)".to_string(),
+        ErrorCode::DestinationNotFound => "the host was not found".to_string(),
+        ErrorCode::DestinationUnavailable => "the host is unavailable".to_string(),
+        ErrorCode::DestinationIpProhibited => "the host's address is not allowed (a private or loopback address)".to_string(),
+        ErrorCode::DestinationIpUnroutable => "the host's address cannot be reached".to_string(),
+        ErrorCode::ConnectionRefused => "the connection was refused".to_string(),
+        ErrorCode::ConnectionTerminated => "the connection was closed before the answer came".to_string(),
+        ErrorCode::ConnectionTimeout => "connecting timed out".to_string(),
+        ErrorCode::ConnectionReadTimeout | ErrorCode::HttpResponseTimeout => "the answer did not come in time".to_string(),
+        ErrorCode::TlsProtocolError => "the TLS handshake failed".to_string(),
+        ErrorCode::TlsCertificateError => "the server's TLS certificate was not accepted".to_string(),
+        ErrorCode::TlsAlertReceived(a) => format!("the server ended TLS with an alert ({})", a.alert_message.as_deref().unwrap_or("no message")),
+        ErrorCode::HttpResponseBodySize(_) => "the answer is larger than the sandbox allows (max_response_bytes)".to_string(),
+        other => words(&format!("{other:?}")),
     }
+}
+
+/// A variant's Debug name in words: `HttpProtocolError` -> "http protocol error".
+fn words(debug: &str) -> String {
+    let name = debug.split(['(', ' ']).next().unwrap_or(debug);
+    let name = name.rsplit("::").next().unwrap_or(name);
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// Until `pollable` is ready, letting other futures of the call run.
