@@ -560,7 +560,18 @@ async fn run(cli: Cli) -> Result<u8> {
             let store = open_store(g)?;
             let id = store.resolve_trace(trace).map_err(|e| usage(e.to_string()))?;
             let runtime = open_runtime(g).await?;
-            let report = dive_runtime::replay::replay(&runtime, &store, &id, *live).await?;
+            let report = dive_runtime::replay::replay(&runtime, &store, &id, *live).await.map_err(|e| {
+                use dive_runtime::store::StoreError as S;
+                let dive_runtime::replay::ReplayError::Store(inner) = &e;
+                match inner {
+                    // A trace that is not a trace, or asks for more than the bounds: bad
+                    // input, exit 2 (ARCHITECTURE.md §9); a store fault stays exit 1.
+                    S::CorruptTrace { .. } | S::Untrusted(_) | S::EvidenceTooLarge { .. } | S::Unsafe { .. } => usage(format!(
+                        "cannot replay trace {id}: {e} (`dive store fsck` checks the whole store)"
+                    )),
+                    _ => anyhow::Error::new(e),
+                }
+            })?;
             report::replay(&report, g.json)
         }
         Command::Completions { shell } => {

@@ -12,6 +12,8 @@ use std::path::Path;
 pub enum TaskFileError {
     #[error("cannot read {path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Untrusted(#[from] dive_runtime::untrusted::UntrustedError),
     #[error("{path}:{line}: not a task record ({message}); fix or remove that line")]
     BadLine { path: String, line: usize, message: String },
     #[error("{path}: answers must be JSON Lines of {{\"uuid\", \"answer\"}} or one JSON object mapping uuid to answer ({message})")]
@@ -21,9 +23,7 @@ pub enum TaskFileError {
 /// Read a file a task or answers file may be: a regular file of at most
 /// [`caps::TASK_FILE_BYTES`], UTF-8, each line at most [`caps::TASK_LINE_BYTES`].
 fn read_lines_file(path: &Path) -> Result<String, TaskFileError> {
-    let io = |source| TaskFileError::Io { path: path.display().to_string(), source };
-    let text = read_text_bounded(path, caps::TASK_FILE_BYTES, "the task file cap")
-        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    let text = read_text_bounded(path, caps::TASK_FILE_BYTES, "the task file cap")?;
     if let Some((i, _)) = text.lines().enumerate().find(|(_, l)| l.len() > caps::TASK_LINE_BYTES) {
         return Err(TaskFileError::BadLine {
             path: path.display().to_string(),

@@ -29,6 +29,17 @@ pub fn guest_wasm(crate_name: &str) -> PathBuf {
     p
 }
 
+/// The environment a test runs `dive` in after `env_clear()`: PATH, no built-in pool,
+/// the shared compiled-component cache, and `home` as HOME (so no user state leaks in).
+pub fn isolated_env(home: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![
+        ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+        ("DIVE_BUILTIN_TOOLS", "".into()),
+        ("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache").into_os_string()),
+        ("HOME", home.as_os_str().to_os_string()),
+    ]
+}
+
 /// The `dive` binary built by `make` (`cargo build --release -p dive-cli`).
 pub fn dive_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");

@@ -1,7 +1,7 @@
 //! The `dive` command line as a user runs it: output formats, exit codes (0 ok, 1 tool
 //! failed, 2 bad usage or input, 3 sandbox violation), global options and environment.
 
-use dive_integration_tests::{dive_bin, echo_handler, guest_wasm, make_package, repo_root, Fixture};
+use dive_integration_tests::{dive_bin, echo_handler, guest_wasm, isolated_env, make_package, repo_root, Fixture};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -22,13 +22,7 @@ impl Out {
 /// Run `dive` with a clean environment: no built-in pool, a private store and cache.
 async fn dive(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
     let mut cmd = tokio::process::Command::new(dive_bin());
-    cmd.args(args)
-        .current_dir(home)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DIVE_BUILTIN_TOOLS", "")
-        .env("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache"))
-        .env("HOME", home);
+    cmd.args(args).current_dir(home).env_clear().envs(isolated_env(home));
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -8,7 +8,7 @@
 //! and the documented exit code — never a panic (101), a signal or a hang — and that
 //! nothing outside the store or the temp dir was touched.
 
-use dive_integration_tests::{dive_bin, guest_wasm, make_package, repo_root};
+use dive_integration_tests::{dive_bin, guest_wasm, isolated_env, make_package};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -49,10 +49,7 @@ fn dive_bounded_env(home: &Path, args: &[&str], env: &[(&str, &str)], umask: Opt
     cmd.args(args)
         .current_dir(home)
         .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DIVE_BUILTIN_TOOLS", "")
-        .env("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache"))
-        .env("HOME", home)
+        .envs(isolated_env(home))
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -306,6 +303,12 @@ fn a_forged_trace_naming_one_blob_many_times_replays_in_bounded_memory() {
     // Every call's result differs from the forged one: a divergence, reported (exit 1).
     assert_eq!(run.code, 1, "{}", run.text());
     assert!(run.stdout.contains("differ") || run.stderr.contains("differ") || run.stdout.contains("diverge") || run.stderr.contains("diverge"), "{}", run.text());
+
+    // A trace file that does not hash to its name is bad input: exit 2, saying so.
+    std::fs::write(store.trace_path(&forged_id), b"{}").unwrap();
+    let run = dive_bounded(home.path(), &["--no-builtin", "--tools", pkg.to_str().unwrap(), "replay", &forged_id], None);
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(run.stderr.contains("corrupt") && run.stderr.contains("store fsck"), "{}", run.text());
 }
 
 #[test]

@@ -10,12 +10,8 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum SecretsError {
-    #[error("cannot read secrets file {path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("secrets file: {0}")]
+    Untrusted(#[from] crate::untrusted::UntrustedError),
     #[error("secrets file {path}, line {line}: {message}")]
     Syntax {
         path: String,
@@ -56,16 +52,17 @@ impl Grants {
     /// for the built-in pool; for a community package only the granted ones. A required
     /// secret that was not granted is an error, raised before any request; an optional
     /// one is just not sent.
-    pub fn filter(
+    pub fn filter<'n>(
         &self,
         trust: crate::package::Trust,
         package: &str,
         manifest: &Manifest,
         tool: &str,
-        names: &[String],
-    ) -> Result<Vec<String>, SecretsError> {
-        if trust == crate::package::Trust::Builtin {
-            return Ok(names.to_vec());
+        names: &'n [String],
+    ) -> Result<std::borrow::Cow<'n, [String]>, SecretsError> {
+        // The common case (the built-in pool, or no secrets) borrows: no work per call.
+        if trust == crate::package::Trust::Builtin || names.is_empty() {
+            return Ok(std::borrow::Cow::Borrowed(names));
         }
         let mut out = Vec::new();
         for name in names {
@@ -79,7 +76,7 @@ impl Grants {
                 });
             }
         }
-        Ok(out)
+        Ok(std::borrow::Cow::Owned(out))
     }
 }
 
@@ -124,10 +121,7 @@ impl SecretSource {
     /// Add the `NAME=VALUE` lines of a secrets file (blank lines and `#` comments allowed).
     pub fn with_file(mut self, path: &Path) -> Result<Self, SecretsError> {
         let shown = path.display().to_string();
-        let text = crate::untrusted::read_text_bounded(path, 1 << 20, "the secrets file cap").map_err(|e| SecretsError::Read {
-            path: shown.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        let text = crate::untrusted::read_text_bounded(path, 1 << 20, "the secrets file cap")?;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
