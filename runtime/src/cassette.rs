@@ -181,7 +181,11 @@ fn scalar(v: &Yaml) -> String {
 fn decode_bounded(reader: impl Read, limit: u64) -> Result<Option<Vec<u8>>, String> {
     match crate::untrusted::read_at_most(reader, limit) {
         Ok(Some(out)) => Ok(Some(out)),
-        Ok(None) => Err(format!("a body decompresses to more than {limit} bytes (the decoded-body cap)")),
+        Ok(None) => Err(format!(
+            "a body decompresses to more than the {limit} bytes left of the decoded-body caps ({} a body, {} for all of a cassette's bodies); split the cassette or store the body decoded",
+            caps::DECODED_BODY_BYTES,
+            caps::CASSETTE_EXPANDED_BYTES
+        )),
         Err(_) => Ok(None),
     }
 }
