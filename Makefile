@@ -22,20 +22,28 @@ PY_TOOLS     := code_execution
 COMPONENTIZE_PY_VERSION := 0.25.1
 # Run through the interpreter pip installed it into, so a fresh install works without
 # its console script being on PATH (pyenv shims, ~/.local/bin).
-COMPONENTIZE_PY := python3 -c 'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())'
+COMPONENTIZE_PY := $(PYTHON) -c 'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())'
 
 PREFIX       ?= /usr/local
+
+# The project's Python (the packages the tests compare against and drive dive with:
+# Biopython, componentize-py, openai, datasets, mcp, moto) lives in .venv, made by make.
+VENV         := $(CURDIR)/.venv
+PYTHON       := $(VENV)/bin/python3
 
 .PHONY: all setup host tools python-tools pool guests test bench demo install dist clean parity
 
 all: host pool
 
-# Idempotent: adds the wasm32-wasip2 target only when it is missing; installs the
-# Python packages the differential tests compare against (requirements.txt).
-setup:
+# Idempotent: adds the wasm32-wasip2 target only when it is missing; makes the project
+# virtualenv and installs requirements.txt into it when that file changed.
+setup: $(VENV)/.installed
 	@rustup target list --installed 2>/dev/null | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
-	@python3 -c 'import Bio, openai, datasets, sys; sys.exit(Bio.__version__ != "1.88")' 2>/dev/null || python3 -m pip install -q -r requirements.txt
-	@$(COMPONENTIZE_PY) --version 2>/dev/null | grep -qx 'componentize-py $(COMPONENTIZE_PY_VERSION)' || python3 -m pip install -q 'componentize-py==$(COMPONENTIZE_PY_VERSION)'
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q -r requirements.txt
+	@touch $@
 
 host:
 	$(CARGO) build --release -p dive-cli
@@ -71,11 +79,12 @@ pool: tools python-tools
 guests: setup
 	cd tests/guests && CARGO_TARGET_DIR=$(WASM_DIR) $(CARGO) build --release --target $(WASM_TARGET) --workspace
 
+# The tests run python3 from the project virtualenv (PATH) for the Python clients.
 test: setup all guests
-	$(CARGO) test --release --workspace
+	PATH=$(VENV)/bin:$$PATH $(CARGO) test --release --workspace
 
-bench: all guests
-	$(CARGO) bench -p dive-integration-tests
+bench: setup all guests
+	PATH=$(VENV)/bin:$$PATH $(CARGO) bench -p dive-integration-tests
 
 demo: all
 	@scripts/demo.sh $(DIVE)
@@ -92,9 +101,9 @@ dist: all
 # With DIVE_REPO=<checkout or bare git dir of github.com/sheep333c/DIVE>, DIVE's fields
 # are extracted again first (tests/parity/dive_fields.json).
 parity: all
-	@if [ -n "$(DIVE_REPO)" ]; then python3 scripts/parity/dive_fields.py $(DIVE_REPO) > tests/parity/dive_fields.json; fi
+	@if [ -n "$(DIVE_REPO)" ]; then $(PYTHON) scripts/parity/dive_fields.py $(DIVE_REPO) > tests/parity/dive_fields.json; fi
 	$(DIVE) --json --no-builtin --tools $(POOL_DIR) tools list > $(WASM_DIR)/tool-specs.json
-	python3 scripts/parity/gen_table.py tests/parity/dive_fields.json $(WASM_DIR)/tool-specs.json scripts/parity/rules.tsv > tests/parity/parity.tsv
+	$(PYTHON) scripts/parity/gen_table.py tests/parity/dive_fields.json $(WASM_DIR)/tool-specs.json scripts/parity/rules.tsv > tests/parity/parity.tsv
 
 clean:
 	$(CARGO) clean

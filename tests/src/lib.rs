@@ -15,6 +15,17 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
+/// The project's Python interpreter: `.venv/bin/python3` made by `make setup` (it has
+/// the packages of requirements.txt), else `python3` from PATH.
+pub fn python() -> PathBuf {
+    let venv = repo_root().join(".venv/bin/python3");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
 /// A guest component built by `make guests` (tests/guests) or `make tools` (tool-modules).
 pub fn guest_wasm(crate_name: &str) -> PathBuf {
     let dir = repo_root().join("target/wasm/wasm32-wasip2/release");
@@ -402,7 +413,7 @@ pub mod bio {
     /// modules it needs are required: their absence fails the test, saying how to
     /// install them.
     pub fn oracle_cases(script: &str, modules: &str) -> Vec<OracleCase> {
-        let has = Command::new("python3")
+        let has = Command::new(crate::python())
             .args(["-c", &format!("import {modules}")])
             .stderr(Stdio::null())
             .status()
@@ -412,7 +423,7 @@ pub mod bio {
             "python3 with {modules} is required for this test (the expected results come from Biopython): \
              `make setup` installs them (pip install -r requirements.txt)"
         );
-        let out = Command::new("python3")
+        let out = Command::new(crate::python())
             .arg(repo_root().join(script))
             .stderr(Stdio::inherit())
             .output()

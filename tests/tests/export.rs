@@ -67,7 +67,7 @@ for line in open(sys.argv[1]):
     n += 1
 print(n)
 "#;
-    let o = Command::new("python3").args(["-c", check, h.join("m.jsonl").to_str().unwrap()]).output().unwrap();
+    let o = Command::new(dive_integration_tests::python()).args(["-c", check, h.join("m.jsonl").to_str().unwrap()]).output().unwrap();
     assert!(o.status.success(), "openai types reject a row (is `openai` installed? `make setup`): {}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), rows.len().to_string());
 }
@@ -102,7 +102,7 @@ df = ds.to_pandas()
 assert str(df["rounds_completed"].dtype) == "int64", df.dtypes
 print(len(ds))
 "#;
-    let o = Command::new("python3")
+    let o = Command::new(dive_integration_tests::python())
         .args(["-c", check, h.join("ds").to_str().unwrap(), h.join("o/tasks.jsonl").to_str().unwrap()])
         .env("HF_DATASETS_OFFLINE", "1")
         .env("HF_HUB_OFFLINE", "1")

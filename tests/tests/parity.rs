@@ -107,7 +107,7 @@ async fn the_table_is_generated_from_the_rules() {
     let specs_path = dir.path().join("specs.json");
     std::fs::write(&specs_path, serde_json::to_vec(&specs).unwrap()).unwrap();
     let root = repo_root();
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new(dive_integration_tests::python())
         .arg(root.join("scripts/parity/gen_table.py"))
         .arg(root.join("tests/parity/dive_fields.json"))
         .arg(&specs_path)
