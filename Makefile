@@ -14,6 +14,11 @@ WASM_OUT     := $(WASM_DIR)/$(WASM_TARGET)/release
 POOL_DIR     := $(CURDIR)/build/tools
 DIVE         := $(CURDIR)/target/release/dive
 
+# The project's Python (the packages the tests compare against and drive dive with:
+# Biopython, componentize-py, openai, datasets, mcp, moto) lives in .venv, made by make.
+VENV         := $(CURDIR)/.venv
+PYTHON       := $(VENV)/bin/python3
+
 # Every tool-modules workspace member with a dive-tool.toml is one package of the pool.
 FAMILIES     := $(shell python3 scripts/families.py)
 # Python tool packages (not Cargo crates): tool-modules/<name>/*.py with app.py exporting
@@ -26,10 +31,6 @@ COMPONENTIZE_PY := $(PYTHON) -c 'import sys; from componentize_py import script;
 
 PREFIX       ?= /usr/local
 
-# The project's Python (the packages the tests compare against and drive dive with:
-# Biopython, componentize-py, openai, datasets, mcp, moto) lives in .venv, made by make.
-VENV         := $(CURDIR)/.venv
-PYTHON       := $(VENV)/bin/python3
 
 .PHONY: all setup host tools python-tools pool guests test bench demo install dist clean parity
 

@@ -1,6 +1,15 @@
-//! Canonical JSON (RFC 8785 style): object keys sorted by their UTF-16 code units, no
-//! insignificant whitespace, numbers as serde_json writes them (integers exactly,
-//! floats in shortest round-trip form). Used for args, records and trace ids.
+//! Canonical JSON, RFC 8785 (JSON Canonicalization Scheme): object keys sorted by their
+//! UTF-16 code units, no insignificant whitespace, strings escaped as serde_json does
+//! (which is what RFC 8785 asks: the two-character escapes and `\u00xx` in lower case for
+//! other control characters, everything else literal), and numbers as ECMAScript's
+//! `Number.prototype.toString` writes them ([`es_number`]). Used for args, policies and
+//! trace ids (trace format 2).
+//!
+//! **Integers** are written exactly, in full digits. RFC 8785 treats every number as an
+//! IEEE double, so an integer above 2^53 would be rounded there; dive keeps such values
+//! exact instead (a tool argument is never silently changed), and the trace's own 64-bit
+//! counters (`seed`, `clock_ns`) are written as decimal strings, so any standard RFC 8785
+//! implementation reproduces a trace's bytes.
 
 use serde_json::Value;
 
@@ -52,20 +61,88 @@ fn write(v: &Value, out: &mut String) {
     }
 }
 
-/// Numbers as RFC 8785 writes them where it matters for identity: a float with an
-/// integral value in the exactly representable range is written as an integer
-/// (`2.0` -> `2`, `-0.0` -> `0`), so equal numbers have equal text.
+/// Integers exactly; floats as ECMAScript writes them (`2.0` -> `2`, `-0.0` -> `0`,
+/// `1e-6` -> `0.000001`, `1e21` -> `1e+21`).
 fn write_number(n: &serde_json::Number, out: &mut String) {
-    if n.is_f64() {
-        if let Some(f) = n.as_f64() {
-            const SAFE: f64 = 9_007_199_254_740_992.0; // 2^53
-            if f.fract() == 0.0 && f.abs() < SAFE {
-                out.push_str(&(f as i64).to_string());
-                return;
-            }
-        }
+    match n.as_f64() {
+        Some(f) if n.is_f64() => out.push_str(&es_number(f)),
+        _ => out.push_str(&n.to_string()),
     }
-    out.push_str(&n.to_string());
+}
+
+/// A finite double as ECMAScript's `Number.prototype.toString` writes it (ECMA-262
+/// §6.1.6.1.20, which RFC 8785 §3.2.2.3 adopts): the shortest digits that round-trip,
+/// in plain notation for magnitudes in [1e-6, 1e21), else `d.ddde±x`. Non-finite
+/// values have no JSON form; they are written as `null`.
+pub fn es_number(value: f64) -> String {
+    if !value.is_finite() {
+        return "null".to_string();
+    }
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    let (digits, n) = shortest_digits(value.abs());
+    let k = digits.len() as i32;
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let sign = if e < 0 { '-' } else { '+' };
+        let m = if k == 1 { digits.to_string() } else { format!("{}.{}", &digits[..1], &digits[1..]) };
+        format!("{m}e{sign}{}", e.abs())
+    };
+    if value < 0.0 {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+/// The shortest digits that round-trip (no leading or trailing zeros) and the position
+/// `n` of the decimal point, so that the value is `0.digits × 10^n`. Ryu breaks an
+/// exact tie between two shortest candidates toward the even one, as ECMA-262 asks
+/// (Rust's own `{:e}` does not: 160778653792.765625 must give …76562).
+fn shortest_digits(positive: f64) -> (String, i32) {
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(positive);
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().expect("ryu writes an integer exponent")),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{int}{frac}");
+    let trimmed = all.trim_start_matches('0');
+    let n = int.len() as i32 + exponent - (all.len() - trimmed.len()) as i32;
+    (trimmed.trim_end_matches('0').to_string(), n)
+}
+
+/// A serde_json formatter writing floats as RFC 8785 does ([`es_number`]); everything
+/// else as compact serde_json. It does not sort keys: it is for values whose structs
+/// declare their fields in sorted order and whose maps are already canonical (traces).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Rfc8785Formatter;
+
+impl serde_json::ser::Formatter for Rfc8785Formatter {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f64) -> std::io::Result<()> {
+        writer.write_all(es_number(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f32) -> std::io::Result<()> {
+        // The shortest digits of the f32 itself, not of its widened f64.
+        let shortest: f64 = value.to_string().parse().unwrap_or(value as f64);
+        writer.write_all(es_number(shortest).as_bytes())
+    }
+}
+
+/// Serialize `value` with the RFC 8785 number form into `writer` (fields in declaration
+/// order: see [`Rfc8785Formatter`]).
+pub fn to_writer_rfc8785<W: std::io::Write, T: ?Sized + serde::Serialize>(writer: W, value: &T) -> Result<(), serde_json::Error> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, Rfc8785Formatter);
+    value.serialize(&mut ser)
 }
 
 fn write_str(s: &str, out: &mut String) {
@@ -88,6 +165,39 @@ mod tests {
         assert_eq!(to_string(&json!({"\u{e9}":1,"z":2})), r#"{"z":2,"é":1}"#);
         let v: Value = serde_json::from_str(r#"[2.0, -0.0, 1.5, 1e300, 3]"#).unwrap();
         assert_eq!(to_string(&v), "[2,0,1.5,1e+300,3]");
+    }
+
+    #[test]
+    fn numbers_follow_ecmascript() {
+        // Examples from RFC 8785 Appendix B and ECMA-262.
+        let cases: [(f64, &str); 17] = [
+            (160778653792.765625, "160778653792.76562"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1e-6, "0.000001"),
+            (1e-7, "1e-7"),
+            (-1e-6, "-0.000001"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (9007199254740992.0, "9007199254740992"),
+            (4.5, "4.5"),
+            (0.002, "0.002"),
+            (1e23, "1e+23"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (333333333.3333333, "333333333.3333333"),
+            (-1.5e-10, "-1.5e-10"),
+        ];
+        for (f, text) in cases {
+            assert_eq!(es_number(f), text, "{f:e}");
+            assert_eq!(es_number(f).parse::<f64>().unwrap(), f);
+        }
+        let v: Value = serde_json::from_str("[1e-6, 2.5e-7, 1e21, 12345678.9]").unwrap();
+        assert_eq!(to_string(&v), "[0.000001,2.5e-7,1e+21,12345678.9]");
+        let mut out = Vec::new();
+        to_writer_rfc8785(&mut out, &v).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), to_string(&v));
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
@@ -113,6 +223,14 @@ mod tests {
             let back: Value = serde_json::from_str(&c).unwrap();
             prop_assert_eq!(&back, &v);
             prop_assert_eq!(to_string(&back), c);
+        }
+
+        #[test]
+        fn es_numbers_round_trip(f in any::<f64>().prop_filter("finite", |f| f.is_finite())) {
+            let text = es_number(f);
+            prop_assert_eq!(text.parse::<f64>().unwrap(), f);
+            let v: Value = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(to_string(&v), text);
         }
     }
 }

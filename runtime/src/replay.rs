@@ -7,7 +7,7 @@ use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord};
 use crate::runtime::{CallOptions, Runtime};
 use crate::sandbox::network::{SendContext, Transport, TransportError, TransportFuture};
 use crate::store::{Store, StoreError};
-use crate::trace::{call_doc, load_exchanges_cached, read_trace, BlobCache, BlobSink, CallDoc, OutcomeDoc, TraceDoc, TRACE_FORMAT};
+use crate::trace::{call_doc, load_exchanges_cached, read_trace, BlobCache, BlobSink, CallDoc, OutcomeDoc, TraceDoc};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
@@ -163,7 +163,7 @@ pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool
         let all: Option<Vec<CallDoc>> = rebuilt.into_iter().collect();
         Some(match all {
             Some(calls) => TraceDoc {
-                format: TRACE_FORMAT.into(),
+                format: doc.format,
                 runtime: doc.runtime.clone(),
                 seed: doc.seed,
                 clock_ns: doc.clock_ns,

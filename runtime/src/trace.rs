@@ -16,7 +16,54 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-pub const TRACE_FORMAT: &str = "dive-trace/1";
+/// The format new traces are written in.
+pub const TRACE_FORMAT: TraceFormat = TraceFormat::V2;
+
+/// A trace's format, named in its `format` field. Every version this dive knows is read,
+/// replayed and verified with the bytes it was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum TraceFormat {
+    /// `dive-trace/1`: sorted keys, serde_json's compact number form (`1e-6`), `seed` and
+    /// `clock_ns` as JSON numbers.
+    V1,
+    /// `dive-trace/2`: exactly RFC 8785 (ECMAScript number form, `0.000001`), `seed` and
+    /// `clock_ns` as decimal strings (they exceed 2^53, which RFC 8785 numbers cannot hold).
+    V2,
+}
+
+impl TraceFormat {
+    /// The name written in the trace.
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceFormat::V1 => "dive-trace/1",
+            TraceFormat::V2 => "dive-trace/2",
+        }
+    }
+}
+
+impl std::fmt::Display for TraceFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for TraceFormat {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        match name.as_str() {
+            "dive-trace/1" => Ok(TraceFormat::V1),
+            "dive-trace/2" => Ok(TraceFormat::V2),
+            other => Err(format!("unknown format '{other}' (this dive reads dive-trace/1 and dive-trace/2)")),
+        }
+    }
+}
+
+impl From<TraceFormat> for String {
+    fn from(f: TraceFormat) -> String {
+        f.name().to_string()
+    }
+}
 
 /// A body stored as a blob.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,30 +124,80 @@ pub struct CallDoc {
 
 /// The hashed part of a trace.
 ///
-/// Every struct of the trace declares its fields in sorted order, so serde_json's
-/// ordinary output *is* the canonical form and the id can be hashed while serializing,
-/// with no intermediate value (`canonical_order_is_kept` checks this).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Every struct of the trace declares its fields in sorted order, so serializing in
+/// declaration order *is* the canonical form and the id can be hashed while serializing,
+/// with no intermediate value (`canonical_order_is_kept` checks this). How numbers are
+/// written depends on the [`TraceFormat`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TraceDoc {
     pub calls: Vec<CallDoc>,
+    #[serde(deserialize_with = "number_or_text")]
     pub clock_ns: u64,
-    pub format: String,
+    pub format: TraceFormat,
     pub runtime: String,
+    #[serde(deserialize_with = "number_or_text")]
     pub seed: u64,
+}
+
+impl Serialize for TraceDoc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("TraceDoc", 5)?;
+        st.serialize_field("calls", &self.calls)?;
+        match self.format {
+            TraceFormat::V1 => st.serialize_field("clock_ns", &self.clock_ns)?,
+            TraceFormat::V2 => st.serialize_field("clock_ns", &self.clock_ns.to_string())?,
+        }
+        st.serialize_field("format", &self.format)?;
+        st.serialize_field("runtime", &self.runtime)?;
+        match self.format {
+            TraceFormat::V1 => st.serialize_field("seed", &self.seed)?,
+            TraceFormat::V2 => st.serialize_field("seed", &self.seed.to_string())?,
+        }
+        st.end()
+    }
+}
+
+/// A 64-bit counter written as a JSON number (format 1) or a decimal string (format 2);
+/// which one a format uses is checked by comparing the canonical bytes.
+fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wide {
+        Number(u64),
+        Text(String),
+    }
+    match Wide::deserialize(d)? {
+        Wide::Number(n) => Ok(n),
+        Wide::Text(t) if !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()) => {
+            t.parse().map_err(serde::de::Error::custom)
+        }
+        Wide::Text(t) => Err(serde::de::Error::custom(format!("'{}' is not a decimal 64-bit integer", t.chars().take(24).collect::<String>()))),
+    }
 }
 
 impl TraceDoc {
     /// The trace id: BLAKE3 of the canonical JSON of the document.
     pub fn id(&self) -> String {
         let mut h = std::io::BufWriter::with_capacity(64 * 1024, blake3::Hasher::new());
-        serde_json::to_writer(&mut h, self).expect("a trace serializes");
+        self.write_canonical(&mut h);
         let h = h.into_inner().map_err(|e| e.into_error()).expect("hashing does not fail");
         h.finalize().to_hex().to_string()
     }
 
     /// The canonical bytes (what the id hashes and what the trace file holds).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a trace serializes")
+        let mut out = Vec::new();
+        self.write_canonical(&mut out);
+        out
+    }
+
+    fn write_canonical<W: std::io::Write>(&self, w: W) {
+        match self.format {
+            TraceFormat::V1 => serde_json::to_writer(w, self),
+            TraceFormat::V2 => crate::canonical::to_writer_rfc8785(w, self),
+        }
+        .expect("a trace serializes")
     }
 
     pub fn determinism(&self) -> DeterminismConfig {
@@ -218,9 +315,6 @@ pub fn read_trace(store: &Store, id: &str) -> Result<(TraceDoc, Vec<Usage>), Sto
     }
     let doc: TraceDoc = serde_json::from_slice(&bytes)
         .map_err(|e| corrupt(format!("it is not a readable trace ({e})")))?;
-    if doc.format != TRACE_FORMAT {
-        return Err(corrupt(format!("unknown format '{}' (this dive reads {TRACE_FORMAT})", doc.format)));
-    }
     if doc.canonical_bytes() != bytes {
         return Err(corrupt("it is not in canonical form".into()));
     }
@@ -382,7 +476,7 @@ impl<'a> Recorder<'a> {
         calls.sort_by_key(|(c, _)| c.index);
         let (docs, usage): (Vec<CallDoc>, Vec<Usage>) = calls.into_iter().unzip();
         let doc = TraceDoc {
-            format: TRACE_FORMAT.to_string(),
+            format: TRACE_FORMAT,
             runtime: crate::VERSION.to_string(),
             seed: self.options.determinism.seed,
             clock_ns: self.options.determinism.clock_ns,
@@ -400,7 +494,7 @@ mod tests {
     fn sample() -> TraceDoc {
         let blob = BlobRef { blake3: "ab".repeat(32), len: 3 };
         TraceDoc {
-            format: TRACE_FORMAT.into(),
+            format: TRACE_FORMAT,
             runtime: "0.1.0".into(),
             seed: 7,
             clock_ns: 9,
@@ -428,13 +522,37 @@ mod tests {
     #[test]
     fn canonical_order_is_kept() {
         let doc = sample();
-        let plain = serde_json::to_vec(&doc).unwrap();
+        let plain = doc.canonical_bytes();
         assert_eq!(String::from_utf8(plain.clone()).unwrap(), canonical::to_string(&serde_json::to_value(&doc).unwrap()));
         assert_eq!(doc.id(), blake3::hash(&plain).to_hex().to_string());
         for o in [OutcomeDoc::Ok { result: BlobRef { blake3: "x".into(), len: 1 } }, OutcomeDoc::Trap { message: "t".into() }, OutcomeDoc::ToolError { kind: ToolErrorKind::Upstream, message: "u".into() }] {
             let mut d = sample();
             d.calls[0].outcome = o;
-            assert_eq!(serde_json::to_string(&d).unwrap(), canonical::to_string(&serde_json::to_value(&d).unwrap()));
+            assert_eq!(String::from_utf8(d.canonical_bytes()).unwrap(), canonical::to_string(&serde_json::to_value(&d).unwrap()));
         }
+    }
+
+    #[test]
+    fn each_format_keeps_its_bytes() {
+        let mut doc = sample();
+        doc.seed = u64::MAX;
+        doc.clock_ns = 1_733_000_000_123_456_789;
+        doc.calls[0].args = serde_json::from_str(r#"{"a":1e-6,"b":[2.5e-7,1e21,3]}"#).unwrap();
+        let v2 = String::from_utf8(doc.canonical_bytes()).unwrap();
+        assert!(v2.contains(r#""args":{"a":0.000001,"b":[2.5e-7,1e+21,3]}"#), "{v2}");
+        assert!(v2.contains(r#""clock_ns":"1733000000123456789""#) && v2.contains(r#""seed":"18446744073709551615""#), "{v2}");
+        let back: TraceDoc = serde_json::from_str(&v2).unwrap();
+        assert_eq!(back, doc);
+
+        doc.format = TraceFormat::V1;
+        let v1 = String::from_utf8(doc.canonical_bytes()).unwrap();
+        assert!(v1.contains(r#""args":{"a":1e-6,"b":[2.5e-7,1e21,3]}"#), "{v1}");
+        assert!(v1.contains(r#""clock_ns":1733000000123456789"#) && v1.contains(r#""format":"dive-trace/1""#), "{v1}");
+        assert_eq!(serde_json::from_str::<TraceDoc>(&v1).unwrap(), doc);
+        assert_ne!(doc.id(), back.id());
+
+        let unknown = v1.replace("dive-trace/1", "dive-trace/9");
+        let e = serde_json::from_str::<TraceDoc>(&unknown).unwrap_err().to_string();
+        assert!(e.contains("unknown format 'dive-trace/9'"), "{e}");
     }
 }

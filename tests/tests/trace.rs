@@ -474,3 +474,146 @@ async fn real_cassettes_import_and_answer_calls_offline() {
         .unwrap();
     assert!(matches!(rec.outcome, dive_runtime::Outcome::ToolError { .. }), "{:?}", rec.outcome);
 }
+
+// ---- Trace formats: evidence of format 1 keeps holding; format 2 is exactly RFC 8785 ----
+
+/// Copy a directory tree (the committed fixture store is never written to by a test).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `dive` over the fixture's two packages and a private copy of its store.
+fn fixture_dive(home: &Path, args: &[&str]) -> std::process::Output {
+    let fixture = repo_root().join("tests/data/trace-v1");
+    let store = home.join("store");
+    if !store.exists() {
+        copy_tree(&fixture.join("store"), &store);
+    }
+    std::process::Command::new(dive_integration_tests::dive_bin())
+        .env_clear()
+        .envs(dive_integration_tests::isolated_env(home))
+        .arg("--no-builtin")
+        .arg("--tools")
+        .arg(fixture.join("tools"))
+        .arg("--store")
+        .arg(&store)
+        .args(args)
+        .current_dir(home)
+        .output()
+        .unwrap()
+}
+
+const V1_CALL_TRACE: &str = "2e44303a0cd2164aa3ba61b60b2d2059b18e546031a8e0573b2e6d7ba3176550";
+
+#[test]
+fn format_1_traces_still_replay_and_their_tasks_reverify() {
+    let home = TempDir::new().unwrap();
+    let bytes = std::fs::read(repo_root().join(format!("tests/data/trace-v1/store/traces/2e/{}.json", &V1_CALL_TRACE[2..]))).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains(r#""format":"dive-trace/1""#) && text.contains(r#""match_score":1e-7"#), "{text}");
+
+    let out = fixture_dive(home.path(), &["replay", V1_CALL_TRACE]);
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains(&format!("trace {V1_CALL_TRACE} reproduced")), "{said}");
+
+    let tasks = repo_root().join("tests/data/trace-v1/tasks.jsonl");
+    let out = fixture_dive(home.path(), &["reverify", tasks.to_str().unwrap()]);
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("3 of 3 tasks hold"), "{said}");
+
+    let out = fixture_dive(home.path(), &["store", "fsck"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// What Python's `rfc8785` package (an independent implementation) writes for the JSON
+/// text given on stdin, read with Python's own JSON parser (`numbers_are_doubles`: every
+/// number read as a double, as ECMAScript does).
+fn python_rfc8785(json_text: &str, numbers_are_doubles: bool) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(dive_integration_tests::python())
+        .args([
+            "-c",
+            "import json, sys, rfc8785; ints = float if sys.argv[1] == 'doubles' else int; \
+             sys.stdout.buffer.write(rfc8785.dumps(json.loads(sys.stdin.read(), parse_int=ints)))",
+            if numbers_are_doubles { "doubles" } else { "as-written" },
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the project's python3 runs (make setup makes .venv)");
+    child.stdin.take().unwrap().write_all(json_text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "rfc8785 failed (make setup installs it): {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn canonical_numbers_match_an_independent_rfc8785_implementation() {
+    // Generated doubles of every magnitude (random bit patterns, decimal-looking values,
+    // integers near 2^53, powers of ten at the notation boundaries), from a fixed seed.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut numbers: Vec<f64> = Vec::new();
+    for _ in 0..4000 {
+        let f = f64::from_bits(next());
+        if f.is_finite() {
+            numbers.push(f);
+        }
+    }
+    for _ in 0..2000 {
+        let mantissa = (next() % 1_000_000_000) as f64;
+        let exp = (next() % 60) as i32 - 30;
+        numbers.push(mantissa * 10f64.powi(exp));
+        numbers.push(-((next() % 9_007_199_254_740_993) as f64) / 1024.0);
+    }
+    for e in -9..=24 {
+        numbers.push(10f64.powi(e));
+        numbers.push(1.5 * 10f64.powi(e));
+    }
+    let text = dive_runtime::canonical::to_string(&serde_json::Value::Array(
+        numbers.iter().map(|f| serde_json::Value::from(*f)).collect(),
+    ));
+    let theirs = python_rfc8785(&text, true);
+    if theirs != text {
+        let ours: Vec<&str> = text.trim_matches(['[', ']']).split(',').collect();
+        let other: Vec<&str> = theirs.trim_matches(['[', ']']).split(',').collect();
+        let first = ours.iter().zip(&other).position(|(a, b)| a != b);
+        panic!("first difference at {first:?}: ours {:?}, rfc8785 {:?}", first.map(|i| ours[i]), first.map(|i| other[i]));
+    }
+}
+
+#[test]
+fn a_new_trace_is_exactly_rfc8785() {
+    let home = TempDir::new().unwrap();
+    let args = r#"{"sequence_a":"GATTACA","sequence_b":"GCATGCU","match_score":1e-7,"mismatch_score":-0.5,"gap_open":-2.25e-1,"gap_extend":-1e-6}"#;
+    let out = fixture_dive(home.path(), &["call", "pairwise2_global_align", args, "--record"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let id = stderr.split_whitespace().skip_while(|w| *w != "trace").nth(1).expect("the trace id on stderr").to_string();
+    assert_ne!(id, V1_CALL_TRACE, "the same call in format 2 has another id");
+    let bytes = std::fs::read(home.path().join(format!("store/traces/{}/{}.json", &id[..2], &id[2..]))).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains(r#""format":"dive-trace/2""#) && text.contains(r#""gap_extend":-0.000001,"gap_open":-0.225,"match_score":1e-7"#), "{text}");
+    assert_eq!(python_rfc8785(&text, false), text, "a standard RFC 8785 implementation gives the trace's own bytes");
+    assert_eq!(blake3::hash(text.as_bytes()).to_hex().to_string(), id);
+
+    let out = fixture_dive(home.path(), &["replay", &id]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
