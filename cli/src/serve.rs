@@ -51,8 +51,8 @@ pub(crate) struct McpArgs {
     #[arg(long = "domain", value_name = "D")]
     domains: Vec<Domain>,
     /// Serve only these tools (repeatable).
-    #[arg(long = "tool", value_name = "NAME")]
-    tools: Vec<String>,
+    #[arg(long = "tool", id = "tool_names", value_name = "NAME")]
+    tool_names: Vec<String>,
     /// Record each MCP session as one trace (ref serve/<session>).
     #[arg(long)]
     record: bool,
@@ -108,7 +108,7 @@ async fn mcp(g: &Global, a: &McpArgs) -> Result<u8> {
     let http = a.listen.listen.is_some();
     let edge = if http { Some(edge(&a.listen, MCP_PORT)?) } else { None };
     let runtime = open_runtime(g).await?;
-    let tools = dive_serve::mcp::select_tools(&runtime, &a.domains, &a.tools).map_err(explained)?;
+    let tools = dive_serve::mcp::select_tools(&runtime, &a.domains, &a.tool_names).map_err(explained)?;
     let store = if a.record || a.replay.is_some() { Some(open_store(g)?) } else { None };
     let replay = match (&a.replay, &store) {
         (Some(what), Some(st)) => {

@@ -15,8 +15,10 @@ from mcp.client.stdio import StdioServerParameters
 
 
 def result(r) -> dict:
-    texts = [c.text for c in r.content if getattr(c, "type", "") == "text"]
-    return {"is_error": bool(r.isError), "structured": r.structuredContent, "text": texts[0] if texts else None}
+    """A CallToolResult as the wire has it (camelCase), reduced to what the tests check."""
+    wire = r.model_dump(by_alias=True, mode="json")
+    texts = [c["text"] for c in wire.get("content", []) if c.get("type") == "text"]
+    return {"is_error": bool(wire.get("isError")), "structured": wire.get("structuredContent"), "text": texts[0] if texts else None}
 
 
 async def basic(client: Client, args: dict) -> dict:
