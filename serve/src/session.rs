@@ -7,7 +7,8 @@ use dive_runtime::{CallError, CallOptions, CallRecord, Runtime, Usage};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// Most calls one session may make: a session's memory is bounded.
+/// Most calls one recorded session may make: a recording's memory is bounded (a session
+/// that does not record keeps nothing per call).
 pub const MAX_CALLS_PER_SESSION: u64 = 10_000;
 
 /// A new random id (128 bits, hex) for a session or an episode.
@@ -41,8 +42,8 @@ pub enum SessionError {
     /// The call ran but its record cannot be stored.
     #[error("cannot record the call: {0}")]
     Store(#[from] StoreError),
-    /// The session made [`MAX_CALLS_PER_SESSION`] calls.
-    #[error("this session made {MAX_CALLS_PER_SESSION} calls, the most one session may make; start a new session")]
+    /// The recorded session made [`MAX_CALLS_PER_SESSION`] calls.
+    #[error("this recorded session made {MAX_CALLS_PER_SESSION} calls, the most one recorded session may make; start a new session")]
     TooManyCalls,
     /// The session has ended (its trace is written).
     #[error("this session has ended")]
@@ -63,7 +64,7 @@ impl Session {
     /// Run one call; when recording, keep its record for the session's trace.
     pub async fn call(&self, tool: &str, args: &str) -> Result<CallRecord, SessionError> {
         let index = self.next.fetch_add(1, Ordering::SeqCst);
-        if index >= MAX_CALLS_PER_SESSION {
+        if self.recording.is_some() && index >= MAX_CALLS_PER_SESSION {
             return Err(SessionError::TooManyCalls);
         }
         let opts = CallOptions { call_index: index, ..self.options.clone() };

@@ -29,7 +29,7 @@ struct Conn {
 
 impl Conn {
     async fn open(addr: &str) -> Conn {
-        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("connect {addr}: {e}"));
         stream.set_nodelay(true).unwrap();
         let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
         tokio::spawn(conn);
@@ -38,7 +38,7 @@ impl Conn {
 
     /// POST a JSON body; (status, session header, body text).
     async fn post(&mut self, path: &str, body: &Value) -> (u16, Option<String>, String) {
-        let mut req = hyper::Request::post(format!("http://{}{path}", self.addr))
+        let mut req = hyper::Request::post(path)
             .header("host", &self.addr)
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream");
@@ -46,7 +46,8 @@ impl Conn {
             req = req.header("mcp-session-id", s).header("mcp-protocol-version", "2025-06-18");
         }
         let req = req.body(Full::new(Bytes::from(body.to_string()))).unwrap();
-        let resp = self.send.send_request(req).await.unwrap();
+        self.send.ready().await.unwrap_or_else(|e| panic!("{path}: the server closed the connection: {e}"));
+        let resp = self.send.send_request(req).await.unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = resp.status().as_u16();
         let session = resp.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_string);
         let text = String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
@@ -59,10 +60,20 @@ impl Conn {
         let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}});
         let (status, session, text) = c.post("/mcp", &init).await;
-        assert_eq!(status, 200, "{text}");
+        assert_eq!(status, 200, "initialize at {addr}: {text}");
         c.session = session;
         c.post("/mcp", &json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
         c
+    }
+}
+
+/// A server process, killed when dropped (also when the bench panics).
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -204,24 +215,30 @@ fn main() {
         let home = tempfile::tempdir().unwrap();
         let mut rows = vec!["| case | calls/s | p50 ms | p99 ms |".to_string(), "|---|---|---|---|".to_string()];
 
-        let (mut dive_mcp, addr) = dive(home.path(), &["serve", "mcp", "--listen", "127.0.0.1:0", "--tool", "bio_seq_reverse_complement"]);
+        let (dive_mcp, addr) = dive(home.path(), &["serve", "mcp", "--listen", "127.0.0.1:0", "--tool", "bio_seq_reverse_complement"]);
+        let dive_mcp = Killed(dive_mcp);
         for clients in [1, 16] {
             rows.push(mcp_load(&addr, clients, secs).await.row(&format!("dive serve mcp, {clients} client(s)")));
+            eprintln!("{}", rows.last().unwrap());
         }
-        let _ = dive_mcp.kill();
+        drop(dive_mcp);
 
-        let mut py = python_server(18931).await;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut py = Killed(python_server(port).await);
+        let py_addr = format!("127.0.0.1:{port}");
         for clients in [1, 16] {
-            rows.push(mcp_load("127.0.0.1:18931", clients, secs).await.row(&format!("Python MCPServer + Biopython, {clients} client(s)")));
+            rows.push(mcp_load(&py_addr, clients, secs).await.row(&format!("Python MCPServer + Biopython, {clients} client(s)")));
+            eprintln!("{}", rows.last().unwrap());
         }
-        let _ = py.kill();
+        drop(py);
 
         let probe = make_package(&home.path().join("pkgs/probe"), &guest_wasm("sandbox-probe"), &format!("domain = \"general\"\n[policy]\nnetwork = [\"{LOGICAL}\"]\n"));
         env_task(home.path(), probe.to_str().unwrap()).await;
-        let (mut env, addr) = dive(home.path(), &["--tools", probe.to_str().unwrap(), "serve", "env", "tasks.jsonl", "--listen", "127.0.0.1:0", "--max-steps", "10000000"]);
+        let (env, addr) = dive(home.path(), &["--tools", probe.to_str().unwrap(), "serve", "env", "tasks.jsonl", "--listen", "127.0.0.1:0", "--max-steps", "10000000"]);
+        let env = Killed(env);
         rows.push(env_load(&addr, "bio_seq_reverse_complement", json!({"sequence": SEQ}), secs).await.row("dive serve env step, local tool"));
         rows.push(env_load(&addr, "probe_http", json!({"url": format!("{LOGICAL}/echo?q=1")}), secs).await.row("dive serve env step, replayed API tool"));
-        let _ = env.kill();
+        drop(env);
         println!("{}", rows.join("\n"));
     });
 }
