@@ -67,12 +67,15 @@ impl Episode {
     }
 }
 
+/// A task's evidence as a transport, with the clock and seed its trace was recorded at.
+type Replayed = Arc<(Arc<dyn Transport>, DeterminismConfig)>;
+
 /// The environment: tasks, their evidence (loaded once per task) and open episodes.
 pub struct Env {
     opts: EnvOptions,
     by_uuid: HashMap<String, usize>,
     tools: Vec<Arc<Vec<Value>>>,
-    evidence: Mutex<HashMap<usize, Arc<(Arc<dyn Transport>, DeterminismConfig)>>>,
+    evidence: Mutex<HashMap<usize, Replayed>>,
     episodes: Mutex<HashMap<String, Arc<Episode>>>,
     in_flight: TaskTracker,
 }
@@ -184,7 +187,7 @@ impl Env {
     }
 
     /// A task's evidence as a transport, loaded from the store once.
-    async fn evidence_of(&self, index: usize) -> Result<Arc<(Arc<dyn Transport>, DeterminismConfig)>, Refusal> {
+    async fn evidence_of(&self, index: usize) -> Result<Replayed, Refusal> {
         if let Some(e) = self.evidence.lock().unwrap_or_else(|p| p.into_inner()).get(&index) {
             return Ok(e.clone());
         }

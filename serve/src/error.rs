@@ -69,7 +69,7 @@ impl ServeError {
         use dive_runtime::store::StoreError as S;
         match self {
             ServeError::Bind { .. } | ServeError::Mcp(_) | ServeError::Io(_) => 1,
-            ServeError::Store(e) if matches!(e, S::Io { .. } | S::MissingObject(_) | S::CorruptObject { .. }) => 1,
+            ServeError::Store(S::Io { .. } | S::MissingObject(_) | S::CorruptObject { .. }) => 1,
             _ => 2,
         }
     }

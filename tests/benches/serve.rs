@@ -165,7 +165,7 @@ fn dive(home: &Path, args: &[&str]) -> (Child, String) {
 }
 
 async fn python_server(port: u16) -> Child {
-    let child = Command::new(python())
+    let mut child = Command::new(python())
         .args([repo_root().join("scripts/bench_fastmcp_bio.py").to_str().unwrap(), &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -177,6 +177,8 @@ async fn python_server(port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the Python MCP server did not start");
 }
 
@@ -224,7 +226,7 @@ fn main() {
         drop(dive_mcp);
 
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut py = Killed(python_server(port).await);
+        let py = Killed(python_server(port).await);
         let py_addr = format!("127.0.0.1:{port}");
         for clients in [1, 16] {
             rows.push(mcp_load(&py_addr, clients, secs).await.row(&format!("Python MCPServer + Biopython, {clients} client(s)")));
