@@ -23,6 +23,10 @@ pub type Body = BoxBody<Bytes, Infallible>;
 /// Largest request body either server reads (1 MiB): tool arguments and answers are small.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// After the calls in flight have finished, how long a stop lets their answers reach
+/// the wire (rmcp writes a result after the handler returns) before sessions are closed.
+pub const FLUSH_GRACE: Duration = Duration::from_millis(300);
+
 /// Largest token file read.
 const MAX_TOKEN_FILE_BYTES: u64 = 4096;
 
@@ -133,19 +137,33 @@ pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, Box<Response<Bod
             format!("the request body is over {MAX_BODY_BYTES} bytes"),
         ))
     };
-    if req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
-        return Err(too_large());
+    if declares_oversize(&req) {
+        return Err(Box::new(refuse_oversize(req).await));
     }
     match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
         Ok(b) => Ok(b.to_bytes()),
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
         Err(e) => Err(Box::new(error(StatusCode::BAD_REQUEST, "bad_body", format!("cannot read the request body: {e}")))),
     }
+}
+
+/// Most of an oversize body read (and dropped) before the 413, so that a client still
+/// writing it can read the answer instead of meeting a closed connection.
+const DRAIN_BYTES: usize = 8 << 20;
+
+/// Whether a request's Content-Length is over [`MAX_BODY_BYTES`].
+pub fn declares_oversize<B>(req: &Request<B>) -> bool {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+}
+
+/// The 413 for a body over [`MAX_BODY_BYTES`], after reading (and dropping) up to
+/// [`DRAIN_BYTES`] of it.
+pub async fn refuse_oversize(req: Request<Incoming>) -> Response<Body> {
+    let _ = Limited::new(req.into_body(), DRAIN_BYTES).collect().await;
+    error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body is over {MAX_BODY_BYTES} bytes"))
 }
 
 /// A request handler: one per server, shared by every connection.

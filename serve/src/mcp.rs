@@ -254,6 +254,7 @@ pub async fn serve_stdio(opts: McpOptions) -> Result<(), ServeError> {
         () = edge::stop_signal() => {
             shared.in_flight.close();
             let _ = tokio::time::timeout(edge::DRAIN_TIMEOUT, shared.in_flight.wait()).await;
+            tokio::time::sleep(edge::FLUSH_GRACE).await;
             token.cancel();
         }
     }
@@ -290,6 +291,7 @@ pub async fn serve_http(opts: McpOptions, edge: Edge, ready: impl FnOnce(std::ne
         edge::stop_signal().await;
         drain_shared.in_flight.close();
         let _ = tokio::time::timeout(edge::DRAIN_TIMEOUT, drain_shared.in_flight.wait()).await;
+        tokio::time::sleep(edge::FLUSH_GRACE).await;
         cancel.cancel();
     };
     edge::serve(listener, edge, handler, stop).await;
@@ -301,13 +303,8 @@ async fn route(service: &StreamableHttpService<McpSession, LocalSessionManager>,
     if req.uri().path() != "/mcp" {
         return edge::error(StatusCode::NOT_FOUND, "not_found", format!("no endpoint {}; the MCP endpoint is /mcp", req.uri().path()));
     }
-    if req
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-        .is_some_and(|n| n > edge::MAX_BODY_BYTES as u64)
-    {
-        return edge::error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the request body is over {} bytes", edge::MAX_BODY_BYTES));
+    if edge::declares_oversize(&req) {
+        return edge::refuse_oversize(req).await;
     }
     service.handle(req).await
 }

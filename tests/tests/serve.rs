@@ -555,3 +555,67 @@ async fn the_example_agent_runs_episodes_with_the_openai_client() {
     assert!(model.seen().iter().all(|s| s.path_and_query == "/v1/chat/completions"));
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_mcp_session_is_reaped_and_a_stop_finishes_the_call_in_flight() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let server = Server::start(
+        home.path(),
+        &["--tools", pkg.to_str().unwrap(), "serve", "mcp", "--listen", "127.0.0.1:0", "--record", "--idle-timeout", "1"],
+    );
+    let url = format!("{}/mcp", server.url);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let post = |body: Value, session: Option<String>| {
+        let mut req = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body.to_string());
+        if let Some(s) = session {
+            req = req.header("mcp-session-id", s).header("mcp-protocol-version", "2025-06-18");
+        }
+        req.send()
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let r = post(init, None).await.unwrap();
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_string();
+    r.text().await.unwrap();
+    post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(session.clone())).await.unwrap();
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "probe_echo", "arguments": {"text": "idle"}}});
+    let text = post(call, Some(session.clone())).await.unwrap().text().await.unwrap();
+    assert!(text.contains("structuredContent"), "{text}");
+    // The client vanishes without closing its session.
+    let mut written = Vec::new();
+    for _ in 0..100 {
+        written = traces_under(home.path(), "serve/");
+        if !written.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(written.len(), 1, "the idle session was ended and its trace written while the server runs");
+    assert_eq!(written[0].1, vec![json!({"text": "idle"}).to_string()]);
+
+    // SIGTERM while a call runs in another session: the call is answered, then the
+    // server exits 0 with that session's trace written.
+    let r = post(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}), None).await.unwrap();
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_string();
+    r.text().await.unwrap();
+    post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), Some(session.clone())).await.unwrap();
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "probe_sleep", "arguments": {"ms": 700}}});
+    let slow = post(call, Some(session));
+    let stop = async {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        tokio::task::spawn_blocking(move || server.stop()).await.unwrap()
+    };
+    let (answer, (code, stderr)) = tokio::join!(async { slow.await.unwrap().text().await.unwrap() }, stop);
+    assert!(answer.contains("slept_ms"), "the call in flight was answered: {answer} {stderr}");
+    assert_eq!(code, 0, "{stderr}");
+    let written = traces_under(home.path(), "serve/");
+    assert_eq!(written.len(), 2, "{stderr}");
+    assert!(written.iter().any(|(_, calls)| calls == &vec![json!({"ms": 700}).to_string()]), "{written:?}");
+}
