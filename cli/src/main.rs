@@ -3,6 +3,7 @@
 
 mod export;
 mod report;
+mod serve;
 mod synth;
 
 use anyhow::{Context, Result};
@@ -154,6 +155,12 @@ enum Command {
         /// Where to write: a JSON Lines file (messages) or a directory (hf).
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
+    },
+    /// Serve the tools to agents: `mcp` (Model Context Protocol, stdio or HTTP) or
+    /// `env` (an RL environment over a task file, rewards from the verifiers).
+    Serve {
+        #[command(subcommand)]
+        command: serve::ServeCommand,
     },
     /// Maintain the evidence store.
     Store {
@@ -348,7 +355,7 @@ impl std::fmt::Display for UsageError {
 }
 impl std::error::Error for UsageError {}
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
@@ -398,18 +405,8 @@ fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"))
 }
 
-async fn open_runtime(g: &Global) -> Result<Runtime> {
-    let builtin_sources: Vec<PathBuf> = if g.no_builtin { Vec::new() } else { builtin_dir().into_iter().collect() };
-    let mut sources = Vec::new();
-    sources.extend(g.tools.iter().cloned());
-    if let Some(extra) = std::env::var_os("DIVE_TOOLS") {
-        sources.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
-    }
-    for s in &g.tools {
-        if !s.is_dir() {
-            return Err(usage(format!("--tools {}: no such directory", s.display())));
-        }
-    }
+/// The network settings of the global flags (and their environment variables).
+pub(crate) fn network_config(g: &Global) -> Result<NetworkConfig> {
     let mut upstream_specs: Vec<String> = g.upstream.clone();
     if let Ok(env) = std::env::var("DIVE_UPSTREAM") {
         upstream_specs.extend(env.split(',').map(str::to_string));
@@ -426,6 +423,25 @@ async fn open_runtime(g: &Global) -> Result<Runtime> {
         .map(NetworkConfig::parse_rate)
         .collect::<Result<Vec<_>, _>>()
         .map_err(usage)?;
+    Ok(NetworkConfig {
+        upstreams,
+        allow_private: g.allow_private_network || env_flag("DIVE_ALLOW_PRIVATE_NETWORK"),
+        rates,
+    })
+}
+
+pub(crate) async fn open_runtime(g: &Global) -> Result<Runtime> {
+    let builtin_sources: Vec<PathBuf> = if g.no_builtin { Vec::new() } else { builtin_dir().into_iter().collect() };
+    let mut sources = Vec::new();
+    sources.extend(g.tools.iter().cloned());
+    if let Some(extra) = std::env::var_os("DIVE_TOOLS") {
+        sources.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
+    }
+    for s in &g.tools {
+        if !s.is_dir() {
+            return Err(usage(format!("--tools {}: no such directory", s.display())));
+        }
+    }
     let mut grant_specs: Vec<String> = g.grant.clone();
     if let Ok(env) = std::env::var("DIVE_GRANTS") {
         grant_specs.extend(env.split(',').map(str::to_string));
@@ -439,11 +455,7 @@ async fn open_runtime(g: &Global) -> Result<Runtime> {
         builtin_sources,
         tool_sources: sources,
         grants,
-        network: NetworkConfig {
-            upstreams,
-            allow_private: g.allow_private_network || env_flag("DIVE_ALLOW_PRIVATE_NETWORK"),
-            rates,
-        },
+        network: network_config(g)?,
         secrets,
         engine: Default::default(),
     };
@@ -582,6 +594,7 @@ async fn run(cli: Cli) -> Result<u8> {
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout())?;
             Ok(0)
         }
+        Command::Serve { command } => serve::serve(g, command).await,
         Command::Synth(args) => synth::synth(g, args).await,
         Command::Verify { tasks, answers } => synth::verify(g, tasks, answers),
         Command::Reverify { tasks, live, workers } => synth::reverify(g, tasks, *live, *workers).await,
@@ -631,7 +644,7 @@ fn read_args(args: &str) -> Result<String> {
     Ok(args.to_string())
 }
 
-fn open_store(g: &Global) -> Result<dive_runtime::store::Store> {
+pub(crate) fn open_store(g: &Global) -> Result<dive_runtime::store::Store> {
     let root = g.store.clone().unwrap_or_else(dive_runtime::store::Store::default_root);
     dive_runtime::store::Store::open(&root).with_context(|| format!("cannot open the store at {}", root.display()))
 }
