@@ -3,6 +3,7 @@
 #   make demo   the main job, offline: list the pool and run sandboxed calls
 #   make test   every test (builds what it needs first)
 #   make bench  criterion benchmarks
+#   make bench-compare  dive against its Python baselines, interleaved (README figures)
 #   make install [PREFIX=/usr/local]  dive, its tool pool, man page, completions, docs
 #   make dist   dist/dive-VERSION-ARCH-linux.tar.gz, runs on a machine without the source
 
@@ -31,7 +32,7 @@ PREFIX       ?= /usr/local
 VENV         := $(CURDIR)/.venv
 PYTHON       := $(VENV)/bin/python3
 
-.PHONY: all setup host tools python-tools pool guests test bench demo install dist clean parity
+.PHONY: all setup host tools python-tools pool guests test bench bench-compare demo install dist clean parity
 
 all: host pool
 
@@ -85,6 +86,11 @@ test: setup all guests
 
 bench: setup all guests
 	PATH=$(VENV)/bin:$$PATH $(CARGO) bench -p dive-integration-tests
+
+# The same work through dive and its Python baselines (Biopython in-process, a python3
+# process per call), interleaved in one run: the README's performance figures.
+bench-compare: setup all guests
+	PATH=$(VENV)/bin:$$PATH $(PYTHON) scripts/bench_compare.py
 
 demo: all
 	@scripts/demo.sh $(DIVE)

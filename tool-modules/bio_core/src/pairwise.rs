@@ -172,6 +172,100 @@ pub fn score_matrices(a: &[u8], b: &[u8], p: &Params, score_only: bool) -> Matri
     Matrices { score, trace, best }
 }
 
+/// The best score alone, in linear space: the recurrence of [`score_matrices`] (same
+/// operations in the same order, so the same floating-point result to the bit) with one
+/// row of scores, one of column-gap scores and no trace. What `score_only` runs.
+pub fn best_score(a: &[u8], b: &[u8], p: &Params) -> f64 {
+    let lb = b.len();
+    let first_a_gap = penalty(1, p.gap_a.open, p.gap_a.extend);
+    let first_b_gap = penalty(1, p.gap_b.open, p.gap_b.extend);
+    let (pen_a, pen_b) = p.penalize_end_gaps;
+    let edge_col = |i: usize| if pen_b { penalty(i, p.gap_b.open, p.gap_b.extend) } else { 0.0 };
+    let mut prev: Vec<f64> =
+        (0..=lb).map(|j| if pen_a { penalty(j, p.gap_a.open, p.gap_a.extend) } else { 0.0 }).collect();
+    prev[0] = edge_col(0);
+    let mut cur = vec![0.0f64; lb + 1];
+    let mut col_cache: Vec<f64> = (0..=lb).map(|i| penalty(i, 2.0 * p.gap_b.open, p.gap_b.extend)).collect();
+    let cell = Cell { first_a_gap, first_b_gap, extend_a: p.gap_a.extend, extend_b: p.gap_b.extend, global: p.global };
+    let mut local_max = 0.0f64;
+    for (i, &ca) in a.iter().enumerate() {
+        let row = i + 1;
+        cur[0] = edge_col(row);
+        let free_row_end = !pen_a && row == a.len();
+        let mut row_cache = penalty(row, 2.0 * p.gap_a.open, p.gap_a.extend);
+        let mut left = cur[0];
+        let mut diag = prev[0];
+        // Columns 1..lb-1, then the last (whose column gap may be free at the end).
+        let inner = lb.saturating_sub(1);
+        for (((&cb, up), cc), out) in
+            b[..inner].iter().zip(&prev[1..=inner]).zip(&mut col_cache[1..=inner]).zip(&mut cur[1..=inner])
+        {
+            let m = if ca == cb { p.match_score } else { p.mismatch_score };
+            let best = cell.step(diag + m, left, *up, &mut row_cache, cc, free_row_end, false, &mut local_max);
+            diag = *up;
+            left = best;
+            *out = best;
+        }
+        if lb > 0 {
+            let m = if ca == b[lb - 1] { p.match_score } else { p.mismatch_score };
+            let best = cell.step(diag + m, left, prev[lb], &mut row_cache, &mut col_cache[lb], free_row_end, !pen_b, &mut local_max);
+            cur[lb] = best;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    if p.global {
+        prev[lb]
+    } else {
+        local_max
+    }
+}
+
+/// The constants of one cell's recurrence.
+struct Cell {
+    first_a_gap: f64,
+    first_b_gap: f64,
+    extend_a: f64,
+    extend_b: f64,
+    global: bool,
+}
+
+impl Cell {
+    /// One cell of [`score_matrices`]: returns the value stored (clamped at 0 in local
+    /// mode), updating the row and column gap scores and the local maximum.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        nogap: f64,
+        left: f64,
+        up: f64,
+        row_cache: &mut f64,
+        col_cache: &mut f64,
+        free_row_end: bool,
+        free_col_end: bool,
+        local_max: &mut f64,
+    ) -> f64 {
+        let (row_open, row_extend) =
+            if free_row_end { (left, *row_cache) } else { (left + self.first_a_gap, *row_cache + self.extend_a) };
+        *row_cache = if row_open > row_extend { row_open } else { row_extend };
+        let (col_open, col_extend) =
+            if free_col_end { (up, *col_cache) } else { (up + self.first_b_gap, *col_cache + self.extend_b) };
+        *col_cache = if col_open > col_extend { col_open } else { col_extend };
+        let mut best = if *row_cache > *col_cache { *row_cache } else { *col_cache };
+        if nogap > best {
+            best = nogap;
+        }
+        if best > *local_max {
+            *local_max = best;
+        }
+        if !self.global && best < 0.0 {
+            0.0
+        } else {
+            best
+        }
+    }
+}
+
 /// One alignment as Biopython returns it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alignment {
@@ -554,4 +648,54 @@ pub fn align(a: &[u8], b: &[u8], p: &Params, gap: u8, one_only: bool) -> Vec<Ali
         gap_b: p.gap_a,
     };
     clean(recover(&mut cx, &starts_t, one_only, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (no dependency): xorshift64*.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn seq(&mut self, max_len: usize, alphabet: &[u8]) -> Vec<u8> {
+            let n = (self.next() % (max_len as u64 + 1)) as usize;
+            (0..n).map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize]).collect()
+        }
+        fn pick(&mut self, xs: &[f64]) -> f64 {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+    }
+
+    #[test]
+    fn the_linear_space_score_is_the_full_recurrences_to_the_bit() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        for case in 0..3000 {
+            let alphabet: &[u8] = if case % 3 == 0 { b"AC" } else { b"ACGT" };
+            let (a, b) = (r.seq(40, alphabet), r.seq(40, alphabet));
+            let gap = |r: &mut Rng| {
+                let open = r.pick(&[0.0, -0.5, -1.0, -2.0, -10.0, -0.1]);
+                let extend = r.pick(&[0.0, -0.1, -0.5, -1.0]).max(open);
+                Gap { open, extend }
+            };
+            let p = Params {
+                match_score: r.pick(&[1.0, 2.0, 5.0, 0.5]),
+                mismatch_score: r.pick(&[0.0, -1.0, -3.0, -0.4]),
+                gap_a: gap(&mut r),
+                gap_b: gap(&mut r),
+                penalize_end_gaps: (r.next() % 2 == 0, r.next() % 2 == 0),
+                global: r.next() % 2 == 0,
+            };
+            let full = score_matrices(&a, &b, &p, false).best;
+            let two_rows = score_matrices(&a, &b, &p, true).best;
+            let linear = best_score(&a, &b, &p);
+            assert_eq!(full.to_bits(), two_rows.to_bits(), "case {case}");
+            assert_eq!(linear.to_bits(), full.to_bits(), "case {case}: {a:?} {b:?} {p:?}");
+        }
+    }
 }
