@@ -17,6 +17,11 @@ DIVE         := $(CURDIR)/target/release/dive
 
 # Every tool-modules workspace member with a dive-tool.toml is one package of the pool.
 FAMILIES     := $(shell python3 scripts/families.py)
+# The project's Python (the packages the tests compare against and drive dive with:
+# Biopython, componentize-py, openai, datasets, mcp, moto) lives in .venv, made by make.
+VENV         := $(CURDIR)/.venv
+PYTHON       := $(VENV)/bin/python3
+
 # Python tool packages (not Cargo crates): tool-modules/<name>/*.py with app.py exporting
 # the dive:tool world, built into <name>.wasm by componentize-py.
 PY_TOOLS     := code_execution
@@ -27,10 +32,6 @@ COMPONENTIZE_PY := $(PYTHON) -c 'import sys; from componentize_py import script;
 
 PREFIX       ?= /usr/local
 
-# The project's Python (the packages the tests compare against and drive dive with:
-# Biopython, componentize-py, openai, datasets, mcp, moto) lives in .venv, made by make.
-VENV         := $(CURDIR)/.venv
-PYTHON       := $(VENV)/bin/python3
 
 .PHONY: all setup host tools python-tools pool guests test bench bench-compare demo install dist clean parity
 

@@ -177,47 +177,179 @@ pub fn score_matrices(a: &[u8], b: &[u8], p: &Params, score_only: bool) -> Matri
 /// row of scores, one of column-gap scores and no trace. What `score_only` runs.
 pub fn best_score(a: &[u8], b: &[u8], p: &Params) -> f64 {
     let lb = b.len();
-    let first_a_gap = penalty(1, p.gap_a.open, p.gap_a.extend);
-    let first_b_gap = penalty(1, p.gap_b.open, p.gap_b.extend);
     let (pen_a, pen_b) = p.penalize_end_gaps;
     let edge_col = |i: usize| if pen_b { penalty(i, p.gap_b.open, p.gap_b.extend) } else { 0.0 };
-    let mut prev: Vec<f64> =
+    // `h[c]`: the score of column c in the last row computed there (row 0 at first).
+    let mut h: Vec<f64> =
         (0..=lb).map(|j| if pen_a { penalty(j, p.gap_a.open, p.gap_a.extend) } else { 0.0 }).collect();
-    prev[0] = edge_col(0);
-    let mut cur = vec![0.0f64; lb + 1];
+    h[0] = edge_col(0);
     let mut col_cache: Vec<f64> = (0..=lb).map(|i| penalty(i, 2.0 * p.gap_b.open, p.gap_b.extend)).collect();
-    let cell = Cell { first_a_gap, first_b_gap, extend_a: p.gap_a.extend, extend_b: p.gap_b.extend, global: p.global };
+    let cell = Cell {
+        first_a_gap: penalty(1, p.gap_a.open, p.gap_a.extend),
+        first_b_gap: penalty(1, p.gap_b.open, p.gap_b.extend),
+        extend_a: p.gap_a.extend,
+        extend_b: p.gap_b.extend,
+        global: p.global,
+    };
     let mut local_max = 0.0f64;
-    for (i, &ca) in a.iter().enumerate() {
-        let row = i + 1;
-        cur[0] = edge_col(row);
-        let free_row_end = !pen_a && row == a.len();
-        let mut row_cache = penalty(row, 2.0 * p.gap_a.open, p.gap_a.extend);
-        let mut left = cur[0];
-        let mut diag = prev[0];
-        // Columns 1..lb-1, then the last (whose column gap may be free at the end).
-        let inner = lb.saturating_sub(1);
-        for (((&cb, up), cc), out) in
-            b[..inner].iter().zip(&prev[1..=inner]).zip(&mut col_cache[1..=inner]).zip(&mut cur[1..=inner])
-        {
-            let m = if ca == cb { p.match_score } else { p.mismatch_score };
-            let best = cell.step(diag + m, left, *up, &mut row_cache, cc, free_row_end, false, &mut local_max);
-            diag = *up;
-            left = best;
-            *out = best;
-        }
-        if lb > 0 {
-            let m = if ca == b[lb - 1] { p.match_score } else { p.mismatch_score };
-            let best = cell.step(diag + m, left, prev[lb], &mut row_cache, &mut col_cache[lb], free_row_end, !pen_b, &mut local_max);
-            cur[lb] = best;
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let mut first = 1;
+    while first <= a.len() {
+        let rows = STRIP.min(a.len() + 1 - first);
+        strip(a, b, p, &cell, first, rows, &mut h, &mut col_cache, &mut local_max, edge_col);
+        first += rows;
     }
     if p.global {
-        prev[lb]
+        h[lb]
     } else {
         local_max
     }
+}
+
+/// Rows filled together, one column apart: their cells' dependency chains are
+/// independent, so the processor overlaps them (one row alone is one long chain of
+/// dependent additions and comparisons).
+const STRIP: usize = 4;
+
+/// Fill rows `first..first + rows` (1-based) as a wavefront: at step `t`, row `first + k`
+/// fills column `t - k + 1`. A cell's left neighbour is its row's previous cell, its upper
+/// and diagonal ones are the row above's, computed one and two steps earlier: the same
+/// values, and the same operations, as filling the rows one after the other.
+#[allow(clippy::too_many_arguments)]
+fn strip(
+    a: &[u8],
+    b: &[u8],
+    p: &Params,
+    cell: &Cell,
+    first: usize,
+    rows: usize,
+    h: &mut [f64],
+    col_cache: &mut [f64],
+    local_max: &mut f64,
+    edge_col: impl Fn(usize) -> f64,
+) {
+    let lb = b.len();
+    let mut left = [0.0f64; STRIP];
+    let mut diag = [0.0f64; STRIP];
+    let mut row_cache = [0.0f64; STRIP];
+    let mut letter = [0u8; STRIP];
+    let mut free_row_end = [false; STRIP];
+    for k in 0..rows {
+        let row = first + k;
+        left[k] = edge_col(row);
+        row_cache[k] = penalty(row, 2.0 * p.gap_a.open, p.gap_a.extend);
+        letter[k] = a[row - 1];
+        free_row_end[k] = !p.penalize_end_gaps.0 && row == a.len();
+    }
+    // Column 0 of each row: its edge value; the row below reads it as its diagonal.
+    diag[0] = h[0];
+    h[0] = left[rows - 1];
+    for k in 1..rows {
+        diag[k] = left[k - 1];
+    }
+    let free_col_end = !p.penalize_end_gaps.1;
+    // The steps where all four rows have a column short of the last: unrolled, the rows'
+    // state in locals (registers), not in arrays (which a WebAssembly compiler keeps in
+    // memory). The other steps go through the general loop below.
+    let steady = if rows == STRIP && lb > STRIP { STRIP - 1..lb - 1 } else { 0..0 };
+    let general = (0..lb + rows - 1).filter(|t| !steady.contains(t));
+    if !steady.is_empty() {
+        let mut general_first = general.clone().take_while(|t| *t < steady.start);
+        for t in &mut general_first {
+            general_step(t, rows, b, p, cell, &letter, &free_row_end, free_col_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+        }
+        steady_steps(steady.clone(), b, p, cell, &letter, &free_row_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+    }
+    for t in general.filter(|t| steady.is_empty() || *t >= steady.end) {
+        general_step(t, rows, b, p, cell, &letter, &free_row_end, free_col_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+    }
+}
+
+/// One wavefront step for rows of any count, near the strip's ends.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn general_step(
+    t: usize,
+    rows: usize,
+    b: &[u8],
+    p: &Params,
+    cell: &Cell,
+    letter: &[u8; STRIP],
+    free_row_end: &[bool; STRIP],
+    free_col_end: bool,
+    left: &mut [f64; STRIP],
+    diag: &mut [f64; STRIP],
+    row_cache: &mut [f64; STRIP],
+    h: &mut [f64],
+    col_cache: &mut [f64],
+    local_max: &mut f64,
+) {
+    let lb = b.len();
+    {
+        for k in 0..rows {
+            let Some(c) = (t + 1).checked_sub(k).filter(|c| (1..=lb).contains(c)) else { continue };
+            let m = if letter[k] == b[c - 1] { p.match_score } else { p.mismatch_score };
+            let up = h[c];
+            let best = cell.step(
+                diag[k] + m,
+                left[k],
+                up,
+                &mut row_cache[k],
+                &mut col_cache[c],
+                free_row_end[k],
+                free_col_end && c == lb,
+                local_max,
+            );
+            diag[k] = up;
+            left[k] = best;
+            h[c] = best;
+        }
+    }
+}
+
+/// The steps `ts` of a strip of [`STRIP`] rows where every row's column is inside
+/// `1..b.len()`: the same cells as [`general_step`], unrolled.
+#[allow(clippy::too_many_arguments)]
+fn steady_steps(
+    ts: std::ops::Range<usize>,
+    b: &[u8],
+    p: &Params,
+    cell: &Cell,
+    letter: &[u8; STRIP],
+    free_row_end: &[bool; STRIP],
+    left: &mut [f64; STRIP],
+    diag: &mut [f64; STRIP],
+    row_cache: &mut [f64; STRIP],
+    h: &mut [f64],
+    col_cache: &mut [f64],
+    local_max: &mut f64,
+) {
+    let [mut l0, mut l1, mut l2, mut l3] = *left;
+    let [mut d0, mut d1, mut d2, mut d3] = *diag;
+    let [mut r0, mut r1, mut r2, mut r3] = *row_cache;
+    let [a0, a1, a2, a3] = *letter;
+    let [f0, f1, f2, f3] = *free_row_end;
+    let mut max = *local_max;
+    macro_rules! cell {
+        ($c:expr, $a:ident, $l:ident, $d:ident, $r:ident, $f:ident) => {{
+            let c = $c;
+            let m = if $a == b[c - 1] { p.match_score } else { p.mismatch_score };
+            let up = h[c];
+            let best = cell.step($d + m, $l, up, &mut $r, &mut col_cache[c], $f, false, &mut max);
+            $d = up;
+            $l = best;
+            h[c] = best;
+        }};
+    }
+    for t in ts {
+        cell!(t + 1, a0, l0, d0, r0, f0);
+        cell!(t, a1, l1, d1, r1, f1);
+        cell!(t - 1, a2, l2, d2, r2, f2);
+        cell!(t - 2, a3, l3, d3, r3, f3);
+    }
+    *left = [l0, l1, l2, l3];
+    *diag = [d0, d1, d2, d3];
+    *row_cache = [r0, r1, r2, r3];
+    *local_max = max;
 }
 
 /// The constants of one cell's recurrence.
