@@ -131,6 +131,7 @@ impl Package {
         let at = Lookup { manifest: &manifest, manifest_hash: &manifest_hash };
         if let Some(hit) = index.get(&at) {
             {
+                tracing::info!("{}: tools from the pool index", manifest.path.display());
                 let tools = specs_from_index(hit.tools);
                 let mounts = resolve_mounts(&manifest)?;
                 return Ok(Package {
