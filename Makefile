@@ -3,6 +3,7 @@
 #   make demo   the main job, offline: list the pool and run sandboxed calls
 #   make test   every test (builds what it needs first)
 #   make bench  criterion benchmarks
+#   make bench-compare  dive against its Python baselines, interleaved (README figures)
 #   make install [PREFIX=/usr/local]  dive, its tool pool, man page, completions, docs
 #   make dist   dist/dive-VERSION-ARCH-linux.tar.gz, runs on a machine without the source
 
@@ -21,6 +22,11 @@ PYTHON       := $(VENV)/bin/python3
 
 # Every tool-modules workspace member with a dive-tool.toml is one package of the pool.
 FAMILIES     := $(shell python3 scripts/families.py)
+# The project's Python (the packages the tests compare against and drive dive with:
+# Biopython, componentize-py, openai, datasets, mcp, moto) lives in .venv, made by make.
+VENV         := $(CURDIR)/.venv
+PYTHON       := $(VENV)/bin/python3
+
 # Python tool packages (not Cargo crates): tool-modules/<name>/*.py with app.py exporting
 # the dive:tool world, built into <name>.wasm by componentize-py.
 PY_TOOLS     := code_execution
@@ -32,7 +38,7 @@ COMPONENTIZE_PY := $(PYTHON) -c 'import sys; from componentize_py import script;
 PREFIX       ?= /usr/local
 
 
-.PHONY: all setup host tools python-tools pool guests test bench demo install dist clean parity
+.PHONY: all setup host tools python-tools pool guests test bench bench-compare demo install dist clean parity
 
 all: host pool
 
@@ -86,6 +92,11 @@ test: setup all guests
 
 bench: setup all guests
 	PATH=$(VENV)/bin:$$PATH $(CARGO) bench -p dive-integration-tests
+
+# The same work through dive and its Python baselines (Biopython in-process, a python3
+# process per call), interleaved in one run: the README's performance figures.
+bench-compare: setup all guests
+	PATH=$(VENV)/bin:$$PATH $(PYTHON) scripts/bench_compare.py
 
 demo: all
 	@scripts/demo.sh $(DIVE)

@@ -460,6 +460,10 @@ pub(crate) async fn open_runtime(g: &Global) -> Result<Runtime> {
         engine: Default::default(),
     };
     let runtime = Runtime::new(config).await.context("cannot start the runtime")?;
+    // The runtime lives until the process exits: freeing a pool of hundreds of tool specs
+    // and the engine's reservations one by one at exit costs a short command a third of
+    // its time, and the OS takes the memory back at once anyway.
+    std::mem::forget(runtime.clone());
     for issue in runtime.load_issues() {
         eprintln!("warning: {issue}");
     }

@@ -142,6 +142,17 @@ impl DiveEngine {
         &self.engine
     }
 
+    /// Where compiled components (and the pool index) are kept, if anywhere.
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.cache_dir.as_deref()
+    }
+
+    /// A tag of the engine's compatibility hash: compiled components and index entries
+    /// made by an engine with another tag are not used.
+    pub fn compatibility_tag(&self) -> &str {
+        &self.engine_tag
+    }
+
     fn cache_path(&self, hash: &blake3::Hash) -> Option<PathBuf> {
         self.cache_dir.as_ref().map(|d| {
             d.join("components")
@@ -191,7 +202,7 @@ impl DiveEngine {
             return Ok((component, CacheOutcome::Uncached));
         };
         match component.serialize().map_err(|e| e.to_string()).and_then(|bytes| {
-            private_dir(&cp).and_then(|()| crate::fsutil::write_atomic_mode(&cp, &bytes, 0o600)).map_err(|e| e.to_string())
+            crate::fsutil::private_dir(&cp).and_then(|()| crate::fsutil::write_atomic_mode(&cp, &bytes, 0o600)).map_err(|e| e.to_string())
         }) {
             Ok(()) => Ok((component, CacheOutcome::Compiled)),
             Err(e) => {
@@ -199,14 +210,5 @@ impl DiveEngine {
                 Ok((component, CacheOutcome::Uncached))
             }
         }
-    }
-}
-
-/// Create the cache entry's dir readable and writable by this user only.
-fn private_dir(entry: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    match entry.parent() {
-        Some(d) if !d.exists() => std::fs::DirBuilder::new().recursive(true).mode(0o700).create(d),
-        _ => Ok(()),
     }
 }

@@ -41,3 +41,13 @@ pub fn owned_and_private(path: &Path) -> bool {
         .is_some_and(|m| m.file_type().is_dir() && private(&m));
     file_ok && dir_ok
 }
+
+/// Create the directory of `entry` (a cache or index file) readable and writable by this
+/// user only, when it does not exist yet.
+pub fn private_dir(entry: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match entry.parent() {
+        Some(d) if !d.exists() => std::fs::DirBuilder::new().recursive(true).mode(0o700).create(d),
+        _ => Ok(()),
+    }
+}

@@ -2,7 +2,8 @@
 //!
 //! - [`manifest`] and [`origin`]: the package format and its policy, as data
 //! - [`engine`]: wasmtime configuration and the compiled-component cache
-//! - [`package`] and [`pool`]: loading packages and their tools
+//! - [`package`] and [`pool`]: loading packages and their tools; [`index`]: what
+//!   loading found out, so a command loads only the packages it runs
 //! - [`sandbox`]: the rules of one call (network, files, secrets, clocks, limits)
 //! - [`runtime`]: running a call and classifying how it ended
 //! - [`store`], [`trace`], [`replay`], [`fsck`], [`cassette`]: evidence traces in a
@@ -15,6 +16,7 @@ pub mod exchange;
 pub mod fsck;
 pub mod fsutil;
 pub mod fuzzing;
+pub mod index;
 mod instances;
 pub mod lock;
 pub mod manifest;

@@ -213,15 +213,22 @@ pub struct Manifest {
 impl Manifest {
     /// Read and validate `DIR/dive-tool.toml`.
     pub fn load(dir: &Path) -> Result<Manifest, ManifestError> {
+        Manifest::load_digested(dir).map(|(m, _)| m)
+    }
+
+    /// [`Manifest::load`], with the BLAKE3 of the manifest's bytes (what the pool index
+    /// is keyed by).
+    pub fn load_digested(dir: &Path) -> Result<(Manifest, blake3::Hash), ManifestError> {
         let path = dir.join(MANIFEST_FILE);
         // A symlink may point within the package, never out of it.
         let real = untrusted::inside(dir, &path)?;
         let bytes = untrusted::read_bounded(&real, caps::MANIFEST_BYTES, "the manifest size cap", Follow::No)?;
+        let digest = blake3::hash(&bytes);
         let text = String::from_utf8(bytes).map_err(|_| ManifestError::Parse {
             path: path.clone(),
             message: "it is not UTF-8 text".into(),
         })?;
-        Manifest::parse(&text, &path)
+        Ok((Manifest::parse(&text, &path)?, digest))
     }
 
     /// Validate manifest text as if it were at `path`.

@@ -4,6 +4,7 @@
 use crate::bindings::dive::tool::types as wit;
 use crate::bindings::ToolProviderPre;
 use crate::engine::{CacheOutcome, DiveEngine};
+use crate::index::{FileStamp, Indexed, IndexedTool, Lookup, PoolIndex};
 use crate::instances::{self, ReadyInstances};
 use crate::manifest::{Manifest, ManifestError};
 use crate::sandbox::{files, CallCtx};
@@ -35,6 +36,8 @@ pub enum PackageError {
         #[source]
         source: untrusted::UntrustedError,
     },
+    #[error("the component {path} changed since it was indexed (BLAKE3 {found}, was {indexed}); run the command again to load the new one")]
+    Changed { path: PathBuf, indexed: String, found: String },
 }
 
 /// Whether a package's manifest is trusted for the host secrets it names
@@ -58,7 +61,9 @@ pub struct ToolSpec {
     pub output_schema: Option<Value>,
 }
 
-/// A loaded package.
+/// A loaded package: what is known of it (manifest, component digest, tools), and the
+/// component made ready for calls — at load, or at its first call when what is known came
+/// from the pool index ([`crate::index`]).
 pub struct Package {
     pub manifest: Manifest,
     /// The package directory's name: what `--grant PACKAGE:SECRET` names.
@@ -66,13 +71,20 @@ pub struct Package {
     pub trust: Trust,
     pub component_hash: blake3::Hash,
     pub component_size: usize,
-    pub cache: CacheOutcome,
-    pub(crate) pre: ToolProviderPre<CallCtx>,
-    /// Instances made ahead of time for this package's calls.
-    ready: Arc<ReadyInstances>,
     /// The package's read-only dirs, resolved and checked: (host dir, guest path).
     pub mounts: Vec<(PathBuf, String)>,
-    pub tools: Vec<ToolSpec>,
+    pub tools: Vec<Arc<ToolSpec>>,
+    /// Whether what is known came from the pool index rather than a full load.
+    pub from_index: bool,
+    runnable: tokio::sync::OnceCell<Runnable>,
+}
+
+/// A package's component, compiled (or loaded from the cache) and pre-instantiated.
+pub(crate) struct Runnable {
+    cache: CacheOutcome,
+    pre: ToolProviderPre<CallCtx>,
+    /// Instances made ahead of time for this package's calls.
+    ready: Arc<ReadyInstances>,
 }
 
 impl std::fmt::Debug for Package {
@@ -88,30 +100,138 @@ impl std::fmt::Debug for Package {
 /// How long `list-tools` may take at load.
 const LIST_TOOLS_TIMEOUT_MS: u64 = 10_000;
 
+/// What a package is loaded with: the engine, the host imports, and the pool index
+/// (None: no index; every package is loaded in full).
+#[derive(Clone, Copy)]
+pub struct LoadCtx<'a> {
+    pub engine: &'a DiveEngine,
+    pub linker: &'a Linker<CallCtx>,
+    pub index: Option<&'a PoolIndex>,
+}
+
 impl Package {
+    /// Load the package in `dir` in full: compile its component, list its tools.
     pub async fn load(
         dir: &Path,
         trust: Trust,
         engine: &DiveEngine,
         linker: &Linker<CallCtx>,
     ) -> Result<Package, PackageError> {
-        let manifest = Manifest::load(dir)?;
-        let component_path = manifest.component.clone();
-        let refused = |message: String| PackageError::Refused {
-            path: component_path.clone(),
-            message,
+        let (manifest, _) = Manifest::load_digested(dir)?;
+        Package::load_full(manifest, trust, engine, linker).await.map(|(p, _)| p)
+    }
+
+    /// Load the package in `dir`: from the pool index when it has a current entry for it
+    /// (nothing of the component is read), else in full, recording what was found.
+    pub async fn open(dir: &Path, trust: Trust, ctx: LoadCtx<'_>) -> Result<Package, PackageError> {
+        let (manifest, manifest_hash) = Manifest::load_digested(dir)?;
+        let Some(index) = ctx.index else {
+            return Package::load_full(manifest, trust, ctx.engine, ctx.linker).await.map(|(p, _)| p);
         };
-        let bytes = read_component(&manifest)?;
-        let mounts = files::resolve_mounts(&manifest.dir, &manifest.policy.files).map_err(|m| {
-            PackageError::Refused {
-                path: manifest.path.clone(),
-                message: m,
+        let at = Lookup { manifest: &manifest, manifest_hash: &manifest_hash };
+        if let Some(hit) = index.get(&at) {
+            {
+                tracing::info!("{}: tools from the pool index", manifest.path.display());
+                let tools = specs_from_index(hit.tools);
+                let mounts = resolve_mounts(&manifest)?;
+                return Ok(Package {
+                    name: package_name(&manifest.dir),
+                    trust,
+                    manifest,
+                    component_hash: hit.component_hash,
+                    component_size: hit.component_size as usize,
+                    mounts,
+                    tools,
+                    from_index: true,
+                    runnable: tokio::sync::OnceCell::new(),
+                });
             }
-        })?;
+        }
+        let (pkg, found) = Package::load_full(manifest, trust, ctx.engine, ctx.linker).await?;
+        let at = Lookup { manifest: &pkg.manifest, manifest_hash: &manifest_hash };
+        if let Some((stamp, indexed)) = found {
+            if let Err(e) = index.put(&at, stamp, &indexed) {
+                tracing::warn!("{e}");
+            }
+        }
+        Ok(pkg)
+    }
+
+    /// Compile, pre-instantiate and list the tools; with what the index should record.
+    async fn load_full(
+        manifest: Manifest,
+        trust: Trust,
+        engine: &DiveEngine,
+        linker: &Linker<CallCtx>,
+    ) -> Result<(Package, Option<(FileStamp, Indexed)>), PackageError> {
+        let (bytes, stamp) = read_component(&manifest)?;
+        let mounts = resolve_mounts(&manifest)?;
         let component_hash = blake3::hash(&bytes);
+        let runnable = Runnable::compile(&manifest, &bytes, &component_hash, engine, linker)?;
+        let specs = runnable.list_tools(&manifest).await.map_err(|m| refused(&manifest, m))?;
+        let tools: Vec<Arc<ToolSpec>> =
+            check_specs(specs, &manifest).map_err(|m| refused(&manifest, m))?.into_iter().map(Arc::new).collect();
+        let indexed_tools: Vec<IndexedTool> = tools.iter().map(|t| indexed_tool(t)).collect();
+        let indexed = stamp.map(|s| {
+            let indexed = Indexed { component_hash, component_size: bytes.len() as u64, tools: indexed_tools };
+            (s, indexed)
+        });
+        let pkg = Package {
+            name: package_name(&manifest.dir),
+            trust,
+            manifest,
+            component_hash,
+            component_size: bytes.len(),
+            mounts,
+            tools,
+            from_index: false,
+            runnable: tokio::sync::OnceCell::new_with(Some(runnable)),
+        };
+        Ok((pkg, indexed))
+    }
+
+    /// What the component cache did for this package's component; None while it has not
+    /// been needed yet (a package from the index before its first call).
+    pub fn cache(&self) -> Option<CacheOutcome> {
+        self.runnable.get().map(|r| r.cache)
+    }
+
+    /// The component ready for calls, compiled or loaded from the cache on first use. Its
+    /// bytes must still hash to [`Package::component_hash`] (what traces record); if they
+    /// do not, the index entry is dropped and the call refused.
+    pub(crate) async fn runnable(&self, ctx: LoadCtx<'_>) -> Result<&Runnable, PackageError> {
+        self.runnable
+            .get_or_try_init(|| async {
+                let (bytes, _) = read_component(&self.manifest)?;
+                let found = blake3::hash(&bytes);
+                if found != self.component_hash {
+                    if let Some(index) = ctx.index {
+                        index.forget(&self.manifest);
+                    }
+                    return Err(PackageError::Changed {
+                        path: self.manifest.component.clone(),
+                        indexed: self.component_hash.to_hex().to_string(),
+                        found: found.to_hex().to_string(),
+                    });
+                }
+                Runnable::compile(&self.manifest, &bytes, &found, ctx.engine, ctx.linker)
+            })
+            .await
+    }
+}
+
+impl Runnable {
+    /// Compile (or load from the cache) and pre-instantiate a package's component.
+    fn compile(
+        manifest: &Manifest,
+        bytes: &[u8],
+        component_hash: &blake3::Hash,
+        engine: &DiveEngine,
+        linker: &Linker<CallCtx>,
+    ) -> Result<Runnable, PackageError> {
         let (component, cache) = engine
-            .load_component(&manifest.component, &bytes, &component_hash)
-            .map_err(|e| refused(e.to_string()))?;
+            .load_component(&manifest.component, bytes, component_hash)
+            .map_err(|e| refused(manifest, e.to_string()))?;
         tracing::info!(
             "{}: component {} {}",
             manifest.path.display(),
@@ -123,41 +243,23 @@ impl Package {
             }
         );
         let pre = linker.instantiate_pre(&component).map_err(|e| {
-            refused(format!(
+            refused(manifest, format!(
                 "it imports something a dive sandbox does not provide (tools get wasi:cli/imports and wasi:http/outgoing-handler only): {e:#}"
             ))
         })?;
         let pre = ToolProviderPre::new(pre).map_err(|e| {
-            refused(format!(
+            refused(manifest, format!(
                 "it does not export dive:tool/tool@0.1.0 (build it for the dive:tool/tool-provider world): {e:#}"
             ))
         })?;
-
-        let ready = Arc::new(ReadyInstances::new(
-            manifest.policy.memory_bytes(),
-            manifest.policy.timeout_ms,
-        ));
-        let mut pkg = Package {
-            name: package_name(&manifest.dir),
-            trust,
-            manifest,
-            component_hash,
-            component_size: bytes.len(),
-            cache,
-            pre,
-            mounts,
-            ready,
-            tools: Vec::new(),
-        };
-        let specs = pkg.list_tools().await.map_err(refused)?;
-        pkg.tools = check_specs(specs, &pkg.manifest).map_err(refused)?;
-        Ok(pkg)
+        let ready = Arc::new(ReadyInstances::new(manifest.policy.memory_bytes(), manifest.policy.timeout_ms));
+        Ok(Runnable { cache, pre, ready })
     }
 
     /// Run `list-tools` in the parked sandbox (no network, no files).
-    async fn list_tools(&self) -> Result<Vec<wit::ToolSpec>, String> {
+    async fn list_tools(&self, manifest: &Manifest) -> Result<Vec<wit::ToolSpec>, String> {
         let run = async {
-            let mut fresh = instances::instantiate(&self.pre, self.manifest.policy.memory_bytes(), LIST_TOOLS_TIMEOUT_MS)
+            let mut fresh = instances::instantiate(&self.pre, manifest.policy.memory_bytes(), LIST_TOOLS_TIMEOUT_MS)
                 .await
                 .map_err(|f| match f.violation {
                     Some(v) => format!("cannot be instantiated: {v}"),
@@ -188,9 +290,46 @@ impl Package {
     }
 }
 
+fn refused(manifest: &Manifest, message: String) -> PackageError {
+    PackageError::Refused { path: manifest.component.clone(), message }
+}
+
+fn resolve_mounts(manifest: &Manifest) -> Result<Vec<(PathBuf, String)>, PackageError> {
+    files::resolve_mounts(&manifest.dir, &manifest.policy.files).map_err(|message| PackageError::Refused {
+        path: manifest.path.clone(),
+        message,
+    })
+}
+
+fn indexed_tool(s: &ToolSpec) -> IndexedTool {
+    IndexedTool {
+        name: s.name.clone(),
+        description: s.description.clone(),
+        input_schema: s.input_schema.clone(),
+        output_schema: s.output_schema.clone(),
+    }
+}
+
+/// The specs of an index entry: the schemas are stored as JSON values, so they read back
+/// as the values a full load parsed (same keys, same order, same numbers).
+fn specs_from_index(tools: Vec<IndexedTool>) -> Vec<Arc<ToolSpec>> {
+    tools
+        .into_iter()
+        .map(|t| {
+            Arc::new(ToolSpec {
+                name: t.name,
+                description: t.description,
+                input_schema: t.input_schema,
+                output_schema: t.output_schema,
+            })
+        })
+        .collect()
+}
+
 /// The component's bytes: a regular file inside the package, at most
-/// [`caps::COMPONENT_BYTES`].
-fn read_component(manifest: &Manifest) -> Result<Vec<u8>, PackageError> {
+/// [`caps::COMPONENT_BYTES`]; with its stamp taken before the read (None if it could not
+/// be taken: such a package is not indexed).
+fn read_component(manifest: &Manifest) -> Result<(Vec<u8>, Option<FileStamp>), PackageError> {
     let component = |source| PackageError::Component { manifest: manifest.path.clone(), source };
     if let Err(source) = std::fs::symlink_metadata(&manifest.component) {
         return Err(PackageError::ReadComponent {
@@ -200,7 +339,9 @@ fn read_component(manifest: &Manifest) -> Result<Vec<u8>, PackageError> {
         });
     }
     let real = untrusted::inside(&manifest.dir, &manifest.component).map_err(component)?;
-    untrusted::read_bounded(&real, caps::COMPONENT_BYTES, "the component size cap", Follow::No).map_err(component)
+    let stamp = FileStamp::of(&real);
+    let bytes = untrusted::read_bounded(&real, caps::COMPONENT_BYTES, "the component size cap", Follow::No).map_err(component)?;
+    Ok((bytes, stamp))
 }
 
 /// A package's name: its directory's name (what grants and locks name).
@@ -209,7 +350,8 @@ pub fn package_name(dir: &Path) -> String {
     real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-fn is_snake_case(name: &str) -> bool {
+/// Whether `name` is a tool name: snake_case, starting with a letter, at most 64.
+pub(crate) fn is_snake_case(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())

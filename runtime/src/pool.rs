@@ -4,7 +4,7 @@
 use crate::canonical;
 use crate::engine::DiveEngine;
 use crate::manifest::{Domain, Policy, MANIFEST_FILE};
-use crate::package::{Package, ToolSpec, Trust};
+use crate::package::{LoadCtx, Package, ToolSpec, Trust};
 use crate::sandbox::CallCtx;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -34,7 +34,8 @@ pub struct ToolIdentity {
 }
 
 pub struct ToolEntry {
-    pub spec: ToolSpec,
+    /// Shared with the package's list (a pool of hundreds of tools is not copied).
+    pub spec: Arc<ToolSpec>,
     pub package: Arc<Package>,
     pub policy: Arc<Policy>,
     pub identity: ToolIdentity,
@@ -43,7 +44,7 @@ pub struct ToolEntry {
 }
 
 impl ToolEntry {
-    fn new(spec: ToolSpec, package: Arc<Package>) -> ToolEntry {
+    fn new(spec: Arc<ToolSpec>, package: Arc<Package>) -> ToolEntry {
         let policy = package.manifest.policy_for(&spec.name).clone();
         let policy_hash = blake3::hash(&canonical::to_vec(&policy).expect("a policy serializes"));
         let identity = ToolIdentity {
@@ -112,9 +113,16 @@ pub struct ToolPool {
 }
 
 impl ToolPool {
-    /// Load every package under `sources`, in order. The first package to provide a tool
-    /// name keeps it; a later package that repeats one is refused, naming both files.
+    /// Load every package under `sources`, in order, in full. The first package to
+    /// provide a tool name keeps it; a later package that repeats one is refused, naming
+    /// both files.
     pub async fn load(sources: &[(PathBuf, Trust)], engine: &DiveEngine, linker: &Linker<CallCtx>) -> ToolPool {
+        ToolPool::open(sources, LoadCtx { engine, linker, index: None }).await
+    }
+
+    /// [`ToolPool::load`], taking what the pool index knows of each package where it has
+    /// a current entry (such a package's component is read only when it is called).
+    pub async fn open(sources: &[(PathBuf, Trust)], ctx: LoadCtx<'_>) -> ToolPool {
         let mut pool = ToolPool::default();
         for (source, trust) in sources {
             let dirs = match package_dirs(source) {
@@ -131,7 +139,7 @@ impl ToolPool {
                 if pool.packages.iter().any(|p| p.manifest.dir == dir) {
                     continue; // the same directory named twice
                 }
-                match Package::load(&dir, *trust, engine, linker).await {
+                match Package::open(&dir, *trust, ctx).await {
                     Ok(pkg) => pool.add(pkg),
                     Err(e) => pool.issues.push(LoadIssue {
                         path: dir.join(MANIFEST_FILE),

@@ -7,7 +7,8 @@ use crate::instances::{self, limit_wall_clock};
 use crate::pool::{LoadIssue, ToolEntry, ToolIdentity, ToolPool};
 use crate::sandbox::determinism::DeterminismConfig;
 use crate::sandbox::network::{LiveTransport, NetworkConfig, Transport};
-use crate::package::Trust;
+use crate::index::PoolIndex;
+use crate::package::{LoadCtx, Trust};
 use crate::sandbox::secrets::{CallSecrets, Grants, SecretSource, SecretsError};
 use crate::sandbox::{CallCtx, Rule, SandboxSpec, Violation};
 use serde::{Deserialize, Serialize};
@@ -175,6 +176,9 @@ pub struct Runtime(Arc<RuntimeInner>);
 
 struct RuntimeInner {
     engine: DiveEngine,
+    linker: Linker<CallCtx>,
+    /// The pool index in the engine's cache dir (None without a cache dir).
+    index: Option<PoolIndex>,
     pool: ToolPool,
     secrets: SecretSource,
     grants: Grants,
@@ -192,9 +196,12 @@ impl Runtime {
             .map(|p| (p.clone(), Trust::Builtin))
             .chain(config.tool_sources.iter().map(|p| (p.clone(), Trust::Community)))
             .collect();
-        let pool = ToolPool::load(&sources, &engine, &linker).await;
+        let index = engine.cache_dir().map(|d| PoolIndex::new(d, engine.compatibility_tag()));
+        let pool = ToolPool::open(&sources, LoadCtx { engine: &engine, linker: &linker, index: index.as_ref() }).await;
         Ok(Runtime(Arc::new(RuntimeInner {
             engine,
+            linker,
+            index,
             pool,
             secrets: config.secrets,
             grants: config.grants,
@@ -228,6 +235,14 @@ impl Runtime {
 
     pub fn engine(&self) -> &DiveEngine {
         &self.0.engine
+    }
+
+    fn load_ctx(&self) -> LoadCtx<'_> {
+        LoadCtx {
+            engine: &self.0.engine,
+            linker: &self.0.linker,
+            index: self.0.index.as_ref(),
+        }
     }
 
     fn lookup(&self, name: &str) -> Result<&ToolEntry, CallError> {
@@ -301,6 +316,10 @@ impl Runtime {
             tool: entry.spec.name.clone(),
             message,
         };
+        let runnable = pkg
+            .runnable(self.load_ctx())
+            .await
+            .map_err(|e| internal(format!("cannot load its package: {e}")))?;
         let ctx = CallCtx::new(SandboxSpec {
             policy: policy.clone(),
             mounts,
@@ -323,7 +342,7 @@ impl Runtime {
         let name = entry.spec.name.as_str();
         let mut ready_instance = false;
         let run = async {
-            let mut fresh = match pkg.fresh_instance(policy.memory_bytes(), policy.timeout_ms).await {
+            let mut fresh = match runnable.fresh_instance(policy.memory_bytes(), policy.timeout_ms).await {
                 Ok(fresh) => fresh,
                 Err(failure) => {
                     if let Some(v) = failure.violation {

@@ -67,6 +67,32 @@ fn calls(c: &mut Criterion) {
         b.iter(|| e.rt.block_on(e.runtime.call("probe_echo", &args, &opts)).unwrap())
     });
     g.bench_function("native_same_work_1KiB", |b| b.iter(|| native_echo(std::hint::black_box(&args))));
+    g.finish();
+
+    // Throughput: batches of calls spawned on the 2 worker threads (criterion reports
+    // calls/s; `make bench-compare` prints it).
+    const BATCH: u64 = 64;
+    let mut g = c.benchmark_group("call_throughput");
+    g.measurement_time(Duration::from_secs(4));
+    g.throughput(Throughput::Elements(BATCH));
+    g.bench_function("sandboxed_local_tool_1KiB_2_threads", |b| {
+        b.iter(|| {
+            e.rt.block_on(async {
+                let tasks: Vec<_> = (0..BATCH)
+                    .map(|_| {
+                        let (runtime, args, opts) = (e.runtime.clone(), args.clone(), opts.clone());
+                        tokio::spawn(async move { runtime.call("probe_echo", &args, &opts).await.unwrap() })
+                    })
+                    .collect();
+                for t in tasks {
+                    t.await.unwrap();
+                }
+            })
+        })
+    });
+    g.finish();
+    let mut g = c.benchmark_group("call");
+    g.measurement_time(Duration::from_secs(4));
 
     let http_args = json!({"url": format!("{LOGICAL}/echo?q=1")}).to_string();
     g.bench_function("sandboxed_http_tool_loopback", |b| {

@@ -699,3 +699,30 @@ async fn superposition_at_the_cap_fits_the_limits() {
         r.usage.output_bytes
     );
 }
+
+/// Score-only alignment against Biopython's C `PairwiseAligner` (tests/bio/oracle_aligner.py),
+/// up to 5 kb x 5 kb, global and local. PairwiseAligner adds the same scores and
+/// penalties in another order than pairwise2's matrix fill, so the two may differ in
+/// the last bits of a sum of thousands of terms: compared within 1e-9 of the score's
+/// magnitude (a real difference is at least the smallest score step, 0.1 here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn score_only_alignment_agrees_with_pairwise_aligner() {
+    let cases = dive_integration_tests::bio::oracle_cases("tests/bio/oracle_aligner.py", "Bio");
+    assert!(cases.len() >= 4, "the oracle wrote {} cases", cases.len());
+    let rt = runtime().await;
+    let mut failures = Vec::new();
+    for case in &cases {
+        let record = rt.call(&case.tool, &case.args.to_string(), &opts()).await.expect("the call runs");
+        let Outcome::Ok(text) = &record.outcome else {
+            failures.push(format!("{}: {:?}", case.tool, record.outcome));
+            continue;
+        };
+        let got: Value = serde_json::from_str(text).unwrap();
+        let (got, want) = (got["score"].as_f64().unwrap(), case.expected["score"].as_f64().unwrap());
+        if (got - want).abs() > 1e-9 * want.abs().max(1.0) {
+            let len = case.args["sequence_a"].as_str().unwrap().len();
+            failures.push(format!("{} ({len} letters): dive {got} vs PairwiseAligner {want}", case.tool));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}

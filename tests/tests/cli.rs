@@ -328,9 +328,15 @@ async fn a_second_process_uses_the_compiled_cache() {
     let c = cache.to_str().unwrap();
     let o = dive(home.path(), &["--tools", t, "tools", "list"], &[("DIVE_CACHE_DIR", c), ("DIVE_LOG", "info")]).await;
     assert!(o.stderr.contains("compiled and cached"), "{}", o.stderr);
+    // Listing again needs no component at all: the pool index has the specs.
     let o = dive(home.path(), &["--tools", t, "tools", "list"], &[("DIVE_CACHE_DIR", c), ("DIVE_LOG", "info")]).await;
-    assert!(o.stderr.contains("loaded from the compiled-component cache"), "{}", o.stderr);
+    assert!(o.stderr.contains("tools from the pool index"), "{}", o.stderr);
+    assert!(!o.stderr.contains("compiled"), "no component loaded: {}", o.stderr);
     assert_eq!(o.code, 0);
+    // A call loads its component, from the compiled cache.
+    let o = dive(home.path(), &["--tools", t, "call", "probe_echo", r#"{"text":"x"}"#], &[("DIVE_CACHE_DIR", c), ("DIVE_LOG", "info")]).await;
+    assert!(o.stderr.contains("loaded from the compiled-component cache"), "{}", o.stderr);
+    assert_eq!(o.code, 0, "{}", o.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

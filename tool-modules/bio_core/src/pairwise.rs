@@ -172,6 +172,232 @@ pub fn score_matrices(a: &[u8], b: &[u8], p: &Params, score_only: bool) -> Matri
     Matrices { score, trace, best }
 }
 
+/// The best score alone, in linear space: the recurrence of [`score_matrices`] (same
+/// operations in the same order, so the same floating-point result to the bit) with one
+/// row of scores, one of column-gap scores and no trace. What `score_only` runs.
+pub fn best_score(a: &[u8], b: &[u8], p: &Params) -> f64 {
+    let lb = b.len();
+    let (pen_a, pen_b) = p.penalize_end_gaps;
+    let edge_col = |i: usize| if pen_b { penalty(i, p.gap_b.open, p.gap_b.extend) } else { 0.0 };
+    // `h[c]`: the score of column c in the last row computed there (row 0 at first).
+    let mut h: Vec<f64> =
+        (0..=lb).map(|j| if pen_a { penalty(j, p.gap_a.open, p.gap_a.extend) } else { 0.0 }).collect();
+    h[0] = edge_col(0);
+    let mut col_cache: Vec<f64> = (0..=lb).map(|i| penalty(i, 2.0 * p.gap_b.open, p.gap_b.extend)).collect();
+    let cell = Cell {
+        first_a_gap: penalty(1, p.gap_a.open, p.gap_a.extend),
+        first_b_gap: penalty(1, p.gap_b.open, p.gap_b.extend),
+        extend_a: p.gap_a.extend,
+        extend_b: p.gap_b.extend,
+        global: p.global,
+    };
+    let mut local_max = 0.0f64;
+    let mut first = 1;
+    while first <= a.len() {
+        let rows = STRIP.min(a.len() + 1 - first);
+        strip(a, b, p, &cell, first, rows, &mut h, &mut col_cache, &mut local_max, edge_col);
+        first += rows;
+    }
+    if p.global {
+        h[lb]
+    } else {
+        local_max
+    }
+}
+
+/// Rows filled together, one column apart: their cells' dependency chains are
+/// independent, so the processor overlaps them (one row alone is one long chain of
+/// dependent additions and comparisons).
+const STRIP: usize = 4;
+
+/// Fill rows `first..first + rows` (1-based) as a wavefront: at step `t`, row `first + k`
+/// fills column `t - k + 1`. A cell's left neighbour is its row's previous cell, its upper
+/// and diagonal ones are the row above's, computed one and two steps earlier: the same
+/// values, and the same operations, as filling the rows one after the other.
+#[allow(clippy::too_many_arguments)]
+fn strip(
+    a: &[u8],
+    b: &[u8],
+    p: &Params,
+    cell: &Cell,
+    first: usize,
+    rows: usize,
+    h: &mut [f64],
+    col_cache: &mut [f64],
+    local_max: &mut f64,
+    edge_col: impl Fn(usize) -> f64,
+) {
+    let lb = b.len();
+    let mut left = [0.0f64; STRIP];
+    let mut diag = [0.0f64; STRIP];
+    let mut row_cache = [0.0f64; STRIP];
+    let mut letter = [0u8; STRIP];
+    let mut free_row_end = [false; STRIP];
+    for k in 0..rows {
+        let row = first + k;
+        left[k] = edge_col(row);
+        row_cache[k] = penalty(row, 2.0 * p.gap_a.open, p.gap_a.extend);
+        letter[k] = a[row - 1];
+        free_row_end[k] = !p.penalize_end_gaps.0 && row == a.len();
+    }
+    // Column 0 of each row: its edge value; the row below reads it as its diagonal.
+    diag[0] = h[0];
+    h[0] = left[rows - 1];
+    for k in 1..rows {
+        diag[k] = left[k - 1];
+    }
+    let free_col_end = !p.penalize_end_gaps.1;
+    // The steps where all four rows have a column short of the last: unrolled, the rows'
+    // state in locals (registers), not in arrays (which a WebAssembly compiler keeps in
+    // memory). The other steps go through the general loop below.
+    let steady = if rows == STRIP && lb > STRIP { STRIP - 1..lb - 1 } else { 0..0 };
+    let general = (0..lb + rows - 1).filter(|t| !steady.contains(t));
+    if !steady.is_empty() {
+        let mut general_first = general.clone().take_while(|t| *t < steady.start);
+        for t in &mut general_first {
+            general_step(t, rows, b, p, cell, &letter, &free_row_end, free_col_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+        }
+        steady_steps(steady.clone(), b, p, cell, &letter, &free_row_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+    }
+    for t in general.filter(|t| steady.is_empty() || *t >= steady.end) {
+        general_step(t, rows, b, p, cell, &letter, &free_row_end, free_col_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+    }
+}
+
+/// One wavefront step for rows of any count, near the strip's ends.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn general_step(
+    t: usize,
+    rows: usize,
+    b: &[u8],
+    p: &Params,
+    cell: &Cell,
+    letter: &[u8; STRIP],
+    free_row_end: &[bool; STRIP],
+    free_col_end: bool,
+    left: &mut [f64; STRIP],
+    diag: &mut [f64; STRIP],
+    row_cache: &mut [f64; STRIP],
+    h: &mut [f64],
+    col_cache: &mut [f64],
+    local_max: &mut f64,
+) {
+    let lb = b.len();
+    {
+        for k in 0..rows {
+            let Some(c) = (t + 1).checked_sub(k).filter(|c| (1..=lb).contains(c)) else { continue };
+            let m = if letter[k] == b[c - 1] { p.match_score } else { p.mismatch_score };
+            let up = h[c];
+            let best = cell.step(
+                diag[k] + m,
+                left[k],
+                up,
+                &mut row_cache[k],
+                &mut col_cache[c],
+                free_row_end[k],
+                free_col_end && c == lb,
+                local_max,
+            );
+            diag[k] = up;
+            left[k] = best;
+            h[c] = best;
+        }
+    }
+}
+
+/// The steps `ts` of a strip of [`STRIP`] rows where every row's column is inside
+/// `1..b.len()`: the same cells as [`general_step`], unrolled.
+#[allow(clippy::too_many_arguments)]
+fn steady_steps(
+    ts: std::ops::Range<usize>,
+    b: &[u8],
+    p: &Params,
+    cell: &Cell,
+    letter: &[u8; STRIP],
+    free_row_end: &[bool; STRIP],
+    left: &mut [f64; STRIP],
+    diag: &mut [f64; STRIP],
+    row_cache: &mut [f64; STRIP],
+    h: &mut [f64],
+    col_cache: &mut [f64],
+    local_max: &mut f64,
+) {
+    let [mut l0, mut l1, mut l2, mut l3] = *left;
+    let [mut d0, mut d1, mut d2, mut d3] = *diag;
+    let [mut r0, mut r1, mut r2, mut r3] = *row_cache;
+    let [a0, a1, a2, a3] = *letter;
+    let [f0, f1, f2, f3] = *free_row_end;
+    let mut max = *local_max;
+    macro_rules! cell {
+        ($c:expr, $a:ident, $l:ident, $d:ident, $r:ident, $f:ident) => {{
+            let c = $c;
+            let m = if $a == b[c - 1] { p.match_score } else { p.mismatch_score };
+            let up = h[c];
+            let best = cell.step($d + m, $l, up, &mut $r, &mut col_cache[c], $f, false, &mut max);
+            $d = up;
+            $l = best;
+            h[c] = best;
+        }};
+    }
+    for t in ts {
+        cell!(t + 1, a0, l0, d0, r0, f0);
+        cell!(t, a1, l1, d1, r1, f1);
+        cell!(t - 1, a2, l2, d2, r2, f2);
+        cell!(t - 2, a3, l3, d3, r3, f3);
+    }
+    *left = [l0, l1, l2, l3];
+    *diag = [d0, d1, d2, d3];
+    *row_cache = [r0, r1, r2, r3];
+    *local_max = max;
+}
+
+/// The constants of one cell's recurrence.
+struct Cell {
+    first_a_gap: f64,
+    first_b_gap: f64,
+    extend_a: f64,
+    extend_b: f64,
+    global: bool,
+}
+
+impl Cell {
+    /// One cell of [`score_matrices`]: returns the value stored (clamped at 0 in local
+    /// mode), updating the row and column gap scores and the local maximum.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        nogap: f64,
+        left: f64,
+        up: f64,
+        row_cache: &mut f64,
+        col_cache: &mut f64,
+        free_row_end: bool,
+        free_col_end: bool,
+        local_max: &mut f64,
+    ) -> f64 {
+        let (row_open, row_extend) =
+            if free_row_end { (left, *row_cache) } else { (left + self.first_a_gap, *row_cache + self.extend_a) };
+        *row_cache = if row_open > row_extend { row_open } else { row_extend };
+        let (col_open, col_extend) =
+            if free_col_end { (up, *col_cache) } else { (up + self.first_b_gap, *col_cache + self.extend_b) };
+        *col_cache = if col_open > col_extend { col_open } else { col_extend };
+        let mut best = if *row_cache > *col_cache { *row_cache } else { *col_cache };
+        if nogap > best {
+            best = nogap;
+        }
+        if best > *local_max {
+            *local_max = best;
+        }
+        if !self.global && best < 0.0 {
+            0.0
+        } else {
+            best
+        }
+    }
+}
+
 /// One alignment as Biopython returns it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alignment {
@@ -554,4 +780,54 @@ pub fn align(a: &[u8], b: &[u8], p: &Params, gap: u8, one_only: bool) -> Vec<Ali
         gap_b: p.gap_a,
     };
     clean(recover(&mut cx, &starts_t, one_only, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (no dependency): xorshift64*.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn seq(&mut self, max_len: usize, alphabet: &[u8]) -> Vec<u8> {
+            let n = (self.next() % (max_len as u64 + 1)) as usize;
+            (0..n).map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize]).collect()
+        }
+        fn pick(&mut self, xs: &[f64]) -> f64 {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+    }
+
+    #[test]
+    fn the_linear_space_score_is_the_full_recurrences_to_the_bit() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        for case in 0..3000 {
+            let alphabet: &[u8] = if case % 3 == 0 { b"AC" } else { b"ACGT" };
+            let (a, b) = (r.seq(40, alphabet), r.seq(40, alphabet));
+            let gap = |r: &mut Rng| {
+                let open = r.pick(&[0.0, -0.5, -1.0, -2.0, -10.0, -0.1]);
+                let extend = r.pick(&[0.0, -0.1, -0.5, -1.0]).max(open);
+                Gap { open, extend }
+            };
+            let p = Params {
+                match_score: r.pick(&[1.0, 2.0, 5.0, 0.5]),
+                mismatch_score: r.pick(&[0.0, -1.0, -3.0, -0.4]),
+                gap_a: gap(&mut r),
+                gap_b: gap(&mut r),
+                penalize_end_gaps: (r.next() % 2 == 0, r.next() % 2 == 0),
+                global: r.next() % 2 == 0,
+            };
+            let full = score_matrices(&a, &b, &p, false).best;
+            let two_rows = score_matrices(&a, &b, &p, true).best;
+            let linear = best_score(&a, &b, &p);
+            assert_eq!(full.to_bits(), two_rows.to_bits(), "case {case}");
+            assert_eq!(linear.to_bits(), full.to_bits(), "case {case}: {a:?} {b:?} {p:?}");
+        }
+    }
 }

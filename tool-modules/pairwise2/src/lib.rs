@@ -149,9 +149,8 @@ fn run_align(c: Common) -> Result<AlignOutput, ToolError> {
     };
     let (a, b) = (c.a.as_bytes(), c.b.as_bytes());
     if c.score_only {
-        let m = pairwise::score_matrices(a, b, &p, true);
         return Ok(AlignOutput {
-            score: Some(m.best),
+            score: Some(pairwise::best_score(a, b, &p)),
             n_alignments: 0,
             truncated: false,
             alignments: Vec::new(),
