@@ -22,11 +22,6 @@ PYTHON       := $(VENV)/bin/python3
 
 # Every tool-modules workspace member with a dive-tool.toml is one package of the pool.
 FAMILIES     := $(shell python3 scripts/families.py)
-# The project's Python (the packages the tests compare against and drive dive with:
-# Biopython, componentize-py, openai, datasets, mcp, moto) lives in .venv, made by make.
-VENV         := $(CURDIR)/.venv
-PYTHON       := $(VENV)/bin/python3
-
 # Python tool packages (not Cargo crates): tool-modules/<name>/*.py with app.py exporting
 # the dive:tool world, built into <name>.wasm by componentize-py.
 PY_TOOLS     := code_execution
