@@ -90,7 +90,7 @@ impl Session {
         calls.sort_by_key(|(c, _)| c.index);
         let (docs, usage): (Vec<CallDoc>, Vec<Usage>) = calls.into_iter().unzip();
         let doc = TraceDoc {
-            format: TRACE_FORMAT.to_string(),
+            format: TRACE_FORMAT,
             runtime: dive_runtime::VERSION.to_string(),
             seed: self.options.determinism.seed,
             clock_ns: self.options.determinism.clock_ns,
