@@ -44,8 +44,9 @@ pub(crate) struct Global {
     /// Do not load the built-in tool pool.
     #[arg(long, global = true)]
     no_builtin: bool,
-    /// The evidence store (default: .dive/store; env DIVE_STORE).
-    #[arg(long, value_name = "DIR", env = "DIVE_STORE", global = true)]
+    /// The evidence store: a directory, or s3://BUCKET/PREFIX on an S3-compatible object
+    /// store (credentials and endpoint from AWS_*; default: .dive/store; env DIVE_STORE).
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX", env = "DIVE_STORE", global = true)]
     store: Option<PathBuf>,
     /// Send an allowed origin's requests to another base URL: ORIGIN=URL. Repeatable;
     /// DIVE_UPSTREAM (comma-separated) adds more.
@@ -144,6 +145,16 @@ enum Command {
     },
     /// Diversity and coverage figures of a task set (DIVE's table).
     Stats { tasks: PathBuf },
+    /// Join the task files of `dive synth --shard K/N` (one per shard, each with its
+    /// manifest beside it) into the file one process would have written. A name
+    /// `store:NAME` reads (or, for OUT, writes) the store's file NAME instead of a path.
+    Merge {
+        /// Where to write the merged task file (a path, or store:NAME).
+        out: String,
+        /// The shard task files, in any order (paths, or store:NAME).
+        #[arg(required = true)]
+        shards: Vec<String>,
+    },
     /// Write tasks as training data: `messages` = one OpenAI chat-completions
     /// trajectory per task (question, tool calls along the evidence path with their
     /// recorded results, answer) with the task's toolset.
@@ -208,11 +219,17 @@ pub(crate) struct SynthArgs {
     /// Who picks the calls: the built-in typed-value policy, or an LLM.
     #[arg(long, value_enum, default_value = "builtin")]
     policy: PolicyChoice,
-    /// LLM policy: the OpenAI-compatible base URL (…/v1); env DIVE_LLM_BASE_URL. The key
-    /// is the secret DIVE_LLM_API_KEY (environment or --secrets file).
+    /// `llm`: a model rewrites each derived question in the style of the task's
+    /// exemplars (same endpoint flags and key as --policy llm); a rewrite is kept only
+    /// when it keeps the question's entities and does not contain the answer.
+    #[arg(long, value_enum, default_value = "none")]
+    rephrase: RephraseChoice,
+    /// LLM policy and rephrasing: the OpenAI-compatible base URL (…/v1); env
+    /// DIVE_LLM_BASE_URL. The key is the secret DIVE_LLM_API_KEY (environment or
+    /// --secrets file).
     #[arg(long, env = "DIVE_LLM_BASE_URL")]
     llm_base_url: Option<String>,
-    /// LLM policy: the model name; env DIVE_LLM_MODEL.
+    /// LLM policy and rephrasing: the model name; env DIVE_LLM_MODEL.
     #[arg(long, env = "DIVE_LLM_MODEL")]
     llm_model: Option<String>,
     /// Answer every request from the traces an earlier run with the same settings stored
@@ -228,11 +245,31 @@ pub(crate) struct SynthArgs {
     /// The wall clock every sandbox sees (seconds since the Unix epoch).
     #[arg(long, value_name = "UNIX_SECONDS", default_value_t = 1_767_225_600)]
     clock: u64,
+    /// Build only shard K of N (task indices i with i mod N = K) into
+    /// DIR/tasks.shard-K-of-N.jsonl and its manifest; `dive merge` joins the N shards.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// With --shard: tasks to build beyond the shard's share of --count (default: 5% of
+    /// the share plus 2), so the shards together reach the count.
+    #[arg(long, value_name = "E", requires = "shard")]
+    shard_extra: Option<u64>,
+    /// When done, also copy the task file (and a shard's manifest) into the store as
+    /// files/NAME/<file name>, for `dive merge OUT store:NAME/<file name>...`.
+    #[arg(long, value_name = "NAME")]
+    publish: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum PolicyChoice {
     Builtin,
+    Llm,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RephraseChoice {
+    /// The derived question as it is.
+    None,
+    /// A model's rewrite, when it passes the checks.
     Llm,
 }
 
@@ -603,6 +640,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Verify { tasks, answers } => synth::verify(g, tasks, answers),
         Command::Reverify { tasks, live, workers } => synth::reverify(g, tasks, *live, *workers).await,
         Command::Stats { tasks } => synth::stats(g, tasks).await,
+        Command::Merge { out, shards } => synth::merge(g, out, shards),
         Command::Export { tasks, format: TaskFormat::Messages, out } => export::messages(g, tasks, out).await,
         Command::Export { tasks, format: TaskFormat::Hf, out } => export::hf(g, tasks, out, VERSION_TEXT).await,
         Command::Store { command } => {
@@ -648,9 +686,16 @@ fn read_args(args: &str) -> Result<String> {
     Ok(args.to_string())
 }
 
+/// The store `--store`/`DIVE_STORE` names: a directory or `s3://BUCKET/PREFIX`. A bad
+/// location is a usage error (exit 2); a store that cannot be reached is exit 1.
 pub(crate) fn open_store(g: &Global) -> Result<dive_runtime::store::Store> {
-    let root = g.store.clone().unwrap_or_else(dive_runtime::store::Store::default_root);
-    dive_runtime::store::Store::open(&root).with_context(|| format!("cannot open the store at {}", root.display()))
+    use dive_runtime::store::{Store, StoreError};
+    use dive_runtime::store_s3::S3Error;
+    let root = g.store.clone().unwrap_or_else(Store::default_root);
+    Store::open_location(&root).map_err(|e| match e {
+        StoreError::Remote(S3Error::BadUrl { .. } | S3Error::Config { .. }) => usage(e.to_string()),
+        other => anyhow::Error::new(other).context(format!("cannot open the store at {}", root.display())),
+    })
 }
 
 fn describe_failure(tool: &str, outcome: &dive_runtime::Outcome) -> String {

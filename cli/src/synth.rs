@@ -1,11 +1,14 @@
 //! `dive synth`, `dive verify`, `dive reverify`, `dive stats`: thin wrappers over the
 //! deriver crate (argument checks, progress, output).
 
-use crate::{open_runtime, open_store, usage, Global, PolicyChoice, SynthArgs, EXIT_FAILED};
+use crate::{open_runtime, open_store, usage, Global, PolicyChoice, RephraseChoice, SynthArgs, EXIT_FAILED};
 use anyhow::{Context, Result};
 use dive_deriver::llm::LlmConfig;
 use dive_deriver::reverify::Status;
 use dive_deriver::sample::PoolError;
+use dive_deriver::shard::{manifest_name, Shard, ShardInput, ShardManifest, MANIFEST_FORMAT};
+use dive_runtime::store::Store;
+use dive_runtime::untrusted::{caps, read_bounded, Follow};
 use dive_deriver::synth::{PolicyKind, Synth, SynthError, SynthOptions};
 use dive_deriver::verify::{read_answers, read_tasks};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,17 +29,22 @@ pub async fn synth(g: &Global, a: &SynthArgs) -> Result<u8> {
     if a.rounds == 0 || a.steps == 0 {
         return Err(usage("--rounds and --steps must be at least 1"));
     }
+    let llm = |what: &str| -> Result<LlmConfig> {
+        let base_url = a.llm_base_url.clone().ok_or_else(|| usage(format!("{what} needs --llm-base-url (or DIVE_LLM_BASE_URL), e.g. https://api.openai.com/v1")))?;
+        let model = a.llm_model.clone().ok_or_else(|| usage(format!("{what} needs --llm-model (or DIVE_LLM_MODEL)")))?;
+        let mut secrets = dive_runtime::SecretSource::from_env();
+        if let Some(f) = &g.secrets {
+            secrets = secrets.with_file(f).map_err(|e| usage(e.to_string()))?;
+        }
+        Ok(LlmConfig { base_url, model, api_key: secrets.get("DIVE_LLM_API_KEY"), timeout: std::time::Duration::from_secs(120) })
+    };
     let policy = match a.policy {
         PolicyChoice::Builtin => PolicyKind::Builtin,
-        PolicyChoice::Llm => {
-            let base_url = a.llm_base_url.clone().ok_or_else(|| usage("--policy llm needs --llm-base-url (or DIVE_LLM_BASE_URL), e.g. https://api.openai.com/v1"))?;
-            let model = a.llm_model.clone().ok_or_else(|| usage("--policy llm needs --llm-model (or DIVE_LLM_MODEL)"))?;
-            let mut secrets = dive_runtime::SecretSource::from_env();
-            if let Some(f) = &g.secrets {
-                secrets = secrets.with_file(f).map_err(|e| usage(e.to_string()))?;
-            }
-            PolicyKind::Llm(LlmConfig { base_url, model, api_key: secrets.get("DIVE_LLM_API_KEY"), timeout: std::time::Duration::from_secs(120) })
-        }
+        PolicyChoice::Llm => PolicyKind::Llm(llm("--policy llm")?),
+    };
+    let rephrase = match a.rephrase {
+        RephraseChoice::None => None,
+        RephraseChoice::Llm => Some(llm("--rephrase llm")?),
     };
     let seeds = match &a.seeds {
         Some(f) => Some(dive_deriver::sample::file_pool(f).map_err(|e: PoolError| usage(e.to_string()))?),
@@ -50,13 +58,26 @@ pub async fn synth(g: &Global, a: &SynthArgs) -> Result<u8> {
     opts.local_only = a.local_only;
     opts.clock_ns = a.clock.saturating_mul(1_000_000_000);
     opts.policy = policy;
+    opts.rephrase = rephrase;
     opts.replay = a.replay;
     opts.seeds = seeds;
+    let shard = match &a.shard {
+        Some(spec) => Shard::parse(spec).map_err(|e| usage(e.to_string()))?,
+        None => Shard::WHOLE,
+    };
+    opts.shard = shard;
+    opts.shard_extra = a.shard_extra;
+    if let Some(name) = &a.publish {
+        Store::check_ref_name(name).map_err(|e| usage(format!("--publish: {e}")))?;
+    }
+    let run_key = opts.run_key();
     let runtime = open_runtime(g).await?;
     let store = Arc::new(open_store(g)?.with_group_commit());
-    let s = Arc::new(Synth::new(runtime, store, opts).map_err(synth_error)?);
-    let out = a.out.join("tasks.jsonl");
-    let bar = if g.json { ProgressBar::hidden() } else { ProgressBar::new(a.count as u64) };
+    let s = Arc::new(Synth::new(runtime, store.clone(), opts).map_err(synth_error)?);
+    let file_name = if a.shard.is_some() { shard.file_name() } else { "tasks.jsonl".to_string() };
+    let out = a.out.join(&file_name);
+    let target = s.target();
+    let bar = if g.json { ProgressBar::hidden() } else { ProgressBar::new(target as u64) };
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} tasks  {per_sec}  eta {eta}")
             .expect("a valid template"),
@@ -71,13 +92,21 @@ pub async fn synth(g: &Global, a: &SynthArgs) -> Result<u8> {
     let progress = |done: usize| {
         bar.set_position(done as u64);
         let mut last = last_line.lock().unwrap_or_else(|p| p.into_inner());
-        if plain && (last.elapsed().as_secs() >= 5 || done == a.count) {
+        if plain && (last.elapsed().as_secs() >= 5 || done == target) {
             *last = std::time::Instant::now();
-            eprintln!("synth: {done}/{} tasks, {} failed calls, {:.0}s", a.count, watched.failed_calls(), started.elapsed().as_secs_f64());
+            eprintln!("synth: {done}/{target} tasks, {} failed calls, {:.0}s", watched.failed_calls(), started.elapsed().as_secs_f64());
         }
     };
     let summary = dive_deriver::synth::run(s, &out, a.resume, &progress).await.map_err(synth_error)?;
     bar.finish_and_clear();
+    if a.shard.is_some() {
+        let manifest = ShardManifest { format: MANIFEST_FORMAT.into(), shard, count: a.count, run_key, tasks: summary.resumed + summary.written };
+        let path = a.out.join(manifest_name(&file_name));
+        dive_runtime::fsutil::write_atomic(&path, &manifest.to_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(name) = &a.publish {
+        publish(&store, name, &out, a.shard.is_some())?;
+    }
     let secs = started.elapsed().as_secs_f64();
     let rate = summary.written as f64 / secs.max(1e-9);
     if g.json {
@@ -92,6 +121,67 @@ pub async fn synth(g: &Global, a: &SynthArgs) -> Result<u8> {
             secs,
             rate
         );
+    }
+    Ok(0)
+}
+
+/// Copy a finished task file (and its shard manifest) into the store as files/NAME/….
+fn publish(store: &Store, name: &str, out: &Path, sharded: bool) -> Result<()> {
+    let file = out.file_name().and_then(|f| f.to_str()).expect("the task file has a name");
+    let mut files = vec![file.to_string()];
+    if sharded {
+        files.push(manifest_name(file));
+    }
+    for f in files {
+        let local = out.with_file_name(&f);
+        let bytes = read_bounded(&local, caps::TASK_FILE_BYTES, "the task file cap", Follow::Yes)?;
+        store.put_file(&format!("{name}/{f}"), &bytes)?;
+        eprintln!("published {} as store:{name}/{f}", local.display());
+    }
+    Ok(())
+}
+
+/// A task file or manifest named on the command line: a path, or `store:NAME`.
+fn read_named(store: &mut Option<Store>, g: &Global, name: &str) -> Result<Vec<u8>> {
+    match name.strip_prefix("store:") {
+        Some(key) => {
+            if store.is_none() {
+                *store = Some(open_store(g)?);
+            }
+            let st = store.as_ref().expect("opened");
+            st.get_file(key)
+                .map_err(|e| usage(format!("{name}: {e}")))?
+                .ok_or_else(|| usage(format!("{name}: the store {} has no file {key}", st.location())))
+        }
+        None => read_bounded(Path::new(name), caps::TASK_FILE_BYTES, "the task file cap", Follow::Yes).map_err(|e| usage(e.to_string())),
+    }
+}
+
+/// `dive merge OUT SHARD...`: the one-process task file from the shard files.
+pub fn merge(g: &Global, out: &str, shards: &[String]) -> Result<u8> {
+    let mut store = None;
+    let mut inputs = Vec::with_capacity(shards.len());
+    for name in shards {
+        let tasks = read_named(&mut store, g, name)?;
+        let manifest_file = manifest_name(name);
+        let manifest = ShardManifest::parse(&manifest_file, &read_named(&mut store, g, &manifest_file)?).map_err(|e| usage(e.to_string()))?;
+        inputs.push(ShardInput { name: name.clone(), manifest, tasks });
+    }
+    let merged = dive_deriver::shard::merge(&inputs).map_err(|e| usage(e.to_string()))?;
+    let lines = merged.iter().filter(|&&b| b == b'\n').count();
+    match out.strip_prefix("store:") {
+        Some(key) => {
+            if store.is_none() {
+                store = Some(open_store(g)?);
+            }
+            store.as_ref().expect("opened").put_file(key, &merged)?;
+        }
+        None => dive_runtime::fsutil::write_atomic(Path::new(out), &merged).with_context(|| format!("cannot write {out}"))?,
+    }
+    if g.json {
+        println!("{}", serde_json::json!({"out": out, "tasks": lines, "shards": inputs.len()}));
+    } else {
+        eprintln!("merged {} shard(s) into {out}: {lines} task(s)", inputs.len());
     }
     Ok(0)
 }

@@ -389,7 +389,7 @@ fn phrase(input: &DeriveInput<'_>, graph: &FlowGraph, calls: &[EvidenceCall], an
 
 /// A number fixed by the seed and the answer's binding: it varies the surface form.
 fn salt(seed: &Value, answer: &AnswerPath) -> u64 {
-    let text = format!("{}\n{}", crate::canonical_text(seed), serde_json::to_string(answer).unwrap_or_default());
+    let text = format!("{}\n{}", crate::canonical_text(seed), String::from_utf8(dive_runtime::canonical::to_vec_format1(answer).unwrap_or_default()).unwrap_or_default());
     let h = blake3::hash(text.as_bytes());
     u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
 }

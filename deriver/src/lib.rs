@@ -6,8 +6,8 @@
 //! - [`derive`]: answers along a value's dependency path, round by round
 //! - [`question`]: questions in words from [`phrases`] (one relation phrase per tool) and [`words`]
 //! - [`task`]: task records, answer bindings and verifiers
-//! - [`policy`]: the built-in evidence policy, with [`derived`] values no seed gives; [`llm`]: the chat-completions policy
-//! - [`sample`]: config sampling from the run seed; [`synth`]: the synthesis loop
+//! - [`policy`]: the built-in evidence policy, with [`derived`] values no seed gives; [`llm`]: the chat-completions policy; [`rephrase`]: a model's rewrite of a question
+//! - [`sample`]: config sampling from the run seed; [`synth`]: the synthesis loop; [`shard`]: sharded runs and their merge
 //! - [`verify`], [`stats`], [`reverify`]: scoring, diversity, re-verification
 
 pub mod derive;
@@ -19,8 +19,10 @@ pub mod llm;
 pub mod phrases;
 pub mod policy;
 pub mod question;
+pub mod rephrase;
 pub mod reverify;
 pub mod sample;
+pub mod shard;
 pub mod stats;
 pub mod synth;
 pub mod task;

@@ -4,7 +4,9 @@
 
 use crate::evidence::ToolInfo;
 use crate::sample::Seed;
+use dive_runtime::exchange::{HttpExchange, HttpOutcome, RequestRecord, ResponseRecord};
 use serde_json::{json, Value};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +25,21 @@ impl std::fmt::Debug for LlmConfig {
     }
 }
 
+impl LlmConfig {
+    /// The key as the Authorization header. The same secret serves browse, which needs
+    /// the whole header value: "Bearer sk-..." is accepted as well as a bare key. The
+    /// key is never recorded.
+    fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.api_key {
+            None => req,
+            Some(k) => match k.split_once(' ') {
+                Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => req.header(reqwest::header::AUTHORIZATION, k.as_str()),
+                _ => req.bearer_auth(k),
+            },
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum LlmError {
     #[error("the LLM endpoint {url} could not be reached: {message}")]
@@ -33,6 +50,8 @@ pub enum LlmError {
     Malformed { url: String, message: String, body: String },
     #[error("the model sent {count} malformed tool calls in a row; last: {last}")]
     TooManyMalformed { count: usize, last: String },
+    #[error("the recorded model conversation has no answer for request {number} to {url} ({why}); the run's settings or toolset changed since it was recorded: rebuild without --replay")]
+    NotRecorded { url: String, number: usize, why: &'static str },
 }
 
 /// A tool call the model asked for. `args` is Err with a message when the model's
@@ -44,12 +63,28 @@ pub struct WantedCall {
     pub args: Result<Value, String>,
 }
 
-pub struct LlmSession {
-    config: LlmConfig,
-    client: reqwest::Client,
+/// The LLM evidence policy's conversation with the model.
+pub struct LlmSession<'m> {
+    model: &'m mut ModelClient,
     tools: Vec<Value>,
     messages: Vec<Value>,
     malformed_in_a_row: usize,
+}
+
+/// One task's connection to the model: the endpoint, or the recording of an earlier run
+/// (`--replay`), and every exchange so far — the task trace's `model` evidence.
+pub struct ModelClient {
+    config: LlmConfig,
+    source: ModelSource,
+    exchanges: Vec<HttpExchange>,
+}
+
+/// Where the model's answers come from.
+enum ModelSource {
+    /// The endpoint, over HTTP.
+    Live(reqwest::Client),
+    /// A recorded conversation, answered in order (`--replay`): the model is never called.
+    Recorded(VecDeque<HttpExchange>),
 }
 
 fn snippet(s: &str) -> String {
@@ -70,8 +105,78 @@ fn client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder().use_preconfigured_tls(tls).timeout(timeout).build().expect("an HTTP client builds")
 }
 
-impl LlmSession {
-    pub fn new(config: LlmConfig, tools: &[&ToolInfo], seed: &Seed, domain: &str) -> LlmSession {
+impl ModelClient {
+    /// Ask the endpoint.
+    pub fn live(config: LlmConfig) -> ModelClient {
+        ModelClient { source: ModelSource::Live(client(config.timeout)), config, exchanges: Vec::new() }
+    }
+
+    /// Answer from a recorded conversation (the `model` exchanges of the task's trace)
+    /// instead of the endpoint: each request must be the recorded one, in order.
+    pub fn replaying(config: LlmConfig, recorded: Vec<HttpExchange>) -> ModelClient {
+        ModelClient { source: ModelSource::Recorded(recorded.into()), config, exchanges: Vec::new() }
+    }
+
+    /// The exchanges with the model so far (to record in the trace), leaving none.
+    pub fn take_exchanges(&mut self) -> Vec<HttpExchange> {
+        std::mem::take(&mut self.exchanges)
+    }
+
+    /// The model's name (what requests ask for).
+    pub fn model(&self) -> &str {
+        &self.config.model
+    }
+
+    fn url(&self) -> String {
+        format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'))
+    }
+
+    /// One chat completion: the message the model answered `body` with.
+    pub async fn complete(&mut self, body: &Value) -> Result<Value, LlmError> {
+        let url = self.url();
+        let (status, text) = self.exchange(&url, serde_json::to_vec(body).expect("a request body serializes")).await?;
+        if !(200..300).contains(&status) {
+            return Err(LlmError::Status { url, status, body: snippet(&text) });
+        }
+        let malformed = |message: &str| LlmError::Malformed { url: url.clone(), message: message.to_string(), body: snippet(&text) };
+        let v: Value = serde_json::from_str(&text).map_err(|e| malformed(&format!("not JSON: {e}")))?;
+        v.pointer("/choices/0/message").cloned().ok_or_else(|| malformed("no choices[0].message"))
+    }
+
+    /// One request to the model: (status, body), from the endpoint or the recording.
+    async fn exchange(&mut self, url: &str, body: Vec<u8>) -> Result<(u16, String), LlmError> {
+        let request = RequestRecord {
+            method: "POST".into(),
+            url: url.to_string(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
+        };
+        let number = self.exchanges.len() + 1;
+        let answered = match &mut self.source {
+            ModelSource::Live(client) => {
+                let resp = self.config.authorize(client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(request.body.clone())).send().await;
+                let resp = resp.map_err(|e| LlmError::Unreachable { url: url.to_string(), message: cause(e) })?;
+                let status = resp.status().as_u16();
+                let text = resp.bytes().await.map_err(|e| LlmError::Unreachable { url: url.to_string(), message: cause(e) })?;
+                HttpExchange { request, outcome: HttpOutcome::Response(ResponseRecord { status, headers: vec![], body: text }) }
+            }
+            ModelSource::Recorded(queue) => match queue.pop_front() {
+                Some(recorded) if recorded.request.same_request(&request) => recorded,
+                Some(_) => return Err(LlmError::NotRecorded { url: url.to_string(), number, why: "the recorded request differs" }),
+                None => return Err(LlmError::NotRecorded { url: url.to_string(), number, why: "the recording ends before it" }),
+            },
+        };
+        let out = match &answered.outcome {
+            HttpOutcome::Response(r) => Ok((r.status, String::from_utf8_lossy(&r.body).into_owned())),
+            HttpOutcome::Failed { message, .. } => Err(LlmError::Unreachable { url: url.to_string(), message: message.clone() }),
+        };
+        self.exchanges.push(answered);
+        out
+    }
+}
+
+impl<'m> LlmSession<'m> {
+    pub fn new(model: &'m mut ModelClient, tools: &[&ToolInfo], seed: &Seed, domain: &str) -> LlmSession<'m> {
         let specs = tools
             .iter()
             .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}))
@@ -86,8 +191,7 @@ impl LlmSession {
              further calls. Prefer tools you have not used yet. Call tools only; do not answer in prose."
         );
         LlmSession {
-            client: client(config.timeout),
-            config,
+            model,
             tools: specs,
             messages: vec![json!({"role": "system", "content": system}), json!({"role": "user", "content": format!("Seed ({}): {seed_text}", seed.sem_type)})],
             malformed_in_a_row: 0,
@@ -100,36 +204,14 @@ impl LlmSession {
         }
     }
 
-    fn url(&self) -> String {
-        format!("{}/chat/completions", self.config.base_url.trim_end_matches('/'))
-    }
-
     /// Ask the model for its next calls (empty: it is done).
     pub async fn next_calls(&mut self) -> Result<Vec<WantedCall>, LlmError> {
-        let url = self.url();
-        let body = json!({"model": self.config.model, "messages": self.messages, "tools": self.tools, "tool_choice": "auto", "temperature": 0});
-        let mut req = self.client.post(&url).json(&body);
-        // The same secret serves browse, which needs the whole header value: accept
-        // "Bearer sk-..." as well as a bare key.
-        if let Some(k) = &self.config.api_key {
-            req = match k.split_once(' ') {
-                Some((scheme, _)) if scheme.eq_ignore_ascii_case("bearer") => req.header(reqwest::header::AUTHORIZATION, k.as_str()),
-                _ => req.bearer_auth(k),
-            };
-        }
-        let resp = req.send().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: cause(e) })?;
-        let status = resp.status().as_u16();
-        let text = resp.text().await.map_err(|e| LlmError::Unreachable { url: url.clone(), message: cause(e) })?;
-        if !(200..300).contains(&status) {
-            return Err(LlmError::Status { url, status, body: snippet(&text) });
-        }
-        let malformed = |message: &str| LlmError::Malformed { url: url.clone(), message: message.to_string(), body: snippet(&text) };
-        let v: Value = serde_json::from_str(&text).map_err(|e| malformed(&format!("not JSON: {e}")))?;
-        let message = v.pointer("/choices/0/message").ok_or_else(|| malformed("no choices[0].message"))?.clone();
+        let body = json!({"model": self.model.model(), "messages": self.messages, "tools": self.tools, "tool_choice": "auto", "temperature": 0});
+        let message = self.model.complete(&body).await?;
         let calls = match message.get("tool_calls") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(a)) => a.clone(),
-            Some(_) => return Err(malformed("tool_calls is not a list")),
+            Some(_) => return Err(LlmError::Malformed { url: self.model.url(), message: "tool_calls is not a list".into(), body: snippet(&message.to_string()) }),
         };
         self.messages.push(message);
         let mut out = Vec::new();

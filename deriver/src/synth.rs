@@ -5,13 +5,15 @@
 
 use crate::derive::{derive, DeriveInput};
 use crate::evidence::{EvidenceCall, ToolInfo};
-use crate::llm::{LlmConfig, LlmError, LlmSession};
+use crate::llm::{LlmConfig, LlmError, LlmSession, ModelClient};
+use crate::rephrase::rephrase;
 use crate::policy::{self, PolicyState};
 use crate::sample::{self, Seed};
+use crate::shard::Shard;
 use crate::task::{verifier_for, SynthConfig, Task};
 use dive_runtime::replay::ReplayTransport;
 use dive_runtime::store::{Store, StoreError};
-use dive_runtime::trace::{load_exchanges, read_trace, RecordError, Recorder};
+use dive_runtime::trace::{load_exchanges, load_model_exchanges, read_trace, RecordError, Recorder};
 use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
@@ -40,12 +42,18 @@ pub struct SynthOptions {
     /// The wall-clock instant every task's sandbox sees.
     pub clock_ns: u64,
     pub policy: PolicyKind,
+    /// `--rephrase llm`: a model rewrites each question in its exemplars' style.
+    pub rephrase: Option<LlmConfig>,
     /// Answer every request from the traces of an earlier run with the same settings.
     pub replay: bool,
     /// A seed pool instead of the built-in one.
     pub seeds: Option<Vec<Seed>>,
     pub toolset_min: usize,
     pub toolset_max: usize,
+    /// Which indices to build (`--shard K/N`; the whole run by default).
+    pub shard: Shard,
+    /// Tasks a shard builds beyond its share (default: [`Shard::default_extra`]).
+    pub shard_extra: Option<u64>,
 }
 
 impl SynthOptions {
@@ -61,10 +69,13 @@ impl SynthOptions {
             local_only: false,
             clock_ns: 1_767_225_600_000_000_000, // 2026-01-01T00:00:00Z
             policy: PolicyKind::Builtin,
+            rephrase: None,
             replay: false,
             seeds: None,
             toolset_min: 15,
             toolset_max: 50,
+            shard: Shard::WHOLE,
+            shard_extra: None,
         }
     }
 
@@ -75,10 +86,14 @@ impl SynthOptions {
             PolicyKind::Builtin => "builtin".to_string(),
             PolicyKind::Llm(c) => format!("llm:{}:{}", c.base_url, c.model),
         };
-        let text = format!(
+        let mut text = format!(
             "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.domain, self.run_seed, self.rounds, self.steps_per_round, self.include_general, self.local_only, self.clock_ns, policy, self.toolset_min, self.toolset_max
         );
+        // Appended only when set, so the keys of runs without it stay as they were.
+        if let Some(c) = &self.rephrase {
+            text.push_str(&format!("|rephrase:llm:{}:{}", c.base_url, c.model));
+        }
         blake3::hash(text.as_bytes()).to_hex()[..16].to_string()
     }
 }
@@ -187,6 +202,11 @@ impl Synth {
         })
     }
 
+    /// How many tasks this run writes: the count, or a shard's quota of it.
+    pub fn target(&self) -> usize {
+        self.opts.shard.quota(self.opts.count, self.opts.shard_extra)
+    }
+
     /// Calls of this run whose requests failed at the transport or were turned away.
     pub fn failed_calls(&self) -> u64 {
         self.watch.failed_calls()
@@ -233,6 +253,7 @@ impl Synth {
         let (seed, toolset, exemplars) = self.config(index);
         let determinism = DeterminismConfig { seed: sample::derive_u64(o.run_seed, index, "trace"), clock_ns: o.clock_ns };
         let mut call_opts = CallOptions::live(determinism);
+        let mut recorded_model = None;
         if o.replay {
             let reference = self.reference(index);
             let id = self.store.get_ref(&reference)?.ok_or(SynthError::NoRecording { index, reference })?;
@@ -243,7 +264,18 @@ impl Synth {
             }
             call_opts.transport = Some(Arc::new(ReplayTransport::new(exchanges)));
             call_opts.without_secrets = true;
+            recorded_model = Some(load_model_exchanges(&self.store, &doc)?);
         }
+        // One connection to the model for the task (the policy's and the rephrasing's
+        // exchanges, in order): the endpoint, or on --replay the recording.
+        let model_config = match &o.policy {
+            PolicyKind::Llm(c) => Some(c.clone()),
+            PolicyKind::Builtin => o.rephrase.clone(),
+        };
+        let mut model = model_config.map(|c| match recorded_model.take() {
+            Some(recorded) => ModelClient::replaying(c, recorded),
+            None => ModelClient::live(c),
+        });
         let recorder = Recorder::with_options(&self.runtime, &self.store, call_opts);
         let infos: Vec<&ToolInfo> = toolset.iter().filter_map(|n| self.tools.get(n)).collect();
         let mut calls: Vec<EvidenceCall> = Vec::new();
@@ -275,67 +307,54 @@ impl Synth {
                 "builtin".to_string()
             }
             PolicyKind::Llm(cfg) => {
-                let mut session = LlmSession::new(cfg.clone(), &infos, &seed, &o.domain);
-                for round in 0..o.rounds {
-                    let mut this_round = Vec::new();
-                    session.start_round(round);
-                    let mut steps = 0;
-                    while steps < o.steps_per_round {
-                        let wanted = session.next_calls().await.map_err(|source| SynthError::Llm { index, source })?;
-                        if wanted.is_empty() {
-                            break;
-                        }
-                        for w in wanted {
-                            let answer = match w.args {
-                                Err(message) => serde_json::json!({"error": message}),
-                                Ok(args) if steps < o.steps_per_round && toolset.contains(&w.tool) => {
-                                    steps += 1;
-                                    match self.run_call(&recorder, calls.len(), &w.tool, &args).await? {
-                                        Some(call) => {
-                                            let out = match &call.result {
-                                                Some(r) => r.clone(),
-                                                None => serde_json::json!({"error": "the call failed"}),
-                                            };
-                                            this_round.push(call.index);
-                                            calls.push(call);
-                                            out
-                                        }
-                                        None => serde_json::json!({"error": "the arguments do not match the tool's schema"}),
-                                    }
-                                }
-                                Ok(_) if !toolset.contains(&w.tool) => serde_json::json!({"error": format!("there is no tool named '{}' in this toolset", w.tool)}),
-                                Ok(_) => serde_json::json!({"error": "the step budget of this round is spent"}),
-                            };
-                            session.tool_result(&w.id, &answer);
-                        }
-                    }
-                    if this_round.is_empty() {
-                        break;
-                    }
-                    rounds.push(this_round);
-                }
+                let client = model.as_mut().expect("the LLM policy has a model");
+                let conversation = self.converse(&mut LlmSession::new(client, &infos, &seed, &o.domain), &recorder, &toolset, &mut calls, index).await;
+                recorder.record_model(&client.take_exchanges())?;
+                rounds = conversation?;
                 format!("llm:{}", cfg.model)
             }
         };
-        let trace = recorder.finish()?;
-        self.store.set_ref(&self.reference(index), &trace)?;
         let all_exemplars = sample::exemplars();
         let exemplar_texts: Vec<String> = exemplars.iter().filter_map(|&i| all_exemplars.get(i)).map(|(_, q)| q.clone()).collect();
-        let input = DeriveInput { trace_id: &trace, seed: &seed.value, seed_type: &seed.sem_type, tools: &self.tools, calls: &calls, rounds: &rounds, exemplars: &exemplar_texts };
-        let Some(d) = derive(&input) else {
+        let input = |trace_id| DeriveInput {
+            trace_id,
+            seed: &seed.value,
+            seed_type: &seed.sem_type,
+            tools: &self.tools,
+            calls: &calls,
+            rounds: &rounds,
+            exemplars: &exemplar_texts,
+        };
+        let (trace, derived, question) = match model.as_mut().filter(|_| o.rephrase.is_some()) {
+            None => {
+                let trace = recorder_finish(recorder, &self.store, &self.reference(index))?;
+                let derived = derive(&input(&trace));
+                (trace, derived, None)
+            }
+            // With --rephrase the rewrite's exchange joins the trace after the derivation,
+            // so the derivation sees the id of the trace without it (the same on --replay).
+            Some(client) => {
+                let derived = derive(&input(&recorder.id_so_far()));
+                let mut question = None;
+                if let Some(last) = derived.as_ref().and_then(|d| d.rounds.last()) {
+                    question = rephrase(client, &last.question, &exemplar_texts, &seed_text(&seed.value), &last.ground_truth).await.map_err(|source| SynthError::Llm { index, source })?;
+                }
+                recorder.record_model(&client.take_exchanges())?;
+                (recorder_finish(recorder, &self.store, &self.reference(index))?, derived, question)
+            }
+        };
+        let Some(mut d) = derived else {
             return Ok(None);
         };
+        d.evidence.trace = trace.clone();
         let last = d.rounds.last().expect("derive returns at least one round").clone();
         let truth_value = last.answer_path.evaluate(&calls).unwrap_or(Value::Null);
         let mut task = Task {
             uuid: String::new(),
-            question: last.question.clone(),
+            question: question.unwrap_or_else(|| last.question.clone()),
             ground_truth: last.ground_truth.clone(),
             domain: o.domain.clone(),
-            seed: match &seed.value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            },
+            seed: seed_text(&seed.value),
             tools: toolset,
             evidence: d.evidence,
             rounds_completed: d.rounds.len(),
@@ -348,6 +367,49 @@ impl Synth {
         };
         task.uuid = task.content_uuid();
         Ok(Some(task))
+    }
+
+    /// The LLM policy: the model chooses calls round by round; each is run (and
+    /// recorded) in the sandbox and its result given back. The rounds' call indices.
+    async fn converse(&self, session: &mut LlmSession<'_>, recorder: &Recorder<'_>, toolset: &[String], calls: &mut Vec<EvidenceCall>, index: u64) -> Result<Vec<Vec<usize>>, SynthError> {
+        let o = &self.opts;
+        let mut rounds = Vec::new();
+        for round in 0..o.rounds {
+            let mut this_round = Vec::new();
+            session.start_round(round);
+            let mut steps = 0;
+            while steps < o.steps_per_round {
+                let wanted = session.next_calls().await.map_err(|source| SynthError::Llm { index, source })?;
+                if wanted.is_empty() {
+                    break;
+                }
+                for w in wanted {
+                    let answer = match w.args {
+                        Err(message) => serde_json::json!({"error": message}),
+                        Ok(args) if steps < o.steps_per_round && toolset.contains(&w.tool) => {
+                            steps += 1;
+                            match self.run_call(recorder, calls.len(), &w.tool, &args).await? {
+                                Some(call) => {
+                                    let out = call.result.clone().unwrap_or_else(|| serde_json::json!({"error": "the call failed"}));
+                                    this_round.push(call.index);
+                                    calls.push(call);
+                                    out
+                                }
+                                None => serde_json::json!({"error": "the arguments do not match the tool's schema"}),
+                            }
+                        }
+                        Ok(_) if !toolset.contains(&w.tool) => serde_json::json!({"error": format!("there is no tool named '{}' in this toolset", w.tool)}),
+                        Ok(_) => serde_json::json!({"error": "the step budget of this round is spent"}),
+                    };
+                    session.tool_result(&w.id, &answer);
+                }
+            }
+            if this_round.is_empty() {
+                break;
+            }
+            rounds.push(this_round);
+        }
+        Ok(rounds)
     }
 
     /// Run and record one call. Ok(None) when the runtime refused the arguments (nothing
@@ -389,25 +451,29 @@ pub struct RunSummary {
 
 /// Count the complete task lines of an output file, cut a partial last line, and give
 /// the index after the last task. Broken lines in the middle are an error.
-fn prepare_resume(path: &Path) -> Result<(usize, u64), SynthError> {
+fn prepare_resume(path: &Path, shard: Shard) -> Result<(usize, u64), SynthError> {
     use dive_runtime::untrusted::{caps, read_bounded, Follow, UntrustedError};
     // The file to resume is bounded like any task file (a regular file, at most the cap).
     let bytes = match read_bounded(path, caps::TASK_FILE_BYTES, "the task file cap", Follow::Yes) {
         Ok(b) => b,
-        Err(UntrustedError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Ok((0, 0)),
+        Err(UntrustedError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Ok((0, shard.first())),
         Err(e) => return Err(SynthError::Output { path: path.into(), source: std::io::Error::other(e.to_string()) }),
     };
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let text = String::from_utf8_lossy(&bytes[..complete]);
     let mut lines = 0;
-    let mut next = 0;
+    let mut next = shard.first();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let t: Task = serde_json::from_str(line).map_err(|e| SynthError::BadResume { path: path.into(), line: i + 1, message: e.to_string() })?;
+        if !shard.owns(t.config.index) {
+            let message = format!("task index {} is not in shard {}/{}; resume with the --shard that wrote it", t.config.index, shard.index, shard.of);
+            return Err(SynthError::BadResume { path: path.into(), line: i + 1, message });
+        }
         lines += 1;
-        next = t.config.index + 1;
+        next = t.config.index + shard.of;
     }
     if complete < bytes.len() {
         let f = std::fs::OpenOptions::new().write(true).open(path).map_err(|source| SynthError::Output { path: path.into(), source })?;
@@ -424,8 +490,10 @@ const COMMIT_EVERY: usize = 64;
 
 /// Run the loop: write `count` tasks to `out` (JSON Lines), calling `progress(done)`
 /// after each. With `resume`, keep the tasks already in `out` and go on from there.
+/// A shard builds only its own indices, [`Synth::target`] tasks of them.
 pub async fn run(synth: Arc<Synth>, out: &Path, resume: bool, progress: &(dyn Fn(usize) + Sync)) -> Result<RunSummary, SynthError> {
-    let (have, mut next) = if resume { prepare_resume(out)? } else { (0, 0) };
+    let shard = synth.opts.shard;
+    let (have, mut next) = if resume { prepare_resume(out, shard)? } else { (0, shard.first()) };
     if !resume {
         if let Ok(meta) = std::fs::metadata(out) {
             if meta.len() > 0 {
@@ -438,7 +506,7 @@ pub async fn run(synth: Arc<Synth>, out: &Path, resume: bool, progress: &(dyn Fn
         std::fs::create_dir_all(dir).map_err(|source| SynthError::Output { path: dir.into(), source })?;
     }
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(out).map_err(|source| SynthError::Output { path: out.into(), source })?;
-    let count = synth.opts.count;
+    let count = synth.target();
     let workers = synth.opts.workers.max(1);
     let mut summary = RunSummary { resumed: have, ..Default::default() };
     let mut done = have;
@@ -465,7 +533,7 @@ pub async fn run(synth: Arc<Synth>, out: &Path, resume: bool, progress: &(dyn Fn
         while pending.len() < workers {
             let s = synth.clone();
             let i = next;
-            next += 1;
+            next += shard.of;
             pending.push_back(tokio::spawn(async move { s.task(i).await }));
         }
         let handle = pending.pop_front().expect("a worker is pending");
@@ -513,4 +581,19 @@ pub async fn run(synth: Arc<Synth>, out: &Path, resume: bool, progress: &(dyn Fn
     write_batch(&mut batch, &mut batched, &mut file)?;
     file.sync_all().map_err(|source| SynthError::Output { path: out.into(), source })?;
     Ok(summary)
+}
+
+/// A seed as text: a string as it is, anything else as JSON.
+fn seed_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Write the task's trace and name it with the run's ref; its id.
+fn recorder_finish(recorder: Recorder<'_>, store: &Store, reference: &str) -> Result<String, SynthError> {
+    let trace = recorder.finish()?;
+    store.set_ref(reference, &trace)?;
+    Ok(trace)
 }

@@ -161,7 +161,7 @@ impl Task {
     pub fn content_uuid(&self) -> String {
         let mut t = self.clone();
         t.uuid = String::new();
-        let bytes = serde_json::to_vec(&t).expect("a task serializes");
+        let bytes = dive_runtime::canonical::to_vec_format1(&t).expect("a task serializes");
         let h = blake3::hash(&bytes);
         let mut b = [0u8; 16];
         b.copy_from_slice(&h.as_bytes()[..16]);

@@ -31,7 +31,8 @@ pub fn call_id(trace: &str, index: usize) -> String {
     format!("call_{}", &h.to_hex()[..24])
 }
 
-/// One row: `{"uuid", "messages", "tools"}`.
+/// One row: `{"uuid", "messages", "tools"}`, plus `policy_conversation` (the
+/// model's own messages) when an LLM gathered the evidence.
 pub fn row(runtime: &Runtime, store: &Store, task: &Task) -> Result<Value, MessagesError> {
     let store_err = |source| MessagesError::Store { uuid: task.uuid.clone(), source };
     let (doc, _) = read_trace(store, &task.evidence.trace).map_err(store_err)?;
@@ -72,7 +73,33 @@ pub fn row(runtime: &Runtime, store: &Store, task: &Task) -> Result<Value, Messa
                 .ok_or_else(|| MessagesError::UnknownTool { uuid: task.uuid.clone(), tool: name.clone() })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(json!({ "uuid": task.uuid, "messages": messages, "tools": tools }))
+    let mut row = json!({ "uuid": task.uuid, "messages": messages, "tools": tools });
+    if let Some(conversation) = policy_conversation(&doc, &mut blobs).map_err(store_err)? {
+        row["policy_conversation"] = Value::Array(conversation);
+    }
+    Ok(row)
+}
+
+/// The model's own conversation when the task's evidence was gathered by `--policy llm`
+/// (recorded in the trace's `model` exchanges): the messages of its last request and
+/// the message it answered with. None for traces without a model.
+fn policy_conversation(doc: &TraceDoc, blobs: &mut BlobCache<'_>) -> Result<Option<Vec<Value>>, StoreError> {
+    let Some(last) = doc.model.last() else { return Ok(None) };
+    let json_of = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).unwrap_or(Value::Null);
+    let request = match &last.request.body {
+        Some(b) => json_of(&blobs.get(&b.blake3)?),
+        None => Value::Null,
+    };
+    let mut conversation = match request.get("messages") {
+        Some(Value::Array(m)) => m.clone(),
+        _ => return Ok(None),
+    };
+    if let Some(r) = &last.response {
+        if let Some(message) = json_of(&blobs.get(&r.body.blake3)?).pointer("/choices/0/message") {
+            conversation.push(message.clone());
+        }
+    }
+    Ok(Some(conversation))
 }
 
 fn find_call(doc: &TraceDoc, index: usize) -> Option<&dive_runtime::trace::CallDoc> {

@@ -145,6 +145,42 @@ pub fn to_writer_rfc8785<W: std::io::Write, T: ?Sized + serde::Serialize>(writer
     value.serialize(&mut ser)
 }
 
+/// A serde_json formatter writing floats in Ryu's notation (`1e21`, `1e-6`, `2.5`), the
+/// form serde_json used when trace format 1 was defined; serde_json's own float printer
+/// has changed since (it now writes `1e+21`), so format 1 pins its own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Format1Formatter;
+
+impl serde_json::ser::Formatter for Format1Formatter {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f64) -> std::io::Result<()> {
+        if !value.is_finite() {
+            return writer.write_all(b"null");
+        }
+        writer.write_all(ryu::Buffer::new().format_finite(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f32) -> std::io::Result<()> {
+        if !value.is_finite() {
+            return writer.write_all(b"null");
+        }
+        writer.write_all(ryu::Buffer::new().format_finite(value).as_bytes())
+    }
+}
+
+/// Compact JSON as trace format 1 writes it ([`Format1Formatter`]; no key sorting).
+pub fn to_writer_format1<W: std::io::Write, T: ?Sized + serde::Serialize>(writer: W, value: &T) -> Result<(), serde_json::Error> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, Format1Formatter);
+    value.serialize(&mut ser)
+}
+
+/// Compact JSON bytes in format 1's number notation ([`Format1Formatter`]): for content
+/// hashes fixed before RFC 8785 (task uuids), so they do not move with serde_json.
+pub fn to_vec_format1<T: ?Sized + serde::Serialize>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::new();
+    to_writer_format1(&mut out, value)?;
+    Ok(out)
+}
+
 fn write_str(s: &str, out: &mut String) {
     // serde_json's escaping of a string, written in place.
     let mut buf = Vec::with_capacity(s.len() + 2);
@@ -154,6 +190,14 @@ fn write_str(s: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn format1_numbers_are_ryu_whatever_serde_json_writes() {
+        let v: Value = serde_json::from_str(r#"[1e21,2.0,1e-6,-0.0,123456789012345680000.0,3,0.1]"#).unwrap();
+        let text = String::from_utf8(to_vec_format1(&v).unwrap()).unwrap();
+        assert_eq!(text, r#"[1e21,2.0,1e-6,-0.0,1.2345678901234568e20,3,0.1]"#);
+    }
+
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;

@@ -77,28 +77,15 @@ impl StoredCassette {
 
 /// Every imported cassette as (name, parsed or error), sorted by name.
 pub fn list(store: &Store) -> Result<Vec<(String, Result<StoredCassette, StoreError>)>, StoreError> {
-    let dir = store.cassette_dir();
     let mut out = Vec::new();
-    let rd = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(source) => return Err(StoreError::Io { path: dir, source }),
-    };
-    let mut paths: Vec<_> = rd.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    paths.sort();
-    for p in paths {
-        let Some(name) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json")) else {
-            continue;
-        };
-        let parsed = crate::untrusted::read_bounded(&p, caps::CASSETTE_EXPANDED_BYTES, "the cassette index cap", crate::untrusted::Follow::No)
-            .map_err(StoreError::from)
-            .and_then(|b| {
-                serde_json::from_slice::<StoredCassette>(&b).map_err(|e| StoreError::CorruptTrace {
-                    id: name.to_string(),
-                    message: format!("unreadable cassette index: {e}"),
-                })
-            });
-        out.push((name.to_string(), parsed));
+    for (name, bytes) in store.cassette_files()? {
+        let parsed = bytes.and_then(|b| {
+            serde_json::from_slice::<StoredCassette>(&b).map_err(|e| StoreError::CorruptTrace {
+                id: name.clone(),
+                message: format!("unreadable cassette index: {e}"),
+            })
+        });
+        out.push((name, parsed));
     }
     Ok(out)
 }
@@ -396,7 +383,7 @@ pub fn import_text(store: &Store, text: &str, path: &Path) -> Result<(String, St
         interactions,
     };
     let bytes = serde_json::to_vec_pretty(&stored).expect("serializes");
-    store.write_named(&store.cassette_dir().join(format!("{name}.json")), &bytes)?;
+    store.put_cassette_file(&name, &bytes)?;
     Ok((name, stored))
 }
 

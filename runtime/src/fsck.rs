@@ -35,8 +35,8 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
     }
     for (name, _) in scan.objects {
         r.objects_checked += 1;
-        match store.get_blob(&name) {
-            Ok(_) => {
+        match store.check_blob(&name) {
+            Ok(()) => {
                 good_objects.insert(name);
             }
             Err(StoreError::CorruptObject { hash, actual }) => {
@@ -115,12 +115,8 @@ pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, Store
         reachable.extend(c.blob_hashes().map(str::to_string));
     }
     let now = SystemTime::now();
-    let old_enough = |p: &std::path::Path| {
-        std::fs::symlink_metadata(p)
-            .and_then(|m| m.modified())
-            .map(|t| now.duration_since(t).unwrap_or_default() >= grace)
-            .unwrap_or(false)
-    };
+    let older = |t: SystemTime| now.duration_since(t).unwrap_or_default() >= grace;
+    let old_enough = |p: &std::path::Path| std::fs::symlink_metadata(p).and_then(|m| m.modified()).map(older).unwrap_or(false);
     let mut r = GcReport {
         applied: apply,
         ..Default::default()
@@ -133,13 +129,15 @@ pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, Store
         if reachable.contains(&h) {
             continue;
         }
-        if !old_enough(&p) {
+        // Size and age as the scan saw them (a stat, or the object store's listing).
+        let (size, modified) = scan.info.get(&h).copied().unwrap_or((0, now));
+        if !older(modified) {
             r.kept_recent += 1;
             continue;
         }
-        r.bytes += std::fs::symlink_metadata(&p).map(|m| m.len()).unwrap_or(0);
+        r.bytes += size;
         if apply {
-            store.remove_owned(&p)?;
+            store.remove_object(&h, &p)?;
         }
         r.unreachable_objects.push(h);
     }

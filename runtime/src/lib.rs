@@ -27,6 +27,7 @@ pub mod replay;
 pub mod runtime;
 pub mod sandbox;
 pub mod store;
+pub mod store_s3;
 pub mod trace;
 pub mod untrusted;
 

@@ -168,6 +168,7 @@ pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool
                 seed: doc.seed,
                 clock_ns: doc.clock_ns,
                 calls,
+                model: doc.model.clone(),
             }
             .id(),
             None => String::new(),

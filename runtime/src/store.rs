@@ -11,9 +11,18 @@
 //! ```
 //! Several processes may write into one store at once: every file appears whole via an
 //! atomic rename, and equal content has an equal name.
+//!
+//! The same layout also lives on an S3-compatible object store (`s3://BUCKET/PREFIX`,
+//! see [`crate::store_s3`]): [`Store::open_location`] picks the backend, and every
+//! method below works on either. An object-store `Store` keeps a local read cache of
+//! blobs (checked on every read like the store itself) in its local root.
 
+use crate::store_s3::{S3Backend, S3Error, S3Location};
 use crate::untrusted::{self, caps, Follow, UntrustedError};
+use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
+use std::time::SystemTime;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -38,8 +47,10 @@ pub struct Stray {
 #[derive(Debug, Default)]
 pub struct ObjectScan {
     /// (hash, path) of each regular file named like an object, in a real (not symlinked)
-    /// `objects/xx/` dir.
+    /// `objects/xx/` dir. On an object store the path is the object's `s3://` URL.
     pub objects: Vec<(String, PathBuf)>,
+    /// Size and last-modified time of each object, by hash (when it could be read).
+    pub info: HashMap<String, (u64, SystemTime)>,
     pub strays: Vec<Stray>,
 }
 
@@ -73,6 +84,9 @@ pub enum StoreError {
     EvidenceTooLarge { limit: u64 },
     #[error("store {path}: {why}; the store does not follow links out of itself (run `dive store fsck`)")]
     Unsafe { path: PathBuf, why: String },
+    /// The object store refused or failed a request (after retries), or is misconfigured.
+    #[error(transparent)]
+    Remote(#[from] S3Error),
 }
 
 /// Map a bounded read's error: a missing file is `missing`, anything else stays.
@@ -90,7 +104,10 @@ pub fn is_hash(s: &str) -> bool {
 
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// The store's directory; for an object store, the local read cache of its blobs.
     root: PathBuf,
+    /// The object store this store lives on, when it is not a directory.
+    remote: Option<Arc<S3Backend>>,
     /// Blobs written but not yet fsynced; flushed before any trace that may use them.
     pending: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>,
     /// Group commit: writes are not fsynced one by one; [`Store::commit`] makes
@@ -108,9 +125,48 @@ impl Store {
         }
         Ok(Store {
             root,
+            remote: None,
             pending: Default::default(),
             group_commit: false,
         })
+    }
+
+    /// Open the store `--store` names: `s3://BUCKET/PREFIX` opens the object store there
+    /// (credentials and endpoint from the `AWS_*` variables) with a local blob cache under
+    /// [`cache_root`]; anything else is a directory, as [`Store::open`].
+    pub fn open_location(location: &Path) -> Result<Store, StoreError> {
+        let Some(parsed) = location.to_str().and_then(S3Location::parse) else {
+            return Store::open(location);
+        };
+        let parsed = parsed?;
+        let cache = cache_root().join(&blake3::hash(parsed.url().as_bytes()).to_hex()[..16]);
+        let backend = S3Backend::open(parsed)?;
+        let mut store = Store::open(cache)?;
+        store.remote = Some(Arc::new(backend));
+        Ok(store)
+    }
+
+    /// Where the store lives: its directory, or its `s3://BUCKET/PREFIX`.
+    pub fn location(&self) -> String {
+        match &self.remote {
+            Some(r) => r.url(),
+            None => self.root.display().to_string(),
+        }
+    }
+
+    /// Whether this store lives on an object store.
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// The local directory view: the store itself, or an object store's blob cache.
+    fn local(&self) -> Store {
+        Store { root: self.root.clone(), remote: None, pending: Default::default(), group_commit: false }
+    }
+
+    /// A key's display name on the object store (for reports).
+    fn remote_path(r: &S3Backend, rel: &str) -> PathBuf {
+        PathBuf::from(format!("{}/{rel}", r.url()))
     }
 
     /// `--store`, else `DIVE_STORE`, else `.dive/store` under the working directory.
@@ -192,6 +248,10 @@ impl Store {
     /// Make everything written so far durable. In group-commit mode this is one
     /// `syncfs` of the store's file system (Linux) or an fsync per file written.
     pub fn commit(&self) -> Result<(), StoreError> {
+        // An object store's put is durable when it is acknowledged.
+        if self.remote.is_some() {
+            return Ok(());
+        }
         #[cfg(target_os = "linux")]
         if self.group_commit {
             let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
@@ -262,6 +322,10 @@ impl Store {
     /// blob appears whole (temp file + rename); it is made durable by [`Store::flush`].
     pub fn put_blob(&self, bytes: &[u8]) -> Result<String, StoreError> {
         let hash = blake3::hash(bytes).to_hex().to_string();
+        if let Some(r) = &self.remote {
+            r.put_once(&object_rel(&hash), bytes.to_vec())?;
+            return Ok(hash);
+        }
         let path = self.object_path(&hash);
         if !path.exists() {
             self.write_file_with(&path, bytes, false)?;
@@ -273,6 +337,16 @@ impl Store {
     /// Store a blob from a reader without holding it in memory: streamed into a
     /// temporary file while hashing, then renamed to its hash.
     pub fn put_blob_from(&self, mut reader: impl std::io::Read) -> Result<(String, u64), StoreError> {
+        if self.remote.is_some() {
+            // An object is uploaded in one put: what the store would not read back (over
+            // the object cap) is refused before it is sent.
+            let what = "the object size cap";
+            let bytes = untrusted::read_at_most(&mut reader, caps::OBJECT_BYTES)
+                .map_err(Self::io(&self.root))?
+                .ok_or_else(|| UntrustedError::TooLarge { path: PathBuf::from("(streamed body)"), size: caps::OBJECT_BYTES + 1, limit: caps::OBJECT_BYTES, what })?;
+            let n = bytes.len() as u64;
+            return Ok((self.put_blob(&bytes)?, n));
+        }
         let tmpdir = self.tmp_dir()?;
         let mut tmp = temp_builder("s-")
             .tempfile_in(&tmpdir)
@@ -309,6 +383,15 @@ impl Store {
         if !is_hash(hash) {
             return Err(StoreError::MissingObject(hash.to_string()));
         }
+        if let Some(r) = &self.remote {
+            // The cache is checked like the store; a bad or missing copy is fetched again.
+            if let Ok(bytes) = self.local().get_blob(hash) {
+                return Ok(bytes);
+            }
+            let bytes = self.fetch_blob(r, hash)?;
+            let _ = self.local().put_blob(&bytes);
+            return Ok(bytes);
+        }
         let path = self.object_path(hash);
         self.check_dirs(&path)?;
         let bytes = untrusted::read_bounded(&path, caps::OBJECT_BYTES, "the object size cap", Follow::No)
@@ -323,9 +406,44 @@ impl Store {
         Ok(bytes)
     }
 
+    /// Read a blob from the object store itself (never the cache) and check its hash.
+    fn fetch_blob(&self, r: &S3Backend, hash: &str) -> Result<Vec<u8>, StoreError> {
+        let bytes = r
+            .get_bounded(&object_rel(hash), caps::OBJECT_BYTES, "the object size cap")?
+            .ok_or_else(|| StoreError::MissingObject(hash.to_string()))?;
+        let actual = blake3::hash(&bytes).to_hex().to_string();
+        if actual != hash {
+            return Err(StoreError::CorruptObject { hash: hash.to_string(), actual });
+        }
+        Ok(bytes)
+    }
+
+    /// Re-hash a blob where it is stored (`fsck`): on an object store the bucket's copy
+    /// is read, not the local cache.
+    pub fn check_blob(&self, hash: &str) -> Result<(), StoreError> {
+        match &self.remote {
+            Some(r) if is_hash(hash) => self.fetch_blob(r, hash).map(drop),
+            _ => self.get_blob(hash).map(drop),
+        }
+    }
+
     pub fn has_blob(&self, hash: &str) -> bool {
+        if let Some(r) = &self.remote {
+            return is_hash(hash) && r.exists(&object_rel(hash)).unwrap_or(false);
+        }
         is_hash(hash)
             && std::fs::symlink_metadata(self.object_path(hash)).is_ok_and(|m| m.file_type().is_file())
+    }
+
+    /// Whether the store holds a trace with this id.
+    pub fn has_trace(&self, id: &str) -> bool {
+        if !is_hash(id) {
+            return false;
+        }
+        match &self.remote {
+            Some(r) => r.exists(&trace_rel(id)).unwrap_or(false),
+            None => self.trace_path(id).is_file(),
+        }
     }
 
     fn usage_path(&self, id: &str) -> PathBuf {
@@ -336,6 +454,11 @@ impl Store {
     /// figures beside it, after making the blobs written so far durable. The usage file
     /// goes first: a trace is never visible without it.
     pub fn put_trace_file(&self, id: &str, bytes: &[u8], usage: &[u8]) -> Result<(), StoreError> {
+        if let Some(r) = &self.remote {
+            r.put_once(&usage_rel(id), usage.to_vec())?;
+            r.put_once(&trace_rel(id), bytes.to_vec())?;
+            return Ok(());
+        }
         self.flush()?;
         let path = self.trace_path(id);
         if !path.exists() {
@@ -350,6 +473,12 @@ impl Store {
         if !is_hash(id) {
             return Err(StoreError::MissingTrace(id.to_string()));
         }
+        if let Some(r) = &self.remote {
+            let what = "the trace size cap";
+            let bytes = r.get_bounded(&trace_rel(id), caps::TRACE_BYTES, what)?.ok_or_else(|| StoreError::MissingTrace(id.to_string()))?;
+            let usage = r.get_bounded(&usage_rel(id), caps::TRACE_BYTES, what).ok().flatten();
+            return Ok((bytes, usage));
+        }
         let path = self.trace_path(id);
         self.check_dirs(&path)?;
         let bytes = untrusted::read_bounded(&path, caps::TRACE_BYTES, "the trace size cap", Follow::No)
@@ -360,6 +489,14 @@ impl Store {
 
     /// Every trace id in the store, sorted.
     pub fn trace_ids(&self) -> Result<Vec<String>, StoreError> {
+        if let Some(r) = &self.remote {
+            let ids = r.list("traces")?.into_iter().filter_map(|l| {
+                let (dir, name) = l.rel.strip_prefix("traces/")?.split_once('/')?;
+                let id = format!("{dir}{}", name.strip_suffix(".json").filter(|n| !n.ends_with(".usage"))?);
+                (dir.len() == 2 && is_hash(&id)).then_some(id)
+            });
+            return Ok(ids.collect());
+        }
         let mut out = Vec::new();
         let base = self.root.join("traces");
         for d in read_dir_sorted(&base)? {
@@ -391,6 +528,9 @@ impl Store {
     /// What `objects/` holds, without following any symlink: the objects, and strays
     /// (symlinks, special files, names that are not hashes), sorted by path.
     pub fn scan_objects(&self) -> Result<ObjectScan, StoreError> {
+        if let Some(r) = &self.remote {
+            return self.scan_remote_objects(r);
+        }
         let mut scan = ObjectScan::default();
         let base = self.root.join("objects");
         if let Some(why) = not_a_real_dir(&base) {
@@ -411,11 +551,41 @@ impl Store {
                 } else if !is_hash(&name) {
                     scan.strays.push(Stray { path: f, why: "is not named by a BLAKE3 hash (a stray file)".into() });
                 } else {
+                    if let Ok(m) = std::fs::symlink_metadata(&f) {
+                        scan.info.insert(name.clone(), (m.len(), m.modified().unwrap_or(SystemTime::UNIX_EPOCH)));
+                    }
                     scan.objects.push((name, f));
                 }
             }
         }
         Ok(scan)
+    }
+
+    /// `objects/` on an object store: keys `objects/ab/cdef…` are objects; any other key
+    /// there is a stray (reported, never deleted).
+    fn scan_remote_objects(&self, r: &S3Backend) -> Result<ObjectScan, StoreError> {
+        let mut scan = ObjectScan::default();
+        for l in r.list("objects")? {
+            let path = Self::remote_path(r, &l.rel);
+            let name = l.rel.strip_prefix("objects/").and_then(|n| n.split_once('/')).filter(|(d, _)| d.len() == 2).map(|(d, n)| format!("{d}{n}"));
+            match name.filter(|n| is_hash(n)) {
+                Some(hash) => {
+                    scan.info.insert(hash.clone(), (l.size, l.modified));
+                    scan.objects.push((hash, path));
+                }
+                None => scan.strays.push(Stray { path, why: "is not named by a BLAKE3 hash (a stray object)".into() }),
+            }
+        }
+        Ok(scan)
+    }
+
+    /// Remove an unreachable object that [`Store::scan_objects`] listed (gc).
+    pub fn remove_object(&self, hash: &str, path: &Path) -> Result<(), StoreError> {
+        match &self.remote {
+            Some(r) if is_hash(hash) => Ok(r.delete(&object_rel(hash))?),
+            Some(_) => Err(StoreError::MissingObject(hash.to_string())),
+            None => self.remove_owned(path),
+        }
     }
 
     /// Check a ref name (after an optional `refs/`): parts of letters, digits, `-`, `_`,
@@ -440,13 +610,21 @@ impl Store {
     pub fn set_ref(&self, name: &str, trace_id: &str) -> Result<(), StoreError> {
         let name = name.strip_prefix("refs/").unwrap_or(name);
         Self::check_ref_name(name)?;
-        self.write_file(&self.root.join("refs").join(name), format!("{trace_id}\n").as_bytes())
+        let bytes = format!("{trace_id}\n");
+        if let Some(r) = &self.remote {
+            return Ok(r.put_conditional(&format!("refs/{name}"), bytes.into_bytes(), REF_BYTES)?);
+        }
+        self.write_file(&self.root.join("refs").join(name), bytes.as_bytes())
     }
 
     pub fn get_ref(&self, name: &str) -> Result<Option<String>, StoreError> {
         let name = name.strip_prefix("refs/").unwrap_or(name);
         if Self::check_ref_name(name).is_err() {
             return Ok(None);
+        }
+        if let Some(r) = &self.remote {
+            let got = r.get_bounded(&format!("refs/{name}"), REF_BYTES, "the ref size cap")?;
+            return Ok(got.map(|b| String::from_utf8_lossy(&b).trim().to_string()));
         }
         let path = self.root.join("refs").join(name);
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
@@ -464,6 +642,16 @@ impl Store {
 
     /// All refs as (name, trace id), sorted by name.
     pub fn refs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        if let Some(r) = &self.remote {
+            let mut out = Vec::new();
+            for l in r.list("refs")? {
+                let Some(name) = l.rel.strip_prefix("refs/").filter(|n| Self::check_ref_name(n).is_ok()) else { continue };
+                if let Some(id) = r.get_bounded(&l.rel, REF_BYTES, "the ref size cap")? {
+                    out.push((name.to_string(), String::from_utf8_lossy(&id).trim().to_string()));
+                }
+            }
+            return Ok(out);
+        }
         let mut out = Vec::new();
         let base = self.root.join("refs");
         let mut stack = vec![base.clone()];
@@ -484,7 +672,7 @@ impl Store {
     /// Resolve a trace id, a unique prefix of one (at least 6 hex digits) or a ref name.
     pub fn resolve_trace(&self, what: &str) -> Result<String, StoreError> {
         if is_hash(what) {
-            return if self.trace_path(what).is_file() {
+            return if self.has_trace(what) {
                 Ok(what.to_string())
             } else {
                 Err(StoreError::MissingTrace(what.to_string()))
@@ -512,13 +700,72 @@ impl Store {
         self.root.join("cassettes")
     }
 
-    pub(crate) fn write_named(&self, dest: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-        self.write_file(dest, bytes)
+    /// Every cassette index as (name, its bytes or why not), sorted by name.
+    pub(crate) fn cassette_files(&self) -> Result<Vec<(String, Result<Vec<u8>, StoreError>)>, StoreError> {
+        let what = "the cassette index cap";
+        if let Some(r) = &self.remote {
+            let mut out = Vec::new();
+            for l in r.list("cassettes")? {
+                let Some(name) = l.rel.strip_prefix("cassettes/").and_then(|n| n.strip_suffix(".json")) else { continue };
+                let got = r.get_bounded(&l.rel, caps::CASSETTE_EXPANDED_BYTES, what).map_err(StoreError::from);
+                out.push((name.to_string(), got.and_then(|b| b.ok_or_else(|| StoreError::MissingTrace(name.to_string())))));
+            }
+            return Ok(out);
+        }
+        let dir = self.cassette_dir();
+        let mut out = Vec::new();
+        for p in read_dir_sorted(&dir)? {
+            let Some(name) = p.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json")) else { continue };
+            let got = untrusted::read_bounded(&p, caps::CASSETTE_EXPANDED_BYTES, what, Follow::No).map_err(StoreError::from);
+            out.push((name.to_string(), got));
+        }
+        Ok(out)
+    }
+
+    /// Store a cassette index as `cassettes/<name>.json`.
+    pub(crate) fn put_cassette_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        if let Some(r) = &self.remote {
+            return Ok(r.put_conditional(&format!("cassettes/{name}.json"), bytes.to_vec(), caps::CASSETTE_EXPANDED_BYTES)?);
+        }
+        self.write_file(&self.cassette_dir().join(format!("{name}.json")), bytes)
+    }
+
+    /// Store a named file (`files/<name>`, e.g. a published shard of a task file),
+    /// replacing one of that name; the name follows the ref name rules.
+    pub fn put_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        Self::check_ref_name(name)?;
+        if let Some(r) = &self.remote {
+            return Ok(r.put_conditional(&format!("files/{name}"), bytes.to_vec(), caps::TASK_FILE_BYTES)?);
+        }
+        self.write_file(&self.root.join("files").join(name), bytes)?;
+        self.sync_pending()
+    }
+
+    /// A named file's bytes, bounded by the task file cap; `None` when there is none.
+    pub fn get_file(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Self::check_ref_name(name)?;
+        let what = "the task file cap";
+        if let Some(r) = &self.remote {
+            return Ok(r.get_bounded(&format!("files/{name}"), caps::TASK_FILE_BYTES, what)?);
+        }
+        let path = self.root.join("files").join(name);
+        self.check_dirs(&path)?;
+        match untrusted::read_bounded(&path, caps::TASK_FILE_BYTES, what, Follow::No) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) => match not_found_as(e, StoreError::MissingTrace(String::new())) {
+                StoreError::MissingTrace(_) => Ok(None),
+                other => Err(other),
+            },
+        }
     }
 
     /// Temporary files left by interrupted writers: regular files directly in a `tmp/`
     /// that is a real dir (never what a symlink points at).
     pub fn stale_temp_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        // An object store has no temporary files: a put appears whole or not at all.
+        if self.remote.is_some() {
+            return Ok(Vec::new());
+        }
         let tmp = self.root.join("tmp");
         if not_a_real_dir(&tmp).is_some() {
             return Ok(Vec::new());
@@ -539,6 +786,33 @@ impl Store {
 
 /// The most a ref file may hold (a trace id and a newline).
 const REF_BYTES: u64 = 4096;
+
+/// A blob's key below the store root: `objects/ab/cdef…`.
+fn object_rel(hash: &str) -> String {
+    format!("objects/{}/{}", &hash[..2], &hash[2..])
+}
+
+/// A trace's key below the store root: `traces/ab/cdef….json`.
+fn trace_rel(id: &str) -> String {
+    format!("traces/{}/{}.json", &id[..2], &id[2..])
+}
+
+/// A trace's usage figures: `traces/ab/cdef….usage.json`.
+fn usage_rel(id: &str) -> String {
+    format!("traces/{}/{}.usage.json", &id[..2], &id[2..])
+}
+
+/// Where object stores keep their local blob caches: `s3/` in dive's cache dir
+/// (`DIVE_CACHE_DIR`, else `$XDG_CACHE_HOME/dive`, else `~/.cache/dive`), else the temp
+/// dir. Cached blobs are checked on every read like the store's own.
+pub fn cache_root() -> PathBuf {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("DIVE_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("dive")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache").join("dive")))
+        .map(|d| d.join("s3"))
+        .unwrap_or_else(|| std::env::temp_dir().join("dive-s3-cache"))
+}
 
 /// A dir that is not a symlink.
 fn is_real_dir(p: &Path) -> bool {

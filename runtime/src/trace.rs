@@ -134,6 +134,12 @@ pub struct TraceDoc {
     #[serde(deserialize_with = "number_or_text")]
     pub clock_ns: u64,
     pub format: TraceFormat,
+    /// A model's chat-completions exchanges made while the trace was recorded (the LLM
+    /// evidence policy, rephrasing), in order: evidence like any HTTP exchange, so a
+    /// rebuild with `--replay` answers them from here. Absent from the JSON when empty
+    /// (traces without a model keep their bytes).
+    #[serde(default)]
+    pub model: Vec<ExchangeDoc>,
     pub runtime: String,
     #[serde(deserialize_with = "number_or_text")]
     pub seed: u64,
@@ -149,6 +155,11 @@ impl Serialize for TraceDoc {
             TraceFormat::V2 => st.serialize_field("clock_ns", &self.clock_ns.to_string())?,
         }
         st.serialize_field("format", &self.format)?;
+        if self.model.is_empty() {
+            st.skip_field("model")?;
+        } else {
+            st.serialize_field("model", &self.model)?;
+        }
         st.serialize_field("runtime", &self.runtime)?;
         match self.format {
             TraceFormat::V1 => st.serialize_field("seed", &self.seed)?,
@@ -194,7 +205,7 @@ impl TraceDoc {
 
     fn write_canonical<W: std::io::Write>(&self, w: W) {
         match self.format {
-            TraceFormat::V1 => serde_json::to_writer(w, self),
+            TraceFormat::V1 => crate::canonical::to_writer_format1(w, self),
             TraceFormat::V2 => crate::canonical::to_writer_rfc8785(w, self),
         }
         .expect("a trace serializes")
@@ -227,44 +238,20 @@ impl BlobSink<'_> {
     }
 }
 
+/// One exchange in its trace form, its bodies stored.
+pub fn exchange_doc(ex: &HttpExchange, sink: &BlobSink<'_>) -> Result<ExchangeDoc, StoreError> {
+    let body = if ex.request.body.is_empty() { None } else { Some(sink.put(&ex.request.body)?) };
+    let request = RequestDoc { method: ex.request.method.clone(), url: ex.request.url.clone(), headers: ex.request.headers.clone(), body };
+    let (response, failure) = match &ex.outcome {
+        HttpOutcome::Response(r) => (Some(ResponseDoc { status: r.status, headers: r.headers.clone(), body: sink.put(&r.body)? }), None),
+        HttpOutcome::Failed { code, message } => (None, Some(FailureDoc { code: code.clone(), message: message.clone() })),
+    };
+    Ok(ExchangeDoc { request, response, failure })
+}
+
 /// Turn a call record into its trace form, storing its bodies.
 pub fn call_doc(index: u64, rec: &CallRecord, sink: &BlobSink<'_>) -> Result<CallDoc, StoreError> {
-    let mut http = Vec::with_capacity(rec.exchanges.len());
-    for ex in &rec.exchanges {
-        let body = if ex.request.body.is_empty() {
-            None
-        } else {
-            Some(sink.put(&ex.request.body)?)
-        };
-        let request = RequestDoc {
-            method: ex.request.method.clone(),
-            url: ex.request.url.clone(),
-            headers: ex.request.headers.clone(),
-            body,
-        };
-        let (response, failure) = match &ex.outcome {
-            HttpOutcome::Response(r) => (
-                Some(ResponseDoc {
-                    status: r.status,
-                    headers: r.headers.clone(),
-                    body: sink.put(&r.body)?,
-                }),
-                None,
-            ),
-            HttpOutcome::Failed { code, message } => (
-                None,
-                Some(FailureDoc {
-                    code: code.clone(),
-                    message: message.clone(),
-                }),
-            ),
-        };
-        http.push(ExchangeDoc {
-            request,
-            response,
-            failure,
-        });
-    }
+    let http = rec.exchanges.iter().map(|ex| exchange_doc(ex, sink)).collect::<Result<Vec<_>, _>>()?;
     let outcome = match &rec.outcome {
         Outcome::Ok(text) => OutcomeDoc::Ok {
             result: sink.put(text.as_bytes())?,
@@ -324,20 +311,23 @@ pub fn read_trace(store: &Store, id: &str) -> Result<(TraceDoc, Vec<Usage>), Sto
 }
 
 /// The blobs a trace references, in order of appearance.
+/// The bodies of one exchange that are blobs.
+fn exchange_bodies(ex: &ExchangeDoc) -> impl Iterator<Item = &BlobRef> {
+    ex.request.body.iter().chain(ex.response.as_ref().map(|r| &r.body))
+}
+
 pub fn blob_refs(doc: &TraceDoc) -> Vec<&BlobRef> {
     let mut out = Vec::new();
     for c in &doc.calls {
         for ex in &c.http {
-            if let Some(b) = &ex.request.body {
-                out.push(b);
-            }
-            if let Some(r) = &ex.response {
-                out.push(&r.body);
-            }
+            out.extend(exchange_bodies(ex));
         }
         if let OutcomeDoc::Ok { result } = &c.outcome {
             out.push(result);
         }
+    }
+    for ex in &doc.model {
+        out.extend(exchange_bodies(ex));
     }
     out
 }
@@ -378,37 +368,35 @@ pub fn load_exchanges(store: &Store, call: &CallDoc) -> Result<Vec<HttpExchange>
 
 /// [`load_exchanges`] through a cache shared by the calls of one trace.
 pub fn load_exchanges_cached(cache: &mut BlobCache<'_>, call: &CallDoc) -> Result<Vec<HttpExchange>, StoreError> {
-    let mut load = |b: &BlobRef| -> Result<bytes::Bytes, StoreError> { cache.get(&b.blake3) };
-    call.http
-        .iter()
-        .map(|ex| {
-            let request = RequestRecord {
-                method: ex.request.method.clone(),
-                url: ex.request.url.clone(),
-                headers: ex.request.headers.clone(),
-                body: match &ex.request.body {
-                    Some(b) => load(b)?,
-                    None => bytes::Bytes::new(),
-                },
-            };
-            let outcome = match (&ex.response, &ex.failure) {
-                (Some(r), _) => HttpOutcome::Response(ResponseRecord {
-                    status: r.status,
-                    headers: r.headers.clone(),
-                    body: load(&r.body)?,
-                }),
-                (None, Some(f)) => HttpOutcome::Failed {
-                    code: f.code.clone(),
-                    message: f.message.clone(),
-                },
-                (None, None) => HttpOutcome::Failed {
-                    code: "internal-error".into(),
-                    message: "the recording has neither a response nor a failure".into(),
-                },
-            };
-            Ok(HttpExchange { request, outcome })
-        })
-        .collect()
+    call.http.iter().map(|ex| load_exchange(cache, ex)).collect()
+}
+
+/// The model exchanges of a trace ([`TraceDoc::model`]) loaded back (bodies checked).
+pub fn load_model_exchanges(store: &Store, doc: &TraceDoc) -> Result<Vec<HttpExchange>, StoreError> {
+    let mut cache = BlobCache::new(store);
+    doc.model.iter().map(|ex| load_exchange(&mut cache, ex)).collect()
+}
+
+/// One recorded exchange with its bodies loaded.
+fn load_exchange(cache: &mut BlobCache<'_>, ex: &ExchangeDoc) -> Result<HttpExchange, StoreError> {
+    let request = RequestRecord {
+        method: ex.request.method.clone(),
+        url: ex.request.url.clone(),
+        headers: ex.request.headers.clone(),
+        body: match &ex.request.body {
+            Some(b) => cache.get(&b.blake3)?,
+            None => bytes::Bytes::new(),
+        },
+    };
+    let outcome = match (&ex.response, &ex.failure) {
+        (Some(r), _) => HttpOutcome::Response(ResponseRecord { status: r.status, headers: r.headers.clone(), body: cache.get(&r.body.blake3)? }),
+        (None, Some(f)) => HttpOutcome::Failed { code: f.code.clone(), message: f.message.clone() },
+        (None, None) => HttpOutcome::Failed {
+            code: "internal-error".into(),
+            message: "the recording has neither a response nor a failure".into(),
+        },
+    };
+    Ok(HttpExchange { request, outcome })
 }
 
 /// Records a session of calls (any order, any concurrency) into one trace.
@@ -418,6 +406,7 @@ pub struct Recorder<'a> {
     options: CallOptions,
     next: AtomicU64,
     calls: Mutex<Vec<(CallDoc, Usage)>>,
+    model: Mutex<Vec<ExchangeDoc>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -444,6 +433,7 @@ impl<'a> Recorder<'a> {
             options,
             next: AtomicU64::new(0),
             calls: Mutex::new(Vec::new()),
+            model: Mutex::new(Vec::new()),
         }
     }
 
@@ -470,9 +460,30 @@ impl<'a> Recorder<'a> {
         Ok(rec)
     }
 
+    /// Record a model's exchanges (after those recorded before), their bodies stored.
+    pub fn record_model(&self, exchanges: &[HttpExchange]) -> Result<(), StoreError> {
+        let docs = exchanges.iter().map(|ex| exchange_doc(ex, &BlobSink::Store(self.store))).collect::<Result<Vec<_>, _>>()?;
+        self.model.lock().unwrap_or_else(|p| p.into_inner()).extend(docs);
+        Ok(())
+    }
+
+    /// The id the trace would have if it were finished now (nothing is written).
+    pub fn id_so_far(&self) -> String {
+        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let model = self.model.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.doc(calls, model).0.id()
+    }
+
     /// Write the trace; returns its id.
     pub fn finish(self) -> Result<String, StoreError> {
-        let mut calls = self.calls.into_inner().unwrap_or_else(|p| p.into_inner());
+        let calls = self.calls.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_else(|p| std::mem::take(&mut *p.into_inner()));
+        let model = self.model.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_else(|p| std::mem::take(&mut *p.into_inner()));
+        let (doc, usage) = self.doc(calls, model);
+        write_trace(self.store, &doc, usage)
+    }
+
+    /// The trace document of these calls (in index order) and model exchanges.
+    fn doc(&self, mut calls: Vec<(CallDoc, Usage)>, model: Vec<ExchangeDoc>) -> (TraceDoc, Vec<Usage>) {
         calls.sort_by_key(|(c, _)| c.index);
         let (docs, usage): (Vec<CallDoc>, Vec<Usage>) = calls.into_iter().unzip();
         let doc = TraceDoc {
@@ -481,8 +492,9 @@ impl<'a> Recorder<'a> {
             seed: self.options.determinism.seed,
             clock_ns: self.options.determinism.clock_ns,
             calls: docs,
+            model,
         };
-        write_trace(self.store, &doc, usage)
+        (doc, usage)
     }
 }
 
@@ -498,6 +510,7 @@ mod tests {
             runtime: "0.1.0".into(),
             seed: 7,
             clock_ns: 9,
+            model: vec![],
             calls: vec![CallDoc {
                 index: 0,
                 tool: ToolIdentity { component: "c".into(), name: "t".into(), policy: "p".into() },
@@ -530,6 +543,16 @@ mod tests {
             d.calls[0].outcome = o;
             assert_eq!(String::from_utf8(d.canonical_bytes()).unwrap(), canonical::to_string(&serde_json::to_value(&d).unwrap()));
         }
+        // Without a model the key is absent (earlier traces keep their bytes); with one,
+        // it sits in sorted place and its bodies are reachable blobs.
+        assert!(!String::from_utf8(plain).unwrap().contains("\"model\""));
+        let mut d = sample();
+        d.model = d.calls[0].http.clone();
+        let text = String::from_utf8(d.canonical_bytes()).unwrap();
+        assert_eq!(text, canonical::to_string(&serde_json::to_value(&d).unwrap()));
+        assert!(text.contains(r#""format":"dive-trace/2","model":[{"request""#), "{text}");
+        assert_eq!(blob_refs(&d).len(), blob_refs(&sample()).len() + 2);
+        assert_eq!(serde_json::from_str::<TraceDoc>(&text).unwrap(), d);
     }
 
     #[test]

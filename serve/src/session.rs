@@ -95,6 +95,7 @@ impl Session {
             seed: self.options.determinism.seed,
             clock_ns: self.options.determinism.clock_ns,
             calls: docs,
+            model: Vec::new(),
         };
         let id = write_trace(&r.store, &doc, usage)?;
         r.store.set_ref(&r.ref_name, &id)?;

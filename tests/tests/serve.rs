@@ -2,7 +2,7 @@
 //! Python `mcp` client and `openai` client from the project's virtualenv, and by plain
 //! HTTP. Every upstream is a loopback fixture started here.
 
-use dive_integration_tests::{dive_bin, echo_handler, guest_wasm, isolated_env, make_package, python, repo_root, Fixture, Reply};
+use dive_integration_tests::{builtin_pool_dir, dive_bin, echo_handler, guest_wasm, isolated_env, make_package, python, repo_root, Fixture, Reply};
 use dive_runtime::store::Store;
 use dive_runtime::trace::read_trace;
 use serde_json::{json, Value};
@@ -618,4 +618,142 @@ async fn an_idle_mcp_session_is_reaped_and_a_stop_finishes_the_call_in_flight() 
     let written = traces_under(home.path(), "serve/");
     assert_eq!(written.len(), 2, "{stderr}");
     assert!(written.iter().any(|(_, calls)| calls == &vec![json!({"ms": 700}).to_string()]), "{written:?}");
+}
+
+/// The MCP initialize request a plain HTTP client sends.
+fn mcp_initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_sessions_beyond_max_sessions_are_refused_until_one_closes() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let server = Server::start(home.path(), &["--tools", pkg.to_str().unwrap(), "serve", "mcp", "--listen", "127.0.0.1:0", "--max-sessions", "2"]);
+    let url = format!("{}/mcp", server.url);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let open = || async {
+        let r = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(mcp_initialize().to_string())
+            .send()
+            .await
+            .unwrap();
+        let session = r.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string());
+        let status = r.status().as_u16();
+        (status, session, r.text().await.unwrap())
+    };
+    let (s1, first, _) = open().await;
+    let (s2, second, _) = open().await;
+    assert_eq!((s1, s2), (200, 200));
+    let (status, third, body) = open().await;
+    assert!(status >= 400 && third.is_none(), "a third session over --max-sessions 2 is refused: {status} {body}");
+    assert!(body.contains("--max-sessions"), "the refusal names the limit: {body}");
+
+    // Closing a session (DELETE, as MCP clients do) makes room for another.
+    let r = client.delete(&url).header("mcp-session-id", first.unwrap()).header("mcp-protocol-version", "2025-06-18").send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let mut reopened = None;
+    for _ in 0..50 {
+        let (status, session, _) = open().await;
+        if status == 200 {
+            reopened = session;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reopened.is_some() && reopened != second, "a new session once one closed");
+    assert_eq!(server.stop().0, 0);
+}
+
+#[test]
+fn mcp_domain_serves_exactly_that_domains_tools() {
+    let pool = builtin_pool_dir();
+    let home = tempfile::tempdir().unwrap();
+    let pool_arg = pool.to_str().unwrap();
+    let listed = Command::new(dive_bin())
+        .args(["--json", "--no-builtin", "--tools", pool_arg, "tools", "list"])
+        .current_dir(home.path())
+        .env_clear()
+        .envs(isolated_env(home.path()))
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let all: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let mut want: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["domain"] == "financial")
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    want.sort();
+    assert!(want.len() >= 10, "the built-in pool has financial tools: {want:?}");
+
+    let dive = dive_bin();
+    let out = mcp_client(
+        home.path(),
+        "stdio",
+        "basic",
+        &[dive.to_str().unwrap(), "--no-builtin", "--tools", pool_arg, "serve", "mcp", "--domain", "financial"],
+        &json!({"calls": {}}),
+    );
+    let mut served: Vec<String> = out["tools"].as_object().unwrap().keys().cloned().collect();
+    served.sort();
+    assert_eq!(served, want);
+
+    // A domain with no loaded tool is bad usage, said so.
+    let pkg = probe(home.path());
+    let o = Command::new(dive_bin())
+        .args(["--tools", pkg.to_str().unwrap(), "serve", "mcp", "--domain", "medical"])
+        .current_dir(home.path())
+        .env_clear()
+        .envs(isolated_env(home.path()))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--domain"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_refuses_episodes_beyond_max_episodes_and_live_fills_what_the_evidence_lacks() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let tools = pkg.to_str().unwrap();
+    task_file(home.path(), tools).await;
+    let upstream = Fixture::start(echo_handler).await;
+    let up = format!("{LOGICAL}={}", upstream.url());
+    let server = Server::start(
+        home.path(),
+        &["--tools", tools, "--upstream", &up, "--allow-private-network", "serve", "env", "tasks.jsonl", "--listen", "127.0.0.1:0", "--live", "--max-episodes", "2"],
+    );
+    let u = |p: &str| format!("{}{p}", server.url);
+    let (_, a) = http("POST", &u("/reset"), Some(r#"{"task": 0}"#), None).await;
+    let (_, b) = http("POST", &u("/reset"), Some(r#"{"task": 1}"#), None).await;
+    let (status, r) = http("POST", &u("/reset"), Some(r#"{"task": 0}"#), None).await;
+    assert_eq!((status, r["error"]["code"].as_str()), (429, Some("too_many_episodes")), "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("--max-episodes"), "{r}");
+
+    // --live: the recorded request is answered from the evidence (the fixture never sees
+    // it); one the evidence lacks goes to the upstream.
+    let id = a["episode"].as_str().unwrap();
+    let step = |q: u32| json!({"episode": id, "tool": "probe_http", "arguments": {"url": format!("{LOGICAL}/echo?q={q}")}}).to_string();
+    let (status, r) = http("POST", &u("/step"), Some(&step(1)), None).await;
+    assert_eq!((status, &r["result"]["status"]), (200, &json!(200)), "{r}");
+    assert!(upstream.seen().is_empty(), "the recorded request was answered from the evidence");
+    let (status, r) = http("POST", &u("/step"), Some(&step(2)), None).await;
+    assert_eq!((status, &r["result"]["status"]), (200, &json!(200)), "a request the evidence lacks went live: {r}");
+    assert_eq!(upstream.seen().iter().map(|s| s.path_and_query.clone()).collect::<Vec<_>>(), vec!["/echo?q=2".to_string()]);
+
+    // Submitting one makes room again.
+    let (status, _) = http("POST", &u("/submit"), Some(&json!({"episode": b["episode"], "answer": "404"}).to_string()), None).await;
+    assert_eq!(status, 200);
+    let (status, r) = http("POST", &u("/reset"), Some(r#"{"task": 0}"#), None).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(server.stop().0, 0);
 }

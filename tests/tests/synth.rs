@@ -362,6 +362,105 @@ async fn the_llm_policy_runs_the_models_tool_calls_in_the_sandbox() {
     }
     let r = dive(h, &["--store", "s", "--json", "reverify", "o/tasks.jsonl"], &[]).await;
     ok(&r, "reverify");
+
+    // The model's exchanges are evidence in each task's trace: a rebuild with --replay
+    // answers them from there, with the model endpoint gone and no key.
+    let asked = fx.seen().len();
+    let store = dive_runtime::store::Store::open(&h.join("s")).unwrap();
+    for t in &ts {
+        let (doc, _) = dive_runtime::trace::read_trace(&store, t["trace"].as_str().unwrap()).unwrap();
+        assert!(!doc.model.is_empty(), "the trace holds the model's exchanges");
+        assert!(doc.model.iter().all(|ex| ex.request.url == format!("{base}/chat/completions") && ex.response.as_ref().is_some_and(|r| r.status == 200)));
+        assert!(doc.model.iter().all(|ex| ex.request.headers.iter().all(|(k, _)| !k.eq_ignore_ascii_case("authorization"))));
+    }
+    let mut fx = fx;
+    fx.stop();
+    drop(fx);
+    let mut again: Vec<&str> = args.to_vec();
+    let out = again.iter().position(|a| *a == "o").unwrap();
+    again[out] = "replayed";
+    again.push("--replay");
+    ok(&dive(h, &again, &[]).await, "llm synth --replay with the model gone");
+    assert_eq!(std::fs::read(h.join("o/tasks.jsonl")).unwrap(), std::fs::read(h.join("replayed/tasks.jsonl")).unwrap(), "the same tasks, byte for byte");
+    assert!(asked > 0);
+
+    // A changed request (another model name) is not in the recording: said so, not sent.
+    let mut changed = again.clone();
+    let m = changed.iter().position(|a| *a == "fake-model").unwrap();
+    changed[m] = "other-model";
+    let o = dive(h, &changed, &[]).await;
+    assert_eq!(o.code, 2, "no recording of another model's run: {}", o.stderr);
+
+    // The trajectory export carries the model's own conversation.
+    ok(&dive(h, &["--store", "s", "export", "o/tasks.jsonl", "--format", "messages", "--out", "m.jsonl"], &[]).await, "export");
+    let rows: Vec<Value> = std::fs::read_to_string(h.join("m.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let conv = row["policy_conversation"].as_array().unwrap_or_else(|| panic!("{row}"));
+        assert_eq!(conv[0]["role"], "system");
+        assert!(conv.iter().any(|m| m["role"] == "tool"), "{row}");
+        assert!(conv.iter().any(|m| m["tool_calls"].is_array()), "{row}");
+        assert_eq!(conv.last().unwrap()["content"], "done", "ends with the model's last answer: {row}");
+    }
+}
+
+/// A fake rephrasing model: it rewrites a question as "Tell me: <question>" when the
+/// question's hash is even, and answers with a question that drops every entity when
+/// it is odd (which dive must not keep).
+fn fake_rephraser(s: &Seen) -> Reply {
+    let body: Value = serde_json::from_slice(&s.body).unwrap_or(Value::Null);
+    let asked = body["messages"][1]["content"].as_str().unwrap_or_default();
+    let question = asked.rsplit_once("Question: ").map(|(_, q)| q).unwrap_or_default();
+    let content = if rewrites(question) { format!("Tell me: {question}") } else { "What is it?".to_string() };
+    Reply::json(200, &json!({"id": "x", "object": "chat.completion", "model": body["model"], "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}))
+}
+
+fn rewrites(question: &str) -> bool {
+    blake3::hash(question.as_bytes()).as_bytes()[0] % 2 == 0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rephrase_llm_keeps_faithful_rewrites_and_replays_them_without_the_model() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let base_args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "6", "--seed", "8"];
+    ok(&dive(h, &[&base_args[..], &["--out", "plain"][..]].concat(), &[]).await, "synth without rephrasing");
+    let mut fx = Fixture::start(fake_rephraser).await;
+    let base = format!("{}/v1", fx.url());
+    let args: Vec<&str> = [&base_args[..], &["--out", "o", "--rephrase", "llm", "--llm-base-url", base.as_str(), "--llm-model", "rewriter"][..]].concat();
+    ok(&dive(h, &args, &[]).await, "synth --rephrase llm");
+    let (plain, rephrased) = (tasks(&h.join("plain/tasks.jsonl")), tasks(&h.join("o/tasks.jsonl")));
+    assert_eq!(plain.len(), rephrased.len());
+    let mut kept = 0;
+    for (p, r) in plain.iter().zip(&rephrased) {
+        let original = p["question"].as_str().unwrap();
+        let want = if rewrites(original) { format!("Tell me: {original}") } else { original.to_string() };
+        assert_eq!(r["question"].as_str().unwrap(), want, "a rewrite that drops the entities is not kept");
+        kept += usize::from(rewrites(original));
+        // Everything but the question (and the trace holding the model's exchange) is the
+        // task the plain run derived.
+        assert_eq!((&r["ground_truth"], &r["answer_path"], &r["tool_graph"]), (&p["ground_truth"], &p["answer_path"], &p["tool_graph"]));
+    }
+    assert!(kept > 0 && kept < plain.len(), "both outcomes occur with this seed ({kept} of {})", plain.len());
+    let seen = fx.seen();
+    assert_eq!(seen.len(), plain.len(), "one rephrasing request per task");
+    let first: Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert!(first.get("tools").is_none() && first["messages"][1]["content"].as_str().unwrap().contains("Examples:\n- "), "{first}");
+    let r = dive(h, &["--store", "s", "--json", "reverify", "o/tasks.jsonl"], &[]).await;
+    ok(&r, "reverify");
+    assert_eq!(r.json()["holds"], json!(plain.len()));
+
+    fx.stop();
+    drop(fx);
+    let mut again = args.clone();
+    let out = again.iter().position(|a| *a == "o").unwrap();
+    again[out] = "replayed";
+    again.push("--replay");
+    ok(&dive(h, &again, &[]).await, "--replay with the model gone");
+    assert_eq!(std::fs::read(h.join("o/tasks.jsonl")).unwrap(), std::fs::read(h.join("replayed/tasks.jsonl")).unwrap());
+    let r = dive(h, &["synth", "--domain", "biological", "--local-only", "--rephrase", "llm"], &[]).await;
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--rephrase llm needs --llm-base-url"), "{}", r.stderr);
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

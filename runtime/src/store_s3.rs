@@ -1,0 +1,343 @@
+//! The object-store backend of [`crate::store::Store`] (ARCHITECTURE.md §12): the same
+//! layout and content addressing as the directory store, as keys under
+//! `s3://BUCKET/PREFIX/` on any S3-compatible service, through the `object_store` crate.
+//!
+//! ```text
+//! PREFIX/objects/ab/cdef…        blobs, written once (a put that finds one is a no-op)
+//! PREFIX/traces/ab/cdef….json    traces and their .usage.json, written once
+//! PREFIX/refs/<name>             a trace id, replaced by conditional put only
+//! PREFIX/cassettes/<name>.json   imported recordings
+//! PREFIX/files/<name>            named files (published shard task files)
+//! ```
+//! Objects never change once written, so concurrent writers need no lock: two writers of
+//! one object write the same bytes and the second put is refused as already present.
+//! Credentials and endpoint come from the standard `AWS_*` variables; requests that fail
+//! with 5xx or throttling are retried with exponential backoff.
+//!
+//! The store API is synchronous; this backend runs its requests on one process-wide
+//! I/O runtime (never dropped, so it is safe to use from inside other async code).
+
+use bytes::Bytes;
+use futures::StreamExt;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::path::Path as KeyPath;
+use object_store::{BackoffConfig, ObjectStore, ObjectStoreExt, PutMode, PutOptions, RetryConfig, UpdateVersion};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+use thiserror::Error;
+
+/// Why an object-store operation failed, naming the key and what to do.
+#[derive(Debug, Error)]
+pub enum S3Error {
+    /// `s3://` given without a bucket, or with parts the store cannot use.
+    #[error("'{url}' is not an object store location: {why} (write s3://BUCKET/PREFIX)")]
+    BadUrl { url: String, why: String },
+    /// The client could not be configured (endpoint, credentials, region).
+    #[error("cannot use {url}: {message} (set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and, for a service other than AWS, AWS_ENDPOINT_URL)")]
+    Config { url: String, message: String },
+    /// A request failed after its retries. (`cause` is shown in the message, not chained:
+    /// object_store's own text already carries its causes.)
+    #[error("{op} {url}/{key}: {cause} (check AWS_ENDPOINT_URL, the credentials and the bucket)")]
+    Request {
+        op: &'static str,
+        url: String,
+        key: String,
+        cause: object_store::Error,
+    },
+    /// An object is larger than the store reads (the same bound as the directory store).
+    #[error("{url}/{key} is {size} bytes; at most {limit} are read ({what})")]
+    TooLarge { url: String, key: String, size: u64, limit: u64, what: &'static str },
+    /// A ref kept changing under us while we tried to update it.
+    #[error("ref {url}/{key} changed {tries} times while being updated; try again")]
+    Contended { url: String, key: String, tries: usize },
+}
+
+/// Where a `--store` points: a directory or an object-store location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Location {
+    /// The bucket name.
+    pub bucket: String,
+    /// The key prefix inside the bucket, without leading or trailing `/` (may be empty).
+    pub prefix: String,
+}
+
+impl S3Location {
+    /// Parse `s3://BUCKET[/PREFIX]`; `None` when `spec` is not an `s3://` location.
+    pub fn parse(spec: &str) -> Option<Result<S3Location, S3Error>> {
+        let rest = spec.strip_prefix("s3://")?;
+        let bad = |why: &str| Some(Err(S3Error::BadUrl { url: spec.to_string(), why: why.to_string() }));
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !valid_bucket {
+            return bad("the bucket name must be 3 to 63 lowercase letters, digits, '-' or '.'");
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix.split('/').any(|p| p == "." || p == "..") || prefix.contains("//") {
+            return bad("the prefix may not hold empty, '.' or '..' parts");
+        }
+        Some(Ok(S3Location { bucket: bucket.to_string(), prefix: prefix.to_string() }))
+    }
+
+    /// `s3://BUCKET/PREFIX`.
+    pub fn url(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("s3://{}", self.bucket)
+        } else {
+            format!("s3://{}/{}", self.bucket, self.prefix)
+        }
+    }
+}
+
+/// One object as a listing shows it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// The key below the store prefix (e.g. `objects/ab/cdef…`).
+    pub rel: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was last written.
+    pub modified: SystemTime,
+}
+
+/// A connection to one `s3://BUCKET/PREFIX`.
+#[derive(Debug)]
+pub struct S3Backend {
+    location: S3Location,
+    client: Arc<AmazonS3>,
+    /// Immutable keys this process has written or seen: not put again.
+    known: Mutex<HashSet<String>>,
+}
+
+/// How many times a ref update is retried when another writer changed the ref first.
+const REF_TRIES: usize = 8;
+
+/// The process-wide runtime the object store's requests run on. It lives for the whole
+/// process, so no store is ever dropped with its runtime inside another runtime.
+fn io_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("dive-s3")
+            .enable_all()
+            .build()
+            .expect("the object-store I/O runtime starts")
+    })
+}
+
+/// Run `fut` on the I/O runtime and wait for it (callable from sync and async code).
+/// The answer comes back over a plain channel: polling a tokio `JoinHandle` from code
+/// that runs inside another runtime's `block_on` would spin on that runtime's
+/// cooperative budget, which never refills there.
+fn block<T: Send + 'static>(fut: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    io_runtime().spawn(async move {
+        let _ = tx.send(fut.await);
+    });
+    rx.recv().expect("an object-store request task ended without an answer (it panicked)")
+}
+
+/// Retries for 5xx and throttling answers: 100 ms doubling to 5 s, up to 10 tries within
+/// 2 minutes (object_store retries only what is safe to retry).
+fn retry_config() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig { init_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(5), base: 2.0 },
+        max_retries: 10,
+        retry_timeout: Duration::from_secs(120),
+    }
+}
+
+/// Whether an endpoint URL is plain HTTP to this machine (allowed without TLS).
+fn is_loopback_http(endpoint: &str) -> bool {
+    let Ok(u) = url::Url::parse(endpoint) else { return false };
+    u.scheme() == "http"
+        && match u.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            None => false,
+        }
+}
+
+impl S3Backend {
+    /// Connect to `location` with the standard `AWS_*` variables. Plain-HTTP endpoints are
+    /// allowed on loopback only (a local S3-compatible server); elsewhere use https or set
+    /// `AWS_ALLOW_HTTP=true` explicitly.
+    pub fn open(location: S3Location) -> Result<S3Backend, S3Error> {
+        // object_store's HTTP client uses rustls without a bundled provider: dive signs
+        // and talks TLS with ring everywhere.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let url = location.url();
+        // from_env reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (default
+        // us-east-1), AWS_ENDPOINT_URL, AWS_SESSION_TOKEN and the rest of the standard set.
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&location.bucket).with_retry(retry_config());
+        if std::env::var("AWS_ENDPOINT_URL").is_ok_and(|e| is_loopback_http(&e)) {
+            builder = builder.with_allow_http(true);
+        }
+        let client = builder.build().map_err(|e| S3Error::Config { url: url.clone(), message: e.to_string() })?;
+        Ok(S3Backend { location, client: Arc::new(client), known: Mutex::new(HashSet::new()) })
+    }
+
+    /// `s3://BUCKET/PREFIX`.
+    pub fn url(&self) -> String {
+        self.location.url()
+    }
+
+    fn key(&self, rel: &str) -> KeyPath {
+        if self.location.prefix.is_empty() {
+            KeyPath::from(rel)
+        } else {
+            KeyPath::from(format!("{}/{rel}", self.location.prefix))
+        }
+    }
+
+    fn request_error(&self, op: &'static str, rel: &str) -> impl FnOnce(object_store::Error) -> S3Error + '_ {
+        let (url, key) = (self.url(), rel.to_string());
+        move |cause| S3Error::Request { op, url, key, cause }
+    }
+
+    fn is_known(&self, rel: &str) -> bool {
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).contains(rel)
+    }
+
+    fn remember(&self, rel: &str) {
+        self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string());
+    }
+
+    /// Write an immutable object once: a put that finds it present is a no-op.
+    pub fn put_once(&self, rel: &str, bytes: Vec<u8>) -> Result<(), S3Error> {
+        if self.is_known(rel) {
+            return Ok(());
+        }
+        let (client, key) = (self.client.clone(), self.key(rel));
+        let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
+        match block(async move { client.put_opts(&key, Bytes::from(bytes).into(), opts).await }) {
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => {
+                self.remember(rel);
+                Ok(())
+            }
+            Err(e) => Err(self.request_error("put", rel)(e)),
+        }
+    }
+
+    /// Read an object of at most `limit` bytes; `Ok(None)` when it is not there.
+    pub fn get_bounded(&self, rel: &str, limit: u64, what: &'static str) -> Result<Option<Vec<u8>>, S3Error> {
+        Ok(self.get_versioned(rel, limit, what)?.map(|(bytes, _)| bytes))
+    }
+
+    /// Read an object with its version (for a conditional update), bounded by `limit`.
+    fn get_versioned(&self, rel: &str, limit: u64, what: &'static str) -> Result<Option<(Vec<u8>, UpdateVersion)>, S3Error> {
+        let (client, key) = (self.client.clone(), self.key(rel));
+        let got = block(async move {
+            let r = client.get(&key).await?;
+            let version = UpdateVersion { e_tag: r.meta.e_tag.clone(), version: r.meta.version.clone() };
+            if r.meta.size > limit {
+                return Ok(Err(r.meta.size));
+            }
+            // The listed size may lie: never hold more than the bound.
+            let mut out = Vec::with_capacity(r.meta.size as usize);
+            let mut stream = r.into_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk?;
+                if out.len() as u64 + chunk.len() as u64 > limit {
+                    return Ok(Err(out.len() as u64 + chunk.len() as u64));
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok::<_, object_store::Error>(Ok((out, version)))
+        });
+        match got {
+            Ok(Ok(v)) => Ok(Some(v)),
+            Ok(Err(size)) => Err(S3Error::TooLarge { url: self.url(), key: rel.to_string(), size, limit, what }),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.request_error("get", rel)(e)),
+        }
+    }
+
+    /// Whether an object is there (a HEAD request).
+    pub fn exists(&self, rel: &str) -> Result<bool, S3Error> {
+        if self.is_known(rel) {
+            return Ok(true);
+        }
+        let (client, key) = (self.client.clone(), self.key(rel));
+        match block(async move { client.head(&key).await }) {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.request_error("head", rel)(e)),
+        }
+    }
+
+    /// Replace a mutable object (a ref, a named file) by conditional put: created only if
+    /// absent, updated only if nobody changed it since we read it; retried on a race.
+    pub fn put_conditional(&self, rel: &str, bytes: Vec<u8>, limit: u64) -> Result<(), S3Error> {
+        for _ in 0..REF_TRIES {
+            let mode = match self.get_versioned(rel, limit, "the ref size cap")? {
+                Some((current, _)) if current == bytes => return Ok(()),
+                Some((_, version)) => PutMode::Update(version),
+                None => PutMode::Create,
+            };
+            let (client, key, payload) = (self.client.clone(), self.key(rel), Bytes::from(bytes.clone()));
+            let opts = PutOptions { mode, ..Default::default() };
+            match block(async move { client.put_opts(&key, payload.into(), opts).await }) {
+                Ok(_) => return Ok(()),
+                Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => continue,
+                Err(e) => return Err(self.request_error("put", rel)(e)),
+            }
+        }
+        Err(S3Error::Contended { url: self.url(), key: rel.to_string(), tries: REF_TRIES })
+    }
+
+    /// Every object under `dir/` (relative to the store prefix), sorted by key.
+    pub fn list(&self, dir: &str) -> Result<Vec<Listed>, S3Error> {
+        let (client, prefix) = (self.client.clone(), self.key(dir));
+        let base = match self.location.prefix.as_str() {
+            "" => String::new(),
+            p => format!("{p}/"),
+        };
+        let metas = block(async move { client.list(Some(&prefix)).collect::<Vec<_>>().await });
+        let mut out = Vec::with_capacity(metas.len());
+        for m in metas {
+            let m = m.map_err(self.request_error("list", dir))?;
+            let full = m.location.to_string();
+            let rel = full.strip_prefix(&base).unwrap_or(&full).to_string();
+            out.push(Listed { rel, size: m.size, modified: SystemTime::from(m.last_modified) });
+        }
+        out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        Ok(out)
+    }
+
+    /// Delete an object (gc of an unreachable blob).
+    pub fn delete(&self, rel: &str) -> Result<(), S3Error> {
+        let (client, key) = (self.client.clone(), self.key(rel));
+        match block(async move { client.delete(&key).await }) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {
+                self.known.lock().unwrap_or_else(|p| p.into_inner()).remove(rel);
+                Ok(())
+            }
+            Err(e) => Err(self.request_error("delete", rel)(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse() {
+        let l = S3Location::parse("s3://dive-store/runs/a/").unwrap().unwrap();
+        assert_eq!((l.bucket.as_str(), l.prefix.as_str()), ("dive-store", "runs/a"));
+        assert_eq!(l.url(), "s3://dive-store/runs/a");
+        assert_eq!(S3Location::parse("s3://bucket").unwrap().unwrap().prefix, "");
+        assert!(S3Location::parse("/tmp/store").is_none());
+        assert!(S3Location::parse("s3://").unwrap().is_err());
+        assert!(S3Location::parse("s3://Bad_Bucket/x").unwrap().is_err());
+        assert!(S3Location::parse("s3://bucket/a/../b").unwrap().is_err());
+        assert!(is_loopback_http("http://127.0.0.1:9000"));
+        assert!(is_loopback_http("http://localhost:9000"));
+        assert!(!is_loopback_http("http://s3.example.org"));
+        assert!(!is_loopback_http("https://127.0.0.1:9000"));
+    }
+}
