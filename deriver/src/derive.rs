@@ -324,12 +324,25 @@ fn candidates(
                     if leaf.value.is_number() {
                         numeric_by_key.entry(leaf.key.clone()).or_default().push((call.index, leaf.path.clone(), leaf.value.clone(), depth));
                     }
+                    let score = base + numeric_kind(&leaf.value) + typed + documented - generic - long - shallow.min(4);
+                    let pick = tie(input.trace_id, round, &key);
+                    // About one numeric answer in sixteen is asked as yes/no against a
+                    // round threshold near it (DIVE's exemplars: ~5% yes/no questions).
+                    if let Some((than, yes)) = leaf.value.as_f64().filter(|_| pick[3] % 16 == 0).and_then(|v| threshold(v, pick[4])) {
+                        out.push(Candidate {
+                            answer: AnswerPath::Exceeds { of: vec![Binding { call: call.index, path: leaf.path.clone() }], than: Some(than) },
+                            value: Value::from(if yes { "yes" } else { "no" }),
+                            score: score + 1,
+                            composition: "yes-no",
+                            tie: tie(input.trace_id, round, &format!("threshold {key}")),
+                        });
+                    }
                     out.push(Candidate {
                         answer: AnswerPath::Value { call: call.index, path: leaf.path.clone() },
                         value: leaf.value.clone(),
-                        score: base + numeric_kind(&leaf.value) + typed + documented - generic - long - shallow.min(4),
+                        score,
                         composition,
-                        tie: tie(input.trace_id, round, &key),
+                        tie: pick,
                     });
                 }
                 _ => {}
@@ -357,21 +370,48 @@ fn candidates(
                 continue;
             }
             let of = vec![Binding { call: a.0, path: a.1 .0.clone() }, Binding { call: b.0, path: b.1 .0.clone() }];
-            let (answer, value) = if tie(input.trace_id, round, key)[0] % 2 == 0 {
-                (AnswerPath::Max { of }, if x > y { a.1 .1.clone() } else { b.1 .1.clone() })
+            let pick = tie(input.trace_id, round, key);
+            // One comparison in three is asked as yes/no ("is … higher than …?"), the
+            // order of the two drawn too, so "yes" and "no" are equally likely.
+            let (answer, value, composition) = if pick[1] % 3 == 0 {
+                let (first, second, first_larger) = if pick[2] % 2 == 0 { (&of[0], &of[1], x > y) } else { (&of[1], &of[0], y > x) };
+                let yes_no = Value::from(if first_larger { "yes" } else { "no" });
+                (AnswerPath::Exceeds { of: vec![first.clone(), second.clone()], than: None }, yes_no, "yes-no")
+            } else if pick[0] % 2 == 0 {
+                (AnswerPath::Max { of }, if x > y { a.1 .1.clone() } else { b.1 .1.clone() }, "compare")
             } else {
-                (AnswerPath::Min { of }, if x < y { a.1 .1.clone() } else { b.1 .1.clone() })
+                (AnswerPath::Min { of }, if x < y { a.1 .1.clone() } else { b.1 .1.clone() }, "compare")
             };
             out.push(Candidate {
                 answer,
                 value,
                 score: ((a.1 .2 + b.1 .2) as i64) * 10 + 28,
-                composition: "compare",
+                composition,
                 tie: tie(input.trace_id, round, &format!("cmp {key}")),
             });
         }
     }
     out
+}
+
+/// A round threshold near `v` for a yes/no question, and whether `v` exceeds it: `v`
+/// moved up or down (as `pick` says) by 10–25% and kept to two significant digits, or
+/// to a whole number for whole values; never equal to `v`. None for zero or non-finite
+/// values, which have no meaningful "near".
+fn threshold(v: f64, pick: u8) -> Option<(f64, bool)> {
+    if !v.is_finite() || v == 0.0 {
+        return None;
+    }
+    const FACTORS: [f64; 4] = [0.75, 0.9, 1.1, 1.25];
+    let moved = v * FACTORS[usize::from(pick % 4)];
+    let t = if v.fract() == 0.0 {
+        let t = moved.round();
+        if t == v { v + if moved > v { 1.0 } else { -1.0 } } else { t }
+    } else {
+        // Two significant digits through decimal text, so 0.3 is 0.3 and not 0.30000000000000004.
+        format!("{moved:.1e}").parse::<f64>().ok()?
+    };
+    (t != v && t.is_finite()).then_some((t, v > t))
 }
 
 /// The question for an answer, and the calls it walks through (in order).
@@ -401,6 +441,22 @@ pub fn graph_form(g: &ToolGraph) -> Result<String, crate::graph::GraphError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn thresholds_are_round_near_and_never_the_value() {
+        for (v, pick, want) in [(6.75, 1u8, (6.1, true)), (6.75, 2, (7.4, false)), (3.0, 1, (2.0, true)), (3.0, 2, (4.0, false)), (0.000123, 0, (0.000092, true)), (-4.0, 3, (-5.0, true))] {
+            assert_eq!(threshold(v, pick), Some(want), "{v} {pick}");
+        }
+        for pick in 0..4 {
+            for v in [1.0, 2.0, 7.0, 0.5, 1e-9, 123456.789, -0.25] {
+                let (t, yes) = threshold(v, pick).unwrap();
+                assert!(t != v && yes == (v > t), "{v} {pick} {t}");
+            }
+        }
+        assert_eq!(threshold(0.0, 1), None);
+        assert_eq!(threshold(f64::NAN, 1), None);
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -291,6 +291,16 @@ impl Composer<'_> {
                 let (a, b) = (nouns.first().cloned().unwrap_or_default(), words::list(&nouns[1.min(nouns.len())..]));
                 forms[variant % forms.len()].replace("{adj}", adj).replace("{adj2}", adj2).replace("{a}", &a).replace("{b}", &b)
             }
+            AnswerPath::Exceeds { of, than } => {
+                let nouns: Vec<String> = of.iter().map(|b| self.value_noun(b.call, &b.path, 0)).collect();
+                let a = nouns.first().cloned().unwrap_or_default();
+                let b = match than {
+                    Some(t) => dive_runtime::canonical::es_number(*t),
+                    None => nouns.get(1).cloned().unwrap_or_default(),
+                };
+                let forms = ["is {a} higher than {b}?", "does {a} exceed {b}?", "is {a} larger than {b}, yes or no?"];
+                forms[variant % forms.len()].replace("{a}", &a).replace("{b}", &b)
+            }
         }
     }
 
@@ -430,6 +440,20 @@ mod tests {
         let q = c.question(&AnswerPath::Value { call: 1, path: "/length".into() }, Style { opening: Opening::For, variant: 0 });
         assert!(q.contains("the length of the protein encoded by"), "{q}");
         assert!(q.ends_with('?') && !q.contains('`') && !q.contains("step"));
+    }
+
+    #[test]
+    fn a_yes_no_comparison_names_both_values() {
+        let (calls, tools) = chain();
+        let seed = json!("ATGAAACCCTAA");
+        let graph = FlowGraph::build(&seed, &calls);
+        let c = Composer { seed: &seed, seed_type: "dna_sequence", tools: &tools, calls: &calls, graph: &graph };
+        let of = vec![crate::task::Binding { call: 2, path: "/isoelectric_point".into() }, crate::task::Binding { call: 1, path: "/length".into() }];
+        let q = c.question(&AnswerPath::Exceeds { of: of.clone(), than: None }, Style { opening: Opening::Inline, variant: 0 });
+        assert!(q.starts_with("Is the isoelectric point of the protein encoded by") && q.contains(" higher than the length of the protein encoded by"), "{q}");
+        assert!(q.ends_with('?') && !q.contains("yes") && !q.contains('`'), "{q}");
+        let q = c.question(&AnswerPath::Exceeds { of: of[..1].to_vec(), than: Some(6.5) }, Style { opening: Opening::Inline, variant: 1 });
+        assert!(q.starts_with("Does the isoelectric point of the protein encoded by") && q.ends_with(" exceed 6.5?"), "{q}");
     }
 
     #[test]

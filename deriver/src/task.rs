@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How an answer is computed from the evidence: a value at (call, JSON path) of one
-/// call's result, the length of an array there, or the largest/smallest of several
-/// bound values.
+/// call's result, the length of an array there, the largest/smallest of several bound
+/// values, or whether the first of two bound values exceeds the second ("yes"/"no").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum AnswerPath {
@@ -14,6 +14,12 @@ pub enum AnswerPath {
     Count { call: usize, path: String },
     Max { of: Vec<Binding> },
     Min { of: Vec<Binding> },
+    /// "yes" when the first bound value exceeds the second, or `than` when it is given.
+    Exceeds {
+        of: Vec<Binding>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        than: Option<f64>,
+    },
 }
 
 /// A value of one call's result.
@@ -65,6 +71,15 @@ impl AnswerPath {
                 }
                 best.map(|(_, v)| v).ok_or(EvalError::NoCall(usize::MAX))
             }
+            AnswerPath::Exceeds { of, than } => {
+                let number = |b: &Binding| at(calls, b.call, &b.path)?.as_f64().ok_or_else(|| EvalError::Kind { call: b.call, path: b.path.clone(), what: "a number" });
+                let (x, y) = match (of.as_slice(), than) {
+                    ([a, b], None) => (number(a)?, number(b)?),
+                    ([a], Some(t)) => (number(a)?, *t),
+                    _ => return Err(EvalError::NoCall(usize::MAX)),
+                };
+                Ok(Value::from(if x > y { "yes" } else { "no" }))
+            }
         }
     }
 
@@ -72,7 +87,7 @@ impl AnswerPath {
     pub fn calls(&self) -> Vec<usize> {
         match self {
             AnswerPath::Value { call, .. } | AnswerPath::Count { call, .. } => vec![*call],
-            AnswerPath::Max { of } | AnswerPath::Min { of } => of.iter().map(|b| b.call).collect(),
+            AnswerPath::Max { of } | AnswerPath::Min { of } | AnswerPath::Exceeds { of, .. } => of.iter().map(|b| b.call).collect(),
         }
     }
 }
@@ -264,7 +279,16 @@ mod tests {
         assert_eq!(AnswerPath::Count { call: 0, path: "/l".into() }.evaluate(&calls), Ok(json!(3)));
         let of = vec![Binding { call: 0, path: "/w".into() }, Binding { call: 1, path: "/w".into() }];
         assert_eq!(AnswerPath::Max { of: of.clone() }.evaluate(&calls), Ok(json!(7)));
-        assert_eq!(AnswerPath::Min { of }.evaluate(&calls), Ok(json!(2.5)));
+        assert_eq!(AnswerPath::Min { of: of.clone() }.evaluate(&calls), Ok(json!(2.5)));
+        assert_eq!(AnswerPath::Exceeds { of: of.clone(), than: None }.evaluate(&calls), Ok(json!("no")), "2.5 does not exceed 7");
+        let swapped: Vec<Binding> = of.iter().rev().cloned().collect();
+        assert_eq!(AnswerPath::Exceeds { of: swapped, than: None }.evaluate(&calls), Ok(json!("yes")));
+        let text = serde_json::to_string(&AnswerPath::Exceeds { of: of.clone(), than: None }).unwrap();
+        assert_eq!(text, r#"{"op":"exceeds","of":[{"call":0,"path":"/w"},{"call":1,"path":"/w"}]}"#);
+        let above = AnswerPath::Exceeds { of: of[..1].to_vec(), than: Some(2.0) };
+        assert_eq!(above.evaluate(&calls), Ok(json!("yes")), "2.5 exceeds 2");
+        assert_eq!(serde_json::from_str::<AnswerPath>(&serde_json::to_string(&above).unwrap()).unwrap(), above);
+        assert!(AnswerPath::Exceeds { of: of.clone(), than: Some(2.0) }.evaluate(&calls).is_err(), "two values and a threshold is no binding");
         assert_eq!(AnswerPath::Value { call: 2, path: "/w".into() }.evaluate(&calls), Err(EvalError::Failed(2)));
         assert!(AnswerPath::Count { call: 0, path: "/w".into() }.evaluate(&calls).is_err());
     }
