@@ -27,7 +27,7 @@ fn env() -> Env {
     let pkg = make_package(
         &dir.path().join("probe"),
         &guest_wasm("sandbox-probe"),
-        &format!("domain = \"general\"\n[policy]\nnetwork = [\"{LOGICAL}\"]\nmax_http_requests = 100000\n"),
+        &format!("domain = \"general\"\n[policy]\nnetwork = [\"{LOGICAL}\"]\nmax_http_requests = 1024\n"),
     );
     let (runtime, fixture) = rt.block_on(async {
         let fixture = Fixture::start(echo_handler).await;
