@@ -170,7 +170,7 @@ fn schema_names(schema: &Value, out: &mut BTreeSet<String>) {
 
 /// Lists whose length is fixed by their format (a date as [year, month, day], a point as
 /// [x, y, z]): counting them asks nothing.
-const FIXED_SHAPE_LISTS: &[&str] = &["date_parts", "coordinates", "translation", "rotation", "v1", "v2", "v3", "v4"];
+const FIXED_SHAPE_LISTS: &[&str] = &["date_parts", "coordinates", "translation", "rotation", "v1", "v2", "v3", "v4", "fields"];
 
 /// Most calls an answer's path may hold (each is a relation phrase in the question).
 const MAX_PATH_CALLS: usize = 4;

@@ -216,7 +216,11 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
                     .collect();
                 cands.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
                 feedable |= !cands.is_empty();
-                let fill_optional = !p.required && !cands.is_empty() && rng.random_range(0..100) < 35;
+                // A build starts from its seed: an optional parameter the still unused seed
+                // fits always takes it (APIs whose every parameter is optional, like
+                // Tushare's, would otherwise be called without it).
+                let seed_fits = cands.iter().any(|(_, i)| state.offers[*i].from.is_none() && state.offers[*i].uses == 0);
+                let fill_optional = !p.required && !cands.is_empty() && (seed_fits || rng.random_range(0..100) < 35);
                 if p.required || fill_optional {
                     if let Some((_, i)) = cands.get(attempt.min(cands.len().saturating_sub(1))) {
                         args.insert(p.name.clone(), state.offers[*i].value.clone());
@@ -284,6 +288,12 @@ pub fn propose(state: &PolicyState, tools: &[&ToolInfo], rng: &mut ChaCha20Rng, 
     }
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.tool.cmp(&b.1.tool)));
     scored.into_iter().next().map(|(_, p)| p)
+}
+
+/// Whether some parameter of `tool` takes a value of `sem_type` (as [`propose`] fills
+/// parameters: an enum only when its type is tagged).
+pub fn takes(tool: &ToolInfo, sem_type: &str) -> bool {
+    params(tool).iter().any(|p| (p.tagged || p.schema.get("enum").is_none()) && types::accepts(&p.sem_type, sem_type))
 }
 
 /// Record that a proposal was made (whatever its outcome).

@@ -189,6 +189,16 @@ impl Synth {
         if domain_tools.is_empty() {
             return Err(SynthError::NoTools { domain: domain.into(), detail: if opts.local_only { " without network".into() } else { String::new() } });
         }
+        // The built-in policy starts from the seed, so a seed no tool takes can give no
+        // task (most of the financial pool is topics, which no Tushare tool takes): keep
+        // the seeds some tool takes, unless none is (then the run says so).
+        let seeds = if matches!(opts.policy, PolicyKind::Builtin) {
+            let taken = |s: &Seed| domain_tools.iter().chain(&general_tools).filter_map(|n| tools.get(n)).any(|t| policy::takes(t, &s.sem_type));
+            let kept: Vec<Seed> = seeds.iter().filter(|s| taken(s)).cloned().collect();
+            if kept.is_empty() { seeds } else { kept }
+        } else {
+            seeds
+        };
         Ok(Synth {
             runtime,
             store,

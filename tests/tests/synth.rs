@@ -704,8 +704,43 @@ fn crossref(s: &Seen) -> Reply {
     Reply::json(200, &v)
 }
 
+/// An imitation of api.tushare.pro: one POST endpoint; every api answers a table of one
+/// to five trading days for the asked ts_code (or a code of its own), with prices,
+/// volumes and names derived from the request, honouring `fields`.
+fn tushare(s: &Seen) -> Reply {
+    let body: Value = serde_json::from_slice(&s.body).unwrap_or(Value::Null);
+    let api = body["api_name"].as_str().unwrap_or_default();
+    let n = figure(s, "ts");
+    let code = body["params"]["ts_code"].as_str().map(str::to_string).unwrap_or_else(|| ["600000.SH", "000001.SZ", "300750.SZ", "601318.SH"][(n % 4) as usize].to_string());
+    let all = ["ts_code", "trade_date", "open", "close", "vol", "name", "industry"];
+    let rows: Vec<Vec<Value>> = (0..1 + n % 5)
+        .map(|i| {
+            let k = n.wrapping_mul(2654435761).wrapping_add(i * 40503);
+            vec![
+                json!(code),
+                json!(format!("202401{:02}", 2 + i)),
+                json!(f64::from(500 + k % 5000) / 100.0),
+                json!(f64::from(500 + (k >> 7) % 5000) / 100.0),
+                json!(k % 100000),
+                json!(format!("Company {}", k % 97)),
+                json!(["Bank", "Chemicals", "Autos", "Insurance"][(k % 4) as usize]),
+            ]
+        })
+        .collect();
+    let wanted: Vec<usize> = match body["fields"].as_str().filter(|f| !f.is_empty()) {
+        Some(f) => f.split(',').filter_map(|c| all.iter().position(|a| *a == c.trim())).collect(),
+        None => (0..all.len()).collect(),
+    };
+    let data = json!({
+        "fields": wanted.iter().map(|&i| all[i]).collect::<Vec<_>>(),
+        "items": rows.iter().map(|r| wanted.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "has_more": false,
+    });
+    Reply::json(200, &json!({"request_id": format!("r{n}"), "code": 0, "msg": if api.is_empty() { "no api" } else { "" }, "data": data}))
+}
+
 /// Every domain gets questions in words: against loopback imitations of its services,
-/// the academic and medical builds hold no tool name, step, backtick, path or
+/// the academic, medical and financial builds hold no tool name, step, backtick, path or
 /// field identifier, end with "?", and never contain their answer; ten questions of each
 /// are printed (`--nocapture`) for the README.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -721,9 +756,10 @@ async fn every_domain_gets_questions_in_words() {
     identifiers.retain(|n| identifier_shaped(n));
     let names: Vec<&str> = specs.iter().map(|t| t["name"].as_str().unwrap()).filter(|n| n.contains('_')).collect();
     type Handler = fn(&Seen) -> Reply;
-    let domains: [(&str, Vec<(&str, Handler)>); 2] = [
+    let domains: [(&str, Vec<(&str, Handler)>); 3] = [
         ("medical", vec![("https://rxnav.nlm.nih.gov", medical as Handler), ("https://clinicaltables.nlm.nih.gov", medical)]),
         ("academic", vec![("https://api.semanticscholar.org", semantic_scholar as Handler), ("https://api.openalex.org", openalex), ("https://api.crossref.org", crossref)]),
+        ("financial", vec![("https://api.tushare.pro", tushare as Handler)]),
     ];
     for (domain, services) in domains {
         let mut fixtures = Vec::new();
