@@ -402,6 +402,16 @@ async fn the_llm_policy_runs_the_models_tool_calls_in_the_sandbox() {
         assert!(conv.iter().any(|m| m["tool_calls"].is_array()), "{row}");
         assert_eq!(conv.last().unwrap()["content"], "done", "ends with the model's last answer: {row}");
     }
+    // The openai package's own types accept the conversation, as they do the trajectory.
+    let check = r#"
+import json, sys, pydantic
+from openai.types.chat import ChatCompletionMessageParam
+messages = pydantic.TypeAdapter(list[ChatCompletionMessageParam])
+for line in open(sys.argv[1]):
+    messages.validate_python(json.loads(line)["policy_conversation"], strict=True)
+"#;
+    let o = std::process::Command::new(dive_integration_tests::python()).args(["-c", check, h.join("m.jsonl").to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "openai types reject a conversation: {}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// A fake rephrasing model: it rewrites a question as "Tell me: <question>" when the
