@@ -304,6 +304,15 @@ fn candidates(
                     let fixed_shape = FIXED_SHAPE_LISTS.contains(&crate::types::normalize_name(&leaf.key).as_str());
                     let echoed = fixed_shape || rules.echoes.contains(&Value::from(items.len())) || rules.restates(&leaf.key) || rules.relation.is_some_and(|r| r.uncountable(&leaf.key));
                     if (2..=200).contains(&items.len()) && !leaf.path.is_empty() && !echoed {
+                        if let Some((item, yes)) = member(items, tie(input.trace_id, round, &format!("member {} {}", call.index, leaf.path))) {
+                            out.push(Candidate {
+                                answer: AnswerPath::Contains { call: call.index, path: leaf.path.clone(), item },
+                                value: Value::from(if yes { "yes" } else { "no" }),
+                                score: base + 3,
+                                composition: "membership",
+                                tie: tie(input.trace_id, round, &format!("member tie {} {}", call.index, leaf.path)),
+                            });
+                        }
                         let key = format!("count {} {}", call.index, leaf.path);
                         out.push(Candidate {
                             answer: AnswerPath::Count { call: call.index, path: leaf.path.clone() },
@@ -394,6 +403,26 @@ fn candidates(
     out
 }
 
+/// For about one list of whole numbers (positions, lengths) in eight, a set-membership
+/// question: an item of the list ("yes"), or one next to an item that the list lacks
+/// ("no"), as `pick` says. None for other lists.
+fn member(items: &[Value], pick: [u8; 8]) -> Option<(Value, bool)> {
+    if pick[5] % 8 != 0 {
+        return None;
+    }
+    let whole: Vec<i64> = items.iter().map(|v| v.as_i64()).collect::<Option<_>>()?;
+    let k = whole[usize::from(pick[6]) % whole.len()];
+    if pick[7] % 2 == 0 {
+        return Some((Value::from(k), true));
+    }
+    let lowest = whole.iter().min().copied().unwrap_or(0);
+    [1, 2, -1, -2, 3]
+        .iter()
+        .map(|d| k + d)
+        .find(|x| !whole.contains(x) && (lowest < 0 || *x >= 0))
+        .map(|x| (Value::from(x), false))
+}
+
 /// A round threshold near `v` for a yes/no question, and whether `v` exceeds it: `v`
 /// moved up or down (as `pick` says) by 10–25% and kept to two significant digits, or
 /// to a whole number for whole values; never equal to `v`. None for zero or non-finite
@@ -441,6 +470,16 @@ pub fn graph_form(g: &ToolGraph) -> Result<String, crate::graph::GraphError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn membership_items_are_in_the_list_for_yes_and_beside_it_for_no() {
+        let items: Vec<Value> = [3, 4, 10].iter().map(|&n| Value::from(n)).collect();
+        let pick = |k: u8, yes: bool| [0, 0, 0, 0, 0, 0, k, if yes { 0 } else { 1 }];
+        assert_eq!(member(&items, pick(2, true)), Some((Value::from(10), true)));
+        assert_eq!(member(&items, pick(0, false)), Some((Value::from(5), false)), "3+1 is in the list, 3+2 is not");
+        assert_eq!(member(&items, [0, 0, 0, 0, 0, 1, 0, 0]), None, "seven lists in eight are not asked");
+        assert_eq!(member(&[Value::from(0.5), Value::from(1)], pick(0, true)), None, "whole numbers only");
+    }
 
     #[test]
     fn thresholds_are_round_near_and_never_the_value() {

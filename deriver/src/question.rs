@@ -291,6 +291,16 @@ impl Composer<'_> {
                 let (a, b) = (nouns.first().cloned().unwrap_or_default(), words::list(&nouns[1.min(nouns.len())..]));
                 forms[variant % forms.len()].replace("{adj}", adj).replace("{adj2}", adj2).replace("{a}", &a).replace("{b}", &b)
             }
+            AnswerPath::Contains { call, path, item } => {
+                let noun = self.value_noun(*call, path, 0);
+                let item = match item {
+                    Value::String(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                let does = if plural_head(&noun) { "do" } else { "does" };
+                let forms = ["is {item} among {noun}?", "{does} {noun} include {item}?", "is {item} one of {noun}?"];
+                forms[variant % forms.len()].replace("{item}", &item).replace("{noun}", &noun).replace("{does}", does)
+            }
             AnswerPath::Exceeds { of, than } => {
                 let nouns: Vec<String> = of.iter().map(|b| self.value_noun(b.call, &b.path, 0)).collect();
                 let a = nouns.first().cloned().unwrap_or_default();

@@ -14,6 +14,8 @@ pub enum AnswerPath {
     Count { call: usize, path: String },
     Max { of: Vec<Binding> },
     Min { of: Vec<Binding> },
+    /// "yes" when the list at (call, path) holds `item`, else "no".
+    Contains { call: usize, path: String, item: Value },
     /// "yes" when the first bound value exceeds the second, or `than` when it is given.
     Exceeds {
         of: Vec<Binding>,
@@ -71,6 +73,10 @@ impl AnswerPath {
                 }
                 best.map(|(_, v)| v).ok_or(EvalError::NoCall(usize::MAX))
             }
+            AnswerPath::Contains { call, path, item } => match at(calls, *call, path)? {
+                Value::Array(a) => Ok(Value::from(if a.iter().any(|v| same_item(v, item)) { "yes" } else { "no" })),
+                _ => Err(EvalError::Kind { call: *call, path: path.clone(), what: "a list" }),
+            },
             AnswerPath::Exceeds { of, than } => {
                 let number = |b: &Binding| at(calls, b.call, &b.path)?.as_f64().ok_or_else(|| EvalError::Kind { call: b.call, path: b.path.clone(), what: "a number" });
                 let (x, y) = match (of.as_slice(), than) {
@@ -86,9 +92,17 @@ impl AnswerPath {
     /// The calls whose results the answer reads.
     pub fn calls(&self) -> Vec<usize> {
         match self {
-            AnswerPath::Value { call, .. } | AnswerPath::Count { call, .. } => vec![*call],
+            AnswerPath::Value { call, .. } | AnswerPath::Count { call, .. } | AnswerPath::Contains { call, .. } => vec![*call],
             AnswerPath::Max { of } | AnswerPath::Min { of } | AnswerPath::Exceeds { of, .. } => of.iter().map(|b| b.call).collect(),
         }
+    }
+}
+
+/// Whether two list items are the same: numbers by value (`3` is `3.0`), the rest equal.
+fn same_item(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
     }
 }
 
@@ -289,6 +303,9 @@ mod tests {
         assert_eq!(above.evaluate(&calls), Ok(json!("yes")), "2.5 exceeds 2");
         assert_eq!(serde_json::from_str::<AnswerPath>(&serde_json::to_string(&above).unwrap()).unwrap(), above);
         assert!(AnswerPath::Exceeds { of: of.clone(), than: Some(2.0) }.evaluate(&calls).is_err(), "two values and a threshold is no binding");
+        assert_eq!(AnswerPath::Contains { call: 0, path: "/l".into(), item: json!(2.0) }.evaluate(&calls), Ok(json!("yes")));
+        assert_eq!(AnswerPath::Contains { call: 0, path: "/l".into(), item: json!(4) }.evaluate(&calls), Ok(json!("no")));
+        assert!(AnswerPath::Contains { call: 0, path: "/w".into(), item: json!(4) }.evaluate(&calls).is_err());
         assert_eq!(AnswerPath::Value { call: 2, path: "/w".into() }.evaluate(&calls), Err(EvalError::Failed(2)));
         assert!(AnswerPath::Count { call: 0, path: "/w".into() }.evaluate(&calls).is_err());
     }
