@@ -50,6 +50,8 @@ pub enum LlmError {
     Malformed { url: String, message: String, body: String },
     #[error("the model sent {count} malformed tool calls in a row; last: {last}")]
     TooManyMalformed { count: usize, last: String },
+    #[error("the LLM endpoint {url} answered more than {limit} bytes; a chat completion is far smaller: check --llm-base-url")]
+    TooLarge { url: String, limit: usize },
     #[error("the recorded model conversation has no answer for request {number} to {url} ({why}); the run's settings or toolset changed since it was recorded: rebuild without --replay")]
     NotRecorded { url: String, number: usize, why: &'static str },
 }
@@ -157,8 +159,8 @@ impl ModelClient {
                 let resp = self.config.authorize(client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(request.body.clone())).send().await;
                 let resp = resp.map_err(|e| LlmError::Unreachable { url: url.to_string(), message: cause(e) })?;
                 let status = resp.status().as_u16();
-                let text = resp.bytes().await.map_err(|e| LlmError::Unreachable { url: url.to_string(), message: cause(e) })?;
-                HttpExchange { request, outcome: HttpOutcome::Response(ResponseRecord { status, headers: vec![], body: text }) }
+                let text = read_bounded(resp, url).await?;
+                HttpExchange { request, outcome: HttpOutcome::Response(ResponseRecord { status, headers: vec![], body: text.into() }) }
             }
             ModelSource::Recorded(queue) => match queue.pop_front() {
                 Some(recorded) if recorded.request.same_request(&request) => recorded,
@@ -181,10 +183,7 @@ impl<'m> LlmSession<'m> {
             .iter()
             .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.input_schema}}))
             .collect();
-        let seed_text = match &seed.value {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+        let seed_text = seed.text();
         let system = format!(
             "You gather evidence for {domain} research questions by calling tools. Start from the given seed, \
              call tools whose inputs you can fill from the seed or from earlier results, and chain results into \
@@ -249,6 +248,25 @@ impl<'m> LlmSession<'m> {
     pub fn tool_result(&mut self, id: &str, result: &Value) {
         self.messages.push(json!({"role": "tool", "tool_call_id": id, "content": result.to_string()}));
     }
+}
+
+/// The most of a model's answer dive reads (and records as evidence).
+pub const MAX_ANSWER_BYTES: usize = 8 << 20;
+
+/// A model's answer, read chunk by chunk up to [`MAX_ANSWER_BYTES`].
+async fn read_bounded(mut resp: reqwest::Response, url: &str) -> Result<Vec<u8>, LlmError> {
+    let too_large = || LlmError::TooLarge { url: url.to_string(), limit: MAX_ANSWER_BYTES };
+    if resp.content_length().is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| LlmError::Unreachable { url: url.to_string(), message: cause(e) })? {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// What went wrong with a request, without the URL the error already names (reqwest puts

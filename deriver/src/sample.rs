@@ -41,6 +41,16 @@ pub struct Seed {
     pub sem_type: String,
 }
 
+impl Seed {
+    /// The seed as text: a string as it is, anything else as JSON.
+    pub fn text(&self) -> String {
+        match &self.value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     #[error("unknown domain '{0}': choose academic, biological, financial or medical")]

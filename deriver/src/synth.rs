@@ -347,7 +347,7 @@ impl Synth {
                 let derived = derive(&input(&recorder.id_so_far()));
                 let mut question = None;
                 if let Some(last) = derived.as_ref().and_then(|d| d.rounds.last()) {
-                    question = rephrase(client, &last.question, &exemplar_texts, &seed_text(&seed.value), &last.ground_truth).await.map_err(|source| SynthError::Llm { index, source })?;
+                    question = rephrase(client, &last.question, &exemplar_texts, &seed.text(), &last.ground_truth).await.map_err(|source| SynthError::Llm { index, source })?;
                 }
                 recorder.record_model(&client.take_exchanges())?;
                 (recorder_finish(recorder, &self.store, &self.reference(index))?, derived, question)
@@ -364,7 +364,7 @@ impl Synth {
             question: question.unwrap_or_else(|| last.question.clone()),
             ground_truth: last.ground_truth.clone(),
             domain: o.domain.clone(),
-            seed: seed_text(&seed.value),
+            seed: seed.text(),
             tools: toolset,
             evidence: d.evidence,
             rounds_completed: d.rounds.len(),
@@ -591,14 +591,6 @@ pub async fn run(synth: Arc<Synth>, out: &Path, resume: bool, progress: &(dyn Fn
     write_batch(&mut batch, &mut batched, &mut file)?;
     file.sync_all().map_err(|source| SynthError::Output { path: out.into(), source })?;
     Ok(summary)
-}
-
-/// A seed as text: a string as it is, anything else as JSON.
-fn seed_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Write the task's trace and name it with the run's ref; its id.

@@ -585,3 +585,15 @@ pub mod bio {
         eprintln!("{} cases agree with Biopython", cases.len());
     }
 }
+
+/// An imitation of the two NLM medical services (RxNav, Clinical Tables) for synthesis
+/// tests: deterministic JSON derived from the request, enough for the built-in policy to
+/// chain names into RxNorm ids.
+pub fn medical_services(s: &Seen) -> Reply {
+    let h = blake3::hash(s.path_and_query.as_bytes());
+    let n = u32::from_le_bytes(h.as_bytes()[..4].try_into().unwrap()) % 90000 + 1000;
+    if s.path_and_query.starts_with("/api/") {
+        return Reply::json(200, &serde_json::json!([2, [format!("C{n}"), format!("D{n}")], null, [[format!("term {n}"), "x"], [format!("term {}", n + 1), "y"]]]));
+    }
+    Reply::json(200, &serde_json::json!({"idGroup": {"rxnormId": [n.to_string()]}, "propConceptGroup": {"propConcept": [{"propName": "RxNorm Name", "propValue": format!("drug {n}"), "rxcui": (n + 7).to_string()}]}}))
+}

@@ -5,7 +5,7 @@
 //! front of the server are retried, and the Kubernetes manifests wire the completion
 //! index to `--shard`. Nothing here reaches a public host.
 
-use dive_integration_tests::{builtin_pool_dir, dive_bin, python, repo_root, Fixture, Reply, Seen};
+use dive_integration_tests::{builtin_pool_dir, dive_bin, python, repo_root, Fixture};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -239,16 +239,7 @@ async fn a_killed_shard_resumes_to_the_same_file() {
     assert!(wrong.stderr.contains("not in shard 0/2"), "{}", wrong.stderr);
 }
 
-/// An imitation of the two medical services (as in the synth tests): deterministic JSON
-/// from the request.
-fn medical(s: &Seen) -> Reply {
-    let h = blake3::hash(s.path_and_query.as_bytes());
-    let n = u32::from_le_bytes(h.as_bytes()[..4].try_into().unwrap()) % 90000 + 1000;
-    if s.path_and_query.starts_with("/api/") {
-        return Reply::json(200, &json!([2, [format!("C{n}"), format!("D{n}")], null, [[format!("term {n}"), "x"], [format!("term {}", n + 1), "y"]]]));
-    }
-    Reply::json(200, &json!({"idGroup": {"rxnormId": [n.to_string()]}, "propConceptGroup": {"propConcept": [{"propName": "RxNorm Name", "propValue": format!("drug {n}"), "rxcui": (n + 7).to_string()}]}}))
-}
+use dive_integration_tests::medical_services as medical;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_reverify_and_fsck_read_the_bucket_with_the_upstream_gone() {

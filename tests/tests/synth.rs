@@ -246,16 +246,7 @@ async fn bad_input_gets_clear_errors() {
     }
 }
 
-/// An imitation of the two medical services, answering any route with deterministic
-/// JSON derived from the request (enough for the policy to chain: names → rxcuis).
-fn medical(s: &Seen) -> Reply {
-    let h = blake3::hash(s.path_and_query.as_bytes());
-    let n = u32::from_le_bytes(h.as_bytes()[..4].try_into().unwrap()) % 90000 + 1000;
-    if s.path_and_query.starts_with("/api/") {
-        return Reply::json(200, &json!([2, [format!("C{n}"), format!("D{n}")], null, [[format!("term {n}"), "x"], [format!("term {}", n + 1), "y"]]]));
-    }
-    Reply::json(200, &json!({"idGroup": {"rxnormId": [n.to_string()]}, "propConceptGroup": {"propConcept": [{"propName": "RxNorm Name", "propValue": format!("drug {n}"), "rxcui": (n + 7).to_string()}]}}))
-}
+use dive_integration_tests::medical_services as medical;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_domain_rebuilds_offline_from_the_store_after_the_upstream_is_gone() {
@@ -522,6 +513,13 @@ async fn a_failing_or_malformed_model_endpoint_is_a_clear_error() {
     let o = dive(h, &args, &[]).await;
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stderr.contains("not a chat completion"), "{}", o.stderr);
+    // An endless answer is cut at the bound, said so, and nothing of it is kept.
+    let huge = Fixture::start(|_| Reply::text(200, "application/json", "x".repeat(9 << 20))).await;
+    let base = format!("{}/v1", huge.url());
+    let args = ["--store", "s", "synth", "--domain", "biological", "--local-only", "--count", "1", "--out", "o4", "--policy", "llm", "--llm-base-url", &base, "--llm-model", "m"];
+    let o = dive(h, &args, &[]).await;
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("answered more than 8388608 bytes"), "{}", o.stderr);
 }
 
 /// The tools of `dive tools list --json` (name, domain, schemas).
