@@ -30,6 +30,8 @@ COMPONENTIZE_PY_VERSION := 0.25.1
 # its console script being on PATH (pyenv shims, ~/.local/bin).
 COMPONENTIZE_PY := $(PYTHON) -c 'import sys; from componentize_py import script; sys.argv[0] = "componentize-py"; sys.exit(script())'
 
+NODE_MODULES := $(CURDIR)/node_modules
+
 PREFIX       ?= /usr/local
 
 
@@ -39,12 +41,18 @@ all: host pool
 
 # Idempotent: adds the wasm32-wasip2 target only when it is missing; makes the project
 # virtualenv and installs requirements.txt into it when that file changed.
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(NODE_MODULES)/.installed
 	@rustup target list --installed 2>/dev/null | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q -r requirements.txt
+	@touch $@
+
+# The JavaScript tool toolchain (componentize-js, jco) in the project's node_modules/,
+# from package-lock.json: `dive tool build` of a JavaScript package in the tests uses it.
+$(NODE_MODULES)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 host:

@@ -15,6 +15,11 @@ install -m 0755 "$dive" "$prefix/bin/dive.tmp" && mv "$prefix/bin/dive.tmp" "$pr
 rm -rf "$prefix/share/dive/tools.tmp"
 cp -R "$pool" "$prefix/share/dive/tools.tmp"
 rm -rf "$prefix/share/dive/tools" && mv "$prefix/share/dive/tools.tmp" "$prefix/share/dive/tools"
+# The Rust tool SDK (with its vendored WIT), where `dive tool new --lang rust` finds it.
+rm -rf "$prefix/share/dive/sdk.tmp" && mkdir -p "$prefix/share/dive/sdk.tmp/rust"
+cp -R "$root/tool-modules/sdk/Cargo.toml" "$root/tool-modules/sdk/README.md" "$root/tool-modules/sdk/src" \
+  "$root/tool-modules/sdk/wit" "$prefix/share/dive/sdk.tmp/rust/"
+rm -rf "$prefix/share/dive/sdk" && mv "$prefix/share/dive/sdk.tmp" "$prefix/share/dive/sdk"
 "$prefix/bin/dive" man > "$prefix/share/man/man1/dive.1"
 "$prefix/bin/dive" completions bash > "$prefix/share/bash-completion/completions/dive"
 "$prefix/bin/dive" completions zsh > "$prefix/share/zsh/site-functions/_dive"

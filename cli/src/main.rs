@@ -1,6 +1,7 @@
 //! The `dive` command line: argument parsing, output and exit codes over the runtime
 //! library (ARCHITECTURE.md §6).
 
+mod author;
 mod export;
 mod report;
 mod serve;
@@ -172,6 +173,12 @@ enum Command {
     Serve {
         #[command(subcommand)]
         command: serve::ServeCommand,
+    },
+    /// Write a tool: scaffold a package (Rust, Python or JavaScript), build its
+    /// component, check it in the sandbox.
+    Tool {
+        #[command(subcommand)]
+        command: author::ToolCommand,
     },
     /// Maintain the evidence store.
     Store {
@@ -468,6 +475,11 @@ pub(crate) fn network_config(g: &Global) -> Result<NetworkConfig> {
 }
 
 pub(crate) async fn open_runtime(g: &Global) -> Result<Runtime> {
+    start_runtime(g, runtime_config(g)?).await
+}
+
+/// The runtime settings of the global flags and their environment variables.
+pub(crate) fn runtime_config(g: &Global) -> Result<RuntimeConfig> {
     let builtin_sources: Vec<PathBuf> = if g.no_builtin { Vec::new() } else { builtin_dir().into_iter().collect() };
     let mut sources = Vec::new();
     sources.extend(g.tools.iter().cloned());
@@ -496,6 +508,11 @@ pub(crate) async fn open_runtime(g: &Global) -> Result<Runtime> {
         secrets,
         engine: Default::default(),
     };
+    Ok(config)
+}
+
+/// Start a runtime: report what did not load, and hold it to `--locked`.
+pub(crate) async fn start_runtime(g: &Global, config: RuntimeConfig) -> Result<Runtime> {
     let runtime = Runtime::new(config).await.context("cannot start the runtime")?;
     // The runtime lives until the process exits: freeing a pool of hundreds of tool specs
     // and the engine's reservations one by one at exit costs a short command a third of
@@ -636,6 +653,7 @@ async fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Serve { command } => serve::serve(g, command).await,
+        Command::Tool { command } => author::run(g, command).await,
         Command::Synth(args) => synth::synth(g, args).await,
         Command::Verify { tasks, answers } => synth::verify(g, tasks, answers),
         Command::Reverify { tasks, live, workers } => synth::reverify(g, tasks, *live, *workers).await,

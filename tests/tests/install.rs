@@ -60,6 +60,13 @@ fn the_release_archive_runs_without_the_source_tree() {
 
     let (_, version, _) = run(&dive, &["--version"], home.path());
     assert!(version.contains("wasmtime 48.") && version.contains("WIT dive:tool@0.1.0"), "{version}");
+    // A Rust tool scaffolded by the unpacked dive depends on the SDK it ships.
+    let (code, _, stderr) = run(&dive, &["tool", "new", "my_tool", "--lang", "rust"], home.path());
+    assert_eq!(code, 0, "{stderr}");
+    let cargo = std::fs::read_to_string(home.path().join("my_tool/Cargo.toml")).unwrap();
+    let sdk = top.canonicalize().unwrap().join("share/dive/sdk/rust");
+    assert!(cargo.contains(&format!("path = \"{}\"", sdk.display())), "{cargo}");
+    assert!(sdk.join("wit/dive-tool.wit").is_file() && sdk.join("src/lib.rs").is_file());
     let man = std::fs::read_to_string(top.join("share/man/man1/dive.1")).unwrap();
     assert!(man.contains(".TH") && man.contains("synth"), "a roff man page");
     let bash = std::fs::read_to_string(top.join("share/bash-completion/completions/dive")).unwrap();

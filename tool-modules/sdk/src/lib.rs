@@ -33,7 +33,7 @@ pub mod http;
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "dive:tool/tool-provider",
         pub_export_macro: true,
         default_bindings_module: "dive_tool_sdk::bindings",
@@ -168,6 +168,7 @@ pub fn call_tool<T: Tool>(args: &str) -> Result<String, wit::ToolError> {
 #[macro_export]
 macro_rules! export_tools {
     ($($tool:ty),+ $(,)?) => {
+        #[allow(dead_code)]
         struct __DiveToolSet;
         impl $crate::bindings::exports::dive::tool::tool::Guest for __DiveToolSet {
             fn list_tools() -> ::std::vec::Vec<$crate::bindings::dive::tool::types::ToolSpec> {
@@ -187,6 +188,9 @@ macro_rules! export_tools {
                 ))
             }
         }
+        // Exported only when built for WebAssembly: a native build (`cargo test` of
+        // a tool crate that is also a cdylib) links without the component's symbols.
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::export_component!(__DiveToolSet with_types_in $crate::bindings);
     };
 }
@@ -256,6 +260,7 @@ pub fn call_set<S: ToolSet>(name: &str, args: &str) -> Result<String, wit::ToolE
 #[macro_export]
 macro_rules! export_toolset {
     ($set:ty) => {
+        #[allow(dead_code)]
         struct __DiveToolSet;
         impl $crate::bindings::exports::dive::tool::tool::Guest for __DiveToolSet {
             fn list_tools() -> ::std::vec::Vec<$crate::bindings::dive::tool::types::ToolSpec> {
@@ -268,6 +273,9 @@ macro_rules! export_toolset {
                 $crate::call_set::<$set>(&name, &args)
             }
         }
+        // Exported only when built for WebAssembly: a native build (`cargo test` of
+        // a tool crate that is also a cdylib) links without the component's symbols.
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::export_component!(__DiveToolSet with_types_in $crate::bindings);
     };
 }
