@@ -63,7 +63,7 @@ fn arg_scalars(v: &Value, out: &mut Vec<Value>) {
 /// Result fields that restate the call's own inputs (a location built from the given
 /// start and end, the enzyme or table asked for) or describe the service's envelope
 /// (a message version, a status): never answers.
-const RESTATES_INPUT: &[&str] = &["location", "operator", "operation", "pattern", "genetic_code", "window", "strand", "alphabet", "table", "table_id", "table_name", "enzyme", "sequence_type", "weight_type", "method", "dist", "input", "query", "format", "message_version", "message_type", "status", "request_id", "api_name"];
+const RESTATES_INPUT: &[&str] = &["location", "operator", "operation", "pattern", "genetic_code", "window", "strand", "alphabet", "table", "table_id", "table_name", "enzyme", "sequence_type", "weight_type", "method", "dist", "input", "query", "format", "message_version", "message_type", "status", "request_id", "api_name", "fields"];
 
 /// What an answer must not be for one call: its inputs and its ancestors' inputs (an
 /// echo), the seed or a piece of it, a field or enum name of the tool's schemas.
@@ -181,6 +181,13 @@ const DISTINCT_TOOL_BONUS: i64 = 14;
 /// At most this many extra tools count (deeper paths already score by depth).
 const DISTINCT_TOOL_CAP: i64 = 3;
 
+/// Longest question, in words, taken while a shorter one is among the candidates: a
+/// question composed along a path whose calls each take several flowing values (dates
+/// feeding dates, as in the financial domain) can run to hundreds of words, which no
+/// solver or trainer reads. A round whose candidates are all longer adds no question
+/// (the task keeps its earlier round's); a first round takes its shortest.
+const MAX_QUESTION_WORDS: usize = 45;
+
 fn numeric_kind(v: &Value) -> i64 {
     match v {
         Value::Number(_) => 3,
@@ -201,21 +208,36 @@ pub fn derive(input: &DeriveInput<'_>) -> Option<Derived> {
         let prev = rounds_out.last();
         let mut cands = candidates(input, r + 1, &upto, round_calls, &graph, prev);
         cands.sort_by(|a, b| b.score.cmp(&a.score).then(a.tie.cmp(&b.tie)));
+        // The best-scored question within the word budget, else the shortest.
+        let mut shortest: Option<(usize, Round)> = None;
         for cand in cands.into_iter().take(40) {
             let (question, steps) = phrase(input, &graph, &upto, &cand.answer);
             let truth = answer_text(&cand.value);
             if leaks(&question, &truth) {
                 continue;
             }
-            rounds_out.push(Round {
+            let words = question.split_whitespace().count();
+            let round = Round {
                 round: r + 1,
                 question,
                 ground_truth: truth,
                 answer_path: cand.answer.clone(),
                 composition: cand.composition.to_string(),
                 calls: steps,
-            });
-            break;
+            };
+            if words <= MAX_QUESTION_WORDS {
+                shortest = Some((words, round));
+                break;
+            }
+            if shortest.as_ref().is_none_or(|(w, _)| words < *w) {
+                shortest = Some((words, round));
+            }
+        }
+        match shortest {
+            Some((words, round)) if words <= MAX_QUESTION_WORDS || rounds_out.is_empty() => rounds_out.push(round),
+            // Every question of this round is over the budget: the task keeps the last
+            // round that had one within it.
+            _ => {}
         }
     }
     let last = rounds_out.last()?;

@@ -140,13 +140,18 @@ impl Composer<'_> {
             if crate::policy::SETTINGS.contains(&k.as_str()) {
                 continue;
             }
-            if self.flows_into(call.index, k) {
-                out.push(format!("for {}", self.arg_noun(call.index, k, depth)));
-            } else if let Some(m) = constant_modifier(k, v, param) {
+            let modifier = if self.flows_into(call.index, k) {
+                Some(format!("for {}", self.arg_noun(call.index, k, depth)))
+            } else {
+                constant_modifier(k, v, param)
+            };
+            // Two arguments fed the same value ("for that security and for that
+            // security") are said once.
+            if let Some(m) = modifier.filter(|m| !out.contains(m)) {
                 out.push(m);
             }
         }
-        out
+        group_entries(out)
     }
 
     fn param_schema(&self, tool: &str, param: &str) -> Option<&Value> {
@@ -338,6 +343,38 @@ const HEAD_ENDS: &[&str] = &["of", "in", "for", "from", "where", "when", "left",
 
 /// Whether a noun phrase's head noun is plural ("the cut positions of …" yes, "the GC
 /// skew profile of …" no).
+/// Modifiers that take the same field from several entries of one list, said once:
+/// "for the trading date of the first entry of X" and "for the trading date of the
+/// third entry of X" become "for the trading dates of the first and third entries of X".
+fn group_entries(modifiers: Vec<String>) -> Vec<String> {
+    /// (field, ordinal, list) of "for the FIELD of the ORDINAL entry of LIST".
+    fn parts(m: &str) -> Option<(&str, &str, &str)> {
+        let rest = m.strip_prefix("for the ")?;
+        let (field, rest) = rest.split_once(" of the ")?;
+        let (ordinal, list) = rest.split_once(" entry of ")?;
+        (!ordinal.contains(' ') && !field.contains(" of ")).then_some((field, ordinal, list))
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut groups: Vec<(String, String, Vec<String>, usize)> = Vec::new();
+    for m in &modifiers {
+        match parts(m) {
+            Some((field, ordinal, list)) => match groups.iter_mut().find(|g| g.0 == field && g.1 == list) {
+                Some(g) => g.2.push(ordinal.to_string()),
+                None => {
+                    groups.push((field.to_string(), list.to_string(), vec![ordinal.to_string()], out.len()));
+                    out.push(m.clone());
+                }
+            },
+            None => out.push(m.clone()),
+        }
+    }
+    for (field, list, ordinals, at) in groups.into_iter().filter(|g| g.2.len() > 1) {
+        let fields = if field.ends_with('s') { field } else { format!("{field}s") };
+        out[at] = format!("for the {fields} of the {} entries of {list}", words::list(&ordinals));
+    }
+    out
+}
+
 fn plural_head(noun: &str) -> bool {
     let head = noun.split_whitespace().take_while(|w| !HEAD_ENDS.contains(w)).last().unwrap_or("");
     head.ends_with('s') && !head.ends_with("ss") && !head.ends_with("sis")
@@ -404,9 +441,27 @@ fn say_seed(text: &str, first: &str, rest: &str) -> String {
 }
 
 /// Spacing and punctuation fixes after composition.
+/// "for that security and for that security": nested calls that each take the seed
+/// end side by side in the text; the seed is said once.
+fn once_for_that(q: &str) -> String {
+    let mut s = q.to_string();
+    let mut from = 0;
+    while let Some(at) = s[from..].find("for that ").map(|i| from + i) {
+        let end = s[at + "for that ".len()..].find(|c: char| !c.is_alphanumeric()).map_or(s.len(), |i| at + "for that ".len() + i);
+        let phrase = s[at..end].to_string();
+        let twice = format!("{phrase} and {phrase}");
+        while s[at..].starts_with(&twice) {
+            s.replace_range(at..at + twice.len(), &phrase);
+        }
+        from = end.min(s.len());
+    }
+    s
+}
+
 fn tidy(q: &str) -> String {
     let mut s = q.split_whitespace().collect::<Vec<_>>().join(" ");
     s = s.replace(" ,", ",").replace(",,", ",").replace("..", ".");
+    s = once_for_that(&s);
     if !s.ends_with('?') {
         s = format!("{}?", s.trim_end_matches(['.', '!', ',', ';', ':']));
     }
@@ -464,6 +519,34 @@ mod tests {
         assert!(q.ends_with('?') && !q.contains("yes") && !q.contains('`'), "{q}");
         let q = c.question(&AnswerPath::Exceeds { of: of[..1].to_vec(), than: Some(6.5) }, Style { opening: Opening::Inline, variant: 1 });
         assert!(q.starts_with("Does the isoelectric point of the protein encoded by") && q.ends_with(" exceed 6.5?"), "{q}");
+    }
+
+    #[test]
+    fn the_seed_is_said_once_where_nested_calls_end_together() {
+        assert_eq!(
+            once_for_that("the quotes for the date of X for that security and for that security and for that security have?"),
+            "the quotes for the date of X for that security have?"
+        );
+        assert_eq!(once_for_that("for that sequence and for that term"), "for that sequence and for that term");
+    }
+
+    #[test]
+    fn entries_of_one_list_are_said_together() {
+        let m = |s: &str| s.to_string();
+        let out = group_entries(vec![
+            m("for the trading date of the fourth entry of the ratios for that security"),
+            m("for that security"),
+            m("for the trading date of the first entry of the ratios for that security"),
+            m("for the trading date of the first entry of the bars"),
+        ]);
+        assert_eq!(
+            out,
+            vec![
+                m("for the trading dates of the fourth and first entries of the ratios for that security"),
+                m("for that security"),
+                m("for the trading date of the first entry of the bars"),
+            ]
+        );
     }
 
     #[test]

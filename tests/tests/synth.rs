@@ -797,6 +797,8 @@ async fn every_domain_gets_questions_in_words() {
             let q = t["question"].as_str().unwrap();
             let truth = t["ground_truth"].as_str().unwrap();
             assert!(q.ends_with('?') && !q.contains('`'), "{q}");
+            // Dates feeding dates once made questions of 200 words (MAX_QUESTION_WORDS).
+            assert!(q.split_whitespace().count() <= 60, "{domain}: a question of {} words: {q}", q.split_whitespace().count());
             assert!(!q.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| w == "step"), "{q}");
             assert!(q.contains(t["seed"].as_str().unwrap()), "{q}");
             for name in names.iter().chain(identifiers.iter().map(String::as_str).collect::<Vec<_>>().iter()) {
