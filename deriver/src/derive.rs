@@ -326,7 +326,8 @@ fn candidates(
                     let fixed_shape = FIXED_SHAPE_LISTS.contains(&crate::types::normalize_name(&leaf.key).as_str());
                     let echoed = fixed_shape || rules.echoes.contains(&Value::from(items.len())) || rules.restates(&leaf.key) || rules.relation.is_some_and(|r| r.uncountable(&leaf.key));
                     if (2..=200).contains(&items.len()) && !leaf.path.is_empty() && !echoed {
-                        if let Some((item, yes)) = member(items, tie(input.trace_id, round, &format!("member {} {}", call.index, leaf.path))) {
+                        let pick = tie(input.trace_id, round, &format!("member {} {}", call.index, leaf.path));
+                        if let Some((item, yes)) = member(items, pick, || same_key_items(upto, &leaf.key)) {
                             out.push(Candidate {
                                 answer: AnswerPath::Contains { call: call.index, path: leaf.path.clone(), item },
                                 value: Value::from(if yes { "yes" } else { "no" }),
@@ -425,24 +426,71 @@ fn candidates(
     out
 }
 
-/// For about one list of whole numbers (positions, lengths) in eight, a set-membership
-/// question: an item of the list ("yes"), or one next to an item that the list lacks
-/// ("no"), as `pick` says. None for other lists.
-fn member(items: &[Value], pick: [u8; 8]) -> Option<(Value, bool)> {
+/// For about one list in eight, a set-membership question, as `pick` says: "yes" with
+/// an item of the list, or "no" with an item the list lacks.
+/// - Whole numbers (positions, lengths): the "no" item is next to one of the list's.
+/// - Short names (authors, enzymes, codons, drug classes): the "no" item is a name of
+///   the same field elsewhere in the evidence (`elsewhere`), so it is as plausible as
+///   the list's own; with none, no question.
+///
+/// None for other lists.
+fn member(items: &[Value], pick: [u8; 8], elsewhere: impl FnOnce() -> Vec<Value>) -> Option<(Value, bool)> {
     if pick[5] % 8 != 0 {
         return None;
     }
-    let whole: Vec<i64> = items.iter().map(|v| v.as_i64()).collect::<Option<_>>()?;
-    let k = whole[usize::from(pick[6]) % whole.len()];
-    if pick[7] % 2 == 0 {
-        return Some((Value::from(k), true));
+    let k = usize::from(pick[6]) % items.len();
+    let yes = pick[7] % 2 == 0;
+    if let Some(whole) = items.iter().map(|v| v.as_i64()).collect::<Option<Vec<i64>>>() {
+        if yes {
+            return Some((Value::from(whole[k]), true));
+        }
+        let lowest = whole.iter().min().copied().unwrap_or(0);
+        return [1, 2, -1, -2, 3]
+            .iter()
+            .map(|d| whole[k] + d)
+            .find(|x| !whole.contains(x) && (lowest < 0 || *x >= 0))
+            .map(|x| (Value::from(x), false));
     }
-    let lowest = whole.iter().min().copied().unwrap_or(0);
-    [1, 2, -1, -2, 3]
-        .iter()
-        .map(|d| k + d)
-        .find(|x| !whole.contains(x) && (lowest < 0 || *x >= 0))
-        .map(|x| (Value::from(x), false))
+    if !items.iter().all(is_short_name) {
+        return None;
+    }
+    if yes {
+        return Some((items[k].clone(), true));
+    }
+    let outside: Vec<Value> = elsewhere().into_iter().filter(|v| is_short_name(v) && !items.contains(v)).collect();
+    (!outside.is_empty()).then(|| (outside[k % outside.len()].clone(), false))
+}
+
+/// A name worth asking about: 2 to 60 characters of one line; not a number, an
+/// identifier from code (a field name is never asked about) or a stretch of sequence
+/// (a fragment is no name).
+fn is_short_name(v: &Value) -> bool {
+    let sequence_like = |s: &str| s.len() > 8 && s.chars().all(|c| "ACGTUNacgtun".contains(c));
+    v.as_str().is_some_and(|s| {
+        (2..=60).contains(&s.chars().count())
+            && !s.contains('\n')
+            && s.trim().parse::<f64>().is_err()
+            && !crate::words::is_identifier_shaped(s)
+            && !sequence_like(s)
+    })
+}
+
+/// Every list item of the field `key` in the evidence so far, in call order, once each.
+fn same_key_items(calls: &[EvidenceCall], key: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for call in calls {
+        let Some(result) = &call.result else { continue };
+        for leaf in leaves(result, None, LEAF_CAP).into_iter().filter(|l| l.key == key) {
+            if let Value::Array(items) = leaf.value {
+                for item in items {
+                    if !out.contains(&item) {
+                        out.push(item);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A round threshold near `v` for a yes/no question, and whether `v` exceeds it: `v`
@@ -497,10 +545,26 @@ mod tests {
     fn membership_items_are_in_the_list_for_yes_and_beside_it_for_no() {
         let items: Vec<Value> = [3, 4, 10].iter().map(|&n| Value::from(n)).collect();
         let pick = |k: u8, yes: bool| [0, 0, 0, 0, 0, 0, k, if yes { 0 } else { 1 }];
-        assert_eq!(member(&items, pick(2, true)), Some((Value::from(10), true)));
-        assert_eq!(member(&items, pick(0, false)), Some((Value::from(5), false)), "3+1 is in the list, 3+2 is not");
-        assert_eq!(member(&items, [0, 0, 0, 0, 0, 1, 0, 0]), None, "seven lists in eight are not asked");
-        assert_eq!(member(&[Value::from(0.5), Value::from(1)], pick(0, true)), None, "whole numbers only");
+        let none = Vec::new;
+        assert_eq!(member(&items, pick(2, true), none), Some((Value::from(10), true)));
+        assert_eq!(member(&items, pick(0, false), none), Some((Value::from(5), false)), "3+1 is in the list, 3+2 is not");
+        assert_eq!(member(&items, [0, 0, 0, 0, 0, 1, 0, 0], none), None, "seven lists in eight are not asked");
+        assert_eq!(member(&[Value::from(0.5), Value::from(1)], pick(0, true), none), None, "whole numbers or names only");
+    }
+
+    #[test]
+    fn name_lists_take_their_no_item_from_the_same_field_elsewhere() {
+        let names: Vec<Value> = ["Ada Lovelace", "Alan Turing"].iter().map(|&n| Value::from(n)).collect();
+        let pick = |k: u8, yes: bool| [0, 0, 0, 0, 0, 0, k, if yes { 0 } else { 1 }];
+        let elsewhere = || vec![Value::from("Alan Turing"), Value::from("Grace Hopper")];
+        assert_eq!(member(&names, pick(1, true), elsewhere), Some((Value::from("Alan Turing"), true)));
+        assert_eq!(member(&names, pick(1, false), elsewhere), Some((Value::from("Grace Hopper"), false)), "never an item of the list");
+        assert_eq!(member(&names, pick(0, false), Vec::new), None, "no plausible outsider: no question");
+        let long = vec![Value::from("x".repeat(61)), Value::from("ab")];
+        assert_eq!(member(&long, pick(1, true), Vec::new), None, "names are short");
+        assert_eq!(member(&[Value::from("12"), Value::from("ab")], pick(1, true), Vec::new), None, "numbers in text are not names");
+        assert_eq!(member(&[Value::from("ACGTTGCAAG"), Value::from("ab")], pick(1, true), Vec::new), None, "nor fragments");
+        assert_eq!(member(&[Value::from("ts_code"), Value::from("ab")], pick(1, true), Vec::new), None, "nor field names");
     }
 
     #[test]

@@ -298,8 +298,9 @@ impl Composer<'_> {
             }
             AnswerPath::Contains { call, path, item } => {
                 let noun = self.value_noun(*call, path, 0);
+                // A name is quoted, as the seed is: "Is \"Alan Turing\" one of the authors …?"
                 let item = match item {
-                    Value::String(t) => t.clone(),
+                    Value::String(t) => format!("\"{t}\""),
                     other => other.to_string(),
                 };
                 let does = if plural_head(&noun) { "do" } else { "does" };
