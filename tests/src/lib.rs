@@ -51,6 +51,29 @@ pub fn isolated_env(home: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
     ]
 }
 
+/// How a finished process exited and what it printed (the `dive` runs of the tests).
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    /// From a finished process's output (a signal counts as exit code -1).
+    pub fn of(o: std::process::Output) -> Out {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// stdout as JSON; a test fails with both streams when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
 /// The `dive` binary built by `make` (`cargo build --release -p dive-cli`).
 pub fn dive_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");

@@ -6,31 +6,19 @@
 //! Toolchains: cargo with the wasm32-wasip2 target, componentize-py from the project's
 //! virtualenv, componentize-js from the project's node_modules (all from `make setup`).
 
-use dive_integration_tests::{dive_bin, echo_handler, repo_root, Fixture};
+use dive_integration_tests::{dive_bin, echo_handler, repo_root, Fixture, Out};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-}
-
-/// The environment the toolchains need beside dive's own isolated one: the real
-/// cargo and rustup homes (HOME is the test's), and where the project installed the
-/// Python and JavaScript toolchains.
+/// The environment over the inherited one (whose rustup and cargo settings the
+/// toolchains need: with RUSTUP_AUTO_INSTALL dropped, rustup may reinstall the
+/// toolchain mid-test): HOME the test's, the real cargo and rustup homes, no built-in
+/// pool, and where the project installed the Python and JavaScript toolchains.
 fn toolchain_env(home: &Path) -> Vec<(String, std::ffi::OsString)> {
     let real_home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
     let var_or = |name: &str, default: PathBuf| std::env::var_os(name).unwrap_or_else(|| default.into_os_string());
     let root = repo_root();
     vec![
-        ("PATH".into(), std::env::var_os("PATH").unwrap_or_default()),
         ("HOME".into(), home.as_os_str().to_owned()),
         ("DIVE_BUILTIN_TOOLS".into(), "".into()),
         ("DIVE_CACHE_DIR".into(), root.join("target/test-component-cache").into_os_string()),
@@ -47,16 +35,17 @@ fn toolchain_env(home: &Path) -> Vec<(String, std::ffi::OsString)> {
 /// Run a program in `cwd` with the toolchain environment (plus `extra`).
 async fn run(program: &Path, args: &[&str], cwd: &Path, home: &Path, extra: &[(&str, &str)]) -> Out {
     let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args).current_dir(cwd).env_clear().envs(toolchain_env(home));
+    cmd.args(args).current_dir(cwd);
+    // No DIVE_* setting of the caller's reaches the runs (a store, a pool, upstreams).
+    for (k, _) in std::env::vars_os().filter(|(k, _)| k.to_string_lossy().starts_with("DIVE_")) {
+        cmd.env_remove(k);
+    }
+    cmd.envs(toolchain_env(home));
     for (k, v) in extra {
         cmd.env(k, v);
     }
     let o = cmd.output().await.unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    Out::of(o)
 }
 
 async fn dive(home: &Path, args: &[&str]) -> Out {

@@ -1,23 +1,11 @@
 //! The `dive` command line as a user runs it: output formats, exit codes (0 ok, 1 tool
 //! failed, 2 bad usage or input, 3 sandbox violation), global options and environment.
 
-use dive_integration_tests::{dive_bin, echo_handler, guest_wasm, isolated_env, make_package, repo_root, Fixture};
+use dive_integration_tests::{dive_bin, echo_handler, guest_wasm, isolated_env, make_package, repo_root, Fixture, Out};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 const LOGICAL: &str = "https://api.example.test";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-}
 
 /// Run `dive` with a clean environment: no built-in pool, a private store and cache.
 async fn dive(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
@@ -27,11 +15,7 @@ async fn dive(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
         cmd.env(k, v);
     }
     let o = cmd.output().await.unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    Out::of(o)
 }
 
 fn probe(home: &Path) -> PathBuf {

@@ -5,7 +5,7 @@
 //! front of the server are retried, and the Kubernetes manifests wire the completion
 //! index to `--shard`. Nothing here reaches a public host.
 
-use dive_integration_tests::{builtin_pool_dir, dive_bin, python, repo_root, Fixture};
+use dive_integration_tests::{builtin_pool_dir, dive_bin, python, repo_root, Fixture, Out};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -99,18 +99,6 @@ impl Moto {
     }
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
-    }
-}
-
 fn ok(o: &Out, what: &str) {
     assert_eq!(o.code, 0, "{what}: exit {}\nstdout: {}\nstderr: {}", o.code, o.stdout, o.stderr);
 }
@@ -119,7 +107,7 @@ fn ok(o: &Out, what: &str) {
 /// test) and an S3 endpoint.
 async fn dive(home: &Path, endpoint: &str, args: &[&str]) -> Out {
     let o = dive_command(home, endpoint, args).output().await.unwrap();
-    Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+    Out::of(o)
 }
 
 fn dive_command(home: &Path, endpoint: &str, args: &[&str]) -> tokio::process::Command {

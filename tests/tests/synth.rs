@@ -3,21 +3,9 @@
 //! an interruption, scoring, the LLM policy against a fake chat-completions server, and
 //! clear errors for bad input.
 
-use dive_integration_tests::{builtin_pool_dir, dive_bin, repo_root, Fixture, Reply, Seen};
+use dive_integration_tests::{builtin_pool_dir, dive_bin, repo_root, Fixture, Out, Reply, Seen};
 use serde_json::{json, Value};
 use std::path::Path;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
-    }
-}
 
 /// Run `dive` with the built-in pool, a store under `home` and a clean environment.
 async fn dive(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
@@ -33,7 +21,7 @@ async fn dive(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
         cmd.env(k, v);
     }
     let o = cmd.output().await.unwrap();
-    Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+    Out::of(o)
 }
 
 fn tasks(path: &Path) -> Vec<Value> {
