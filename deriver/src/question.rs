@@ -127,31 +127,72 @@ impl Composer<'_> {
     }
 
     /// Arguments the template does not name: flowing values as "for …", constants in
-    /// words; defaults and false flags are left unsaid.
+    /// words; defaults and false flags are left unsaid. Arguments that took one field
+    /// from several entries of one list are said together ("for the trading dates of
+    /// the first and third entries of …"); a value said already is not said again, nor
+    /// the seed right after a phrase that ended with it.
     fn modifiers(&self, call: &EvidenceCall, used: &[&str], depth: usize) -> Vec<String> {
         let schema = self.tools.get(&call.tool).map(|t| &t.input_schema);
         let Some(args) = call.args.as_object() else { return Vec::new() };
-        let mut out = Vec::new();
-        for (k, v) in args {
-            if used.contains(&k.as_str()) {
-                continue;
-            }
+        let said = |k: &str| !used.contains(&k) && !crate::policy::SETTINGS.contains(&k);
+        let groups = self.entry_groups(call.index, args.keys().filter(|k| said(k)), depth);
+        let seed = format!("for {SEED_MARK}");
+        let mut out: Vec<String> = Vec::new();
+        for (k, v) in args.iter().filter(|(k, _)| said(k)) {
             let param = schema.and_then(|s| s.get("properties")).and_then(|p| p.get(k));
-            if crate::policy::SETTINGS.contains(&k.as_str()) {
-                continue;
-            }
-            let modifier = if self.flows_into(call.index, k) {
-                Some(format!("for {}", self.arg_noun(call.index, k, depth)))
-            } else {
-                constant_modifier(k, v, param)
+            let modifier = match groups.iter().find(|g| g.params.contains(k)) {
+                Some(g) if g.params[0] != *k => None,
+                Some(g) => Some(format!("for {}", self.value_noun_of(g.producer, &g.first_path, depth + 1, Some(&g.indices)))),
+                None if self.flows_into(call.index, k) => Some(format!("for {}", self.arg_noun(call.index, k, depth))),
+                None => constant_modifier(k, v, param),
             };
-            // Two arguments fed the same value ("for that security and for that
-            // security") are said once.
-            if let Some(m) = modifier.filter(|m| !out.contains(m)) {
+            let repeats = |m: &String| out.contains(m) || (*m == seed && out.last().is_some_and(|last| last.ends_with(&seed)));
+            if let Some(m) = modifier.filter(|m| !repeats(m)) {
                 out.push(m);
             }
         }
-        group_entries(out)
+        out
+    }
+
+    /// Arguments of call `to` (among `params`) that each took the same field of a
+    /// different entry of one list of one earlier result, two or more to a group.
+    fn entry_groups<'k>(&self, to: usize, params: impl Iterator<Item = &'k String>, depth: usize) -> Vec<EntryGroup> {
+        let mut groups: Vec<EntryGroup> = Vec::new();
+        if depth >= MAX_NESTING {
+            return groups;
+        }
+        for param in params {
+            let Some((producer, path, list, index, field)) = self.entry_source(to, param) else { continue };
+            match groups.iter_mut().find(|g| g.producer == producer && g.list == list && g.field == field) {
+                Some(g) => {
+                    g.params.push(param.clone());
+                    g.indices.push(index);
+                }
+                None => groups.push(EntryGroup { producer, list, field, first_path: path, params: vec![param.clone()], indices: vec![index] }),
+            }
+        }
+        groups.retain(|g| g.params.len() > 1);
+        groups
+    }
+
+    /// Where argument `param` of call `to` came from when it is one field of one entry of
+    /// a list (`…/list/N/field`) of an earlier result that did not just repeat its own
+    /// argument: (producer, path, list path, N, field).
+    fn entry_source(&self, to: usize, param: &str) -> Option<(usize, String, String, usize, String)> {
+        let whole = format!("/{}", crate::evidence::pointer_token(param));
+        let flow = self.graph.flows.iter().find(|f| f.to == to && f.arg_path == whole)?;
+        let producer = flow.from?;
+        if self.echoed_param(producer, &flow.from_path).is_some() {
+            return None;
+        }
+        let (list_and_index, field) = flow.from_path.rsplit_once('/')?;
+        let (list, index) = list_and_index.rsplit_once('/')?;
+        let index = index.parse::<usize>().ok()?;
+        let primary = self.call(producer).and_then(|c| phrases::relation(&c.tool)).and_then(|r| r.primary);
+        if list.is_empty() || field.parse::<usize>().is_ok() || primary == Some(field) {
+            return None;
+        }
+        Some((producer, flow.from_path.clone(), list.to_string(), index, field.to_string()))
     }
 
     fn param_schema(&self, tool: &str, param: &str) -> Option<&Value> {
@@ -219,6 +260,12 @@ impl Composer<'_> {
     /// …", "the title of the first entry of …", or the call's own phrase when the path is
     /// its primary field.
     pub fn value_noun(&self, i: usize, path: &str, depth: usize) -> String {
+        self.value_noun_of(i, path, depth, None)
+    }
+
+    /// [`Self::value_noun`]; with `many`, the path's last list position stands for
+    /// each of those positions: "the trading dates of the first and third entries of …".
+    fn value_noun_of(&self, i: usize, path: &str, depth: usize, many: Option<&[usize]>) -> String {
         let tool = self.call(i).map(|c| c.tool.as_str()).unwrap_or("");
         let relation = phrases::relation(tool);
         let primary = relation.and_then(|r| r.primary);
@@ -242,23 +289,37 @@ impl Composer<'_> {
             }
             return noun;
         }
+        let last_index = tokens.iter().rposition(|t| t.parse::<usize>().is_ok());
+        // The position at token `at` in words, and whether it stands for several.
+        let position = |n: usize, at: usize| match many {
+            Some(ns) if Some(at) == last_index => (words::list(&ns.iter().map(|&n| ordinal(n)).collect::<Vec<_>>()), true),
+            _ => (ordinal(n), false),
+        };
         let mut k = 0;
         while k < tokens.len() {
             let t = &tokens[k];
             let next_index = tokens.get(k + 1).and_then(|n| n.parse::<usize>().ok());
             noun = match (t.parse::<usize>(), next_index) {
-                (Ok(n), _) => format!("the {} entry of {noun}", ordinal(n)),
+                (Ok(n), _) => {
+                    let (at, several) = position(n, k);
+                    format!("the {at} {} of {noun}", if several { "entries" } else { "entry" })
+                }
                 (Err(_), Some(n)) => {
                     k += 1;
+                    let (at, several) = position(n, k);
                     let w = said(t);
                     if GENERIC_LISTS.contains(&t.to_lowercase().as_str()) {
-                        format!("the {} entry of {noun}", ordinal(n))
+                        format!("the {at} {} of {noun}", if several { "entries" } else { "entry" })
+                    } else if several {
+                        format!("the {at} {w} of {noun}")
                     } else {
-                        format!("the {} {} of {noun}", ordinal(n), singular(&w))
+                        format!("the {at} {} of {noun}", singular(&w))
                     }
                 }
                 // A wrapper object ("idGroup", "message") says nothing: skip it.
                 (Err(_), None) if k + 1 < tokens.len() && is_wrapper(t) => noun,
+                // A field after the positions that stand for several is said in the plural.
+                (Err(_), None) if many.is_some() && last_index.is_some_and(|l| k > l) => format!("the {} of {noun}", plural(&said(t))),
                 (Err(_), None) => format!("the {} of {noun}", said(t)),
             };
             k += 1;
@@ -342,40 +403,31 @@ impl Composer<'_> {
 /// Words that end a noun phrase's head ("the cut positions | of …").
 const HEAD_ENDS: &[&str] = &["of", "in", "for", "from", "where", "when", "left", "against", "by", "under", "with", "encoded", "matching", "named", "to", "on", "found", "a", "linked", "related", "whose", "most", "best", "containing", "cited", "recommended", "citing", "deposited", "funded"];
 
-/// Whether a noun phrase's head noun is plural ("the cut positions of …" yes, "the GC
-/// skew profile of …" no).
-/// Modifiers that take the same field from several entries of one list, said once:
-/// "for the trading date of the first entry of X" and "for the trading date of the
-/// third entry of X" become "for the trading dates of the first and third entries of X".
-fn group_entries(modifiers: Vec<String>) -> Vec<String> {
-    /// (field, ordinal, list) of "for the FIELD of the ORDINAL entry of LIST".
-    fn parts(m: &str) -> Option<(&str, &str, &str)> {
-        let rest = m.strip_prefix("for the ")?;
-        let (field, rest) = rest.split_once(" of the ")?;
-        let (ordinal, list) = rest.split_once(" entry of ")?;
-        (!ordinal.contains(' ') && !field.contains(" of ")).then_some((field, ordinal, list))
-    }
-    let mut out: Vec<String> = Vec::new();
-    let mut groups: Vec<(String, String, Vec<String>, usize)> = Vec::new();
-    for m in &modifiers {
-        match parts(m) {
-            Some((field, ordinal, list)) => match groups.iter_mut().find(|g| g.0 == field && g.1 == list) {
-                Some(g) => g.2.push(ordinal.to_string()),
-                None => {
-                    groups.push((field.to_string(), list.to_string(), vec![ordinal.to_string()], out.len()));
-                    out.push(m.clone());
-                }
-            },
-            None => out.push(m.clone()),
-        }
-    }
-    for (field, list, ordinals, at) in groups.into_iter().filter(|g| g.2.len() > 1) {
-        let fields = if field.ends_with('s') { field } else { format!("{field}s") };
-        out[at] = format!("for the {fields} of the {} entries of {list}", words::list(&ordinals));
-    }
-    out
+/// Arguments of one call that took the same field of several entries of one list.
+struct EntryGroup {
+    /// The call whose result holds the list.
+    producer: usize,
+    /// The list's JSON Pointer in that result, and the field of each entry.
+    list: String,
+    field: String,
+    /// The first argument's source path (`list/N/field`).
+    first_path: String,
+    /// The arguments, in the call's order, and the entry each took.
+    params: Vec<String>,
+    indices: Vec<usize>,
 }
 
+/// A field's words in the plural, roughly ("trading date" → "trading dates").
+fn plural(words: &str) -> String {
+    if words.ends_with('s') {
+        words.to_string()
+    } else {
+        format!("{words}s")
+    }
+}
+
+/// Whether a noun phrase's head noun is plural ("the cut positions of …" yes, "the GC
+/// skew profile of …" no).
 fn plural_head(noun: &str) -> bool {
     let head = noun.split_whitespace().take_while(|w| !HEAD_ENDS.contains(w)).last().unwrap_or("");
     head.ends_with('s') && !head.ends_with("ss") && !head.ends_with("sis")
@@ -442,27 +494,9 @@ fn say_seed(text: &str, first: &str, rest: &str) -> String {
 }
 
 /// Spacing and punctuation fixes after composition.
-/// "for that security and for that security": nested calls that each take the seed
-/// end side by side in the text; the seed is said once.
-fn once_for_that(q: &str) -> String {
-    let mut s = q.to_string();
-    let mut from = 0;
-    while let Some(at) = s[from..].find("for that ").map(|i| from + i) {
-        let end = s[at + "for that ".len()..].find(|c: char| !c.is_alphanumeric()).map_or(s.len(), |i| at + "for that ".len() + i);
-        let phrase = s[at..end].to_string();
-        let twice = format!("{phrase} and {phrase}");
-        while s[at..].starts_with(&twice) {
-            s.replace_range(at..at + twice.len(), &phrase);
-        }
-        from = end.min(s.len());
-    }
-    s
-}
-
 fn tidy(q: &str) -> String {
     let mut s = q.split_whitespace().collect::<Vec<_>>().join(" ");
     s = s.replace(" ,", ",").replace(",,", ",").replace("..", ".");
-    s = once_for_that(&s);
     if !s.ends_with('?') {
         s = format!("{}?", s.trim_end_matches(['.', '!', ',', ';', ':']));
     }
@@ -523,31 +557,28 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_is_said_once_where_nested_calls_end_together() {
-        assert_eq!(
-            once_for_that("the quotes for the date of X for that security and for that security and for that security have?"),
-            "the quotes for the date of X for that security have?"
-        );
-        assert_eq!(once_for_that("for that sequence and for that term"), "for that sequence and for that term");
-    }
-
-    #[test]
-    fn entries_of_one_list_are_said_together() {
-        let m = |s: &str| s.to_string();
-        let out = group_entries(vec![
-            m("for the trading date of the fourth entry of the ratios for that security"),
-            m("for that security"),
-            m("for the trading date of the first entry of the ratios for that security"),
-            m("for the trading date of the first entry of the bars"),
+    fn entries_of_one_list_are_said_together_and_the_seed_once() {
+        // quotes(ts_code = seed) → bars(start = quotes' first date, end = its third
+        // date, ts_code = seed): one phrase for both dates, the seed said once.
+        let calls = vec![
+            EvidenceCall { index: 0, tool: "quotes_tool".into(), args: json!({"ts_code": "600000.SH"}), result: Some(json!({"data": [{"trade_date": "20240102"}, {"trade_date": "20240103"}, {"trade_date": "20240104"}]})) },
+            EvidenceCall { index: 1, tool: "bars_tool".into(), args: json!({"start_date": "20240102", "end_date": "20240104", "ts_code": "600000.SH"}), result: Some(json!({"data": [{"close": 1.5}]})) },
+        ];
+        let tools = BTreeMap::from([
+            ("quotes_tool".to_string(), info("quotes_tool", json!({"properties": {"ts_code": {}}}))),
+            ("bars_tool".to_string(), info("bars_tool", json!({"properties": {"start_date": {}, "end_date": {}, "ts_code": {}}}))),
         ]);
-        assert_eq!(
-            out,
-            vec![
-                m("for the trading dates of the fourth and first entries of the ratios for that security"),
-                m("for that security"),
-                m("for the trading date of the first entry of the bars"),
-            ]
-        );
+        let seed = json!("600000.SH");
+        let graph = FlowGraph::build(&seed, &calls);
+        let c = Composer { seed: &seed, seed_type: "ts_code", tools: &tools, calls: &calls, graph: &graph };
+        let noun = c.value_noun(1, "/data/0/close", 0);
+        assert!(noun.contains("for the trading dates of the first and third entries of the result of the computation"), "{noun}");
+        assert_eq!(noun.matches("trading date").count(), 1, "{noun}");
+        // The bars' own ts_code comes right after the quotes' phrase, which ends with it.
+        assert!(noun.ends_with(&format!("for {SEED_MARK}")) && noun.matches(SEED_MARK).count() == 1, "{noun}");
+        // One entry alone is said as before.
+        let one = c.value_noun(0, "/data/2/trade_date", 0);
+        assert!(one.starts_with("the trading date of the third entry of"), "{one}");
     }
 
     #[test]
