@@ -7,6 +7,11 @@
 //! - JavaScript (`app.js`): `componentize-js app.js --wit wit --world-name tool-provider`
 //!
 //! The toolchain's own messages go to this process's stderr.
+//!
+//! A build runs the package's own code on the host, outside any sandbox: cargo runs
+//! build scripts and procedural macros, componentize-py imports `app.py` to snapshot it,
+//! componentize-js evaluates `app.js`. Build only packages you trust; a stranger's
+//! package is run from its built component, which the sandbox holds.
 
 use crate::{AuthorError, Lang};
 use dive_runtime::manifest::MANIFEST_FILE;
@@ -72,27 +77,11 @@ pub fn build(dir: &Path) -> Result<Built, AuthorError> {
     Ok(Built { lang, component: out, bytes })
 }
 
-/// Where the manifest puts the component. Read without the runtime's full validation:
-/// the component need not exist yet.
+/// Where the manifest puts the component: the runtime's own manifest reader (bounded,
+/// validated, the path kept inside the package), which does not need the component to
+/// exist yet.
 fn component_path(dir: &Path) -> Result<PathBuf, AuthorError> {
-    #[derive(serde::Deserialize)]
-    struct Head {
-        component: String,
-    }
-    let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(AuthorError::io(&path))?;
-    let head: Head = toml::from_str(&text).map_err(|e| AuthorError::NotAPackage {
-        dir: dir.to_path_buf(),
-        why: format!("{MANIFEST_FILE}: {}", e.to_string().trim_end().replace('\n', " ")),
-    })?;
-    let rel = Path::new(&head.component);
-    if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-        return Err(AuthorError::NotAPackage {
-            dir: dir.to_path_buf(),
-            why: format!("component = \"{}\" must be a path inside the package", head.component),
-        });
-    }
-    Ok(dir.join(rel))
+    Ok(dive_runtime::Manifest::load(dir)?.component)
 }
 
 /// Where a build writes the component before it is renamed into place.
@@ -149,8 +138,11 @@ fn build_python(dir: &Path, out: &Path) -> Result<PathBuf, AuthorError> {
     // componentize-py writes __pycache__ next to the sources: build from a copy.
     let staging = tempfile::Builder::new().prefix(".dive-build").tempdir_in(dir).map_err(AuthorError::io(dir))?;
     for entry in std::fs::read_dir(dir).map_err(AuthorError::io(dir))? {
-        let path = entry.map_err(AuthorError::io(dir))?.path();
-        if path.extension().is_some_and(|e| e == "py") && path.is_file() {
+        let entry = entry.map_err(AuthorError::io(dir))?;
+        let path = entry.path();
+        // Regular files only: a symlink could bring a host file into the component.
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if path.extension().is_some_and(|e| e == "py") && regular {
             let to = staging.path().join(path.file_name().unwrap_or_default());
             std::fs::copy(&path, &to).map_err(AuthorError::io(&path))?;
         }
@@ -202,7 +194,7 @@ fn tool_program(var: &str, name: &str, local: Option<&Path>) -> OsString {
 
 fn run(mut cmd: Command, lang: Lang, what: &str, install: &str) -> Result<(), AuthorError> {
     cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
-    let described = format!("{} {}", cmd.get_program().to_string_lossy(), cmd.get_args().next().map(|a| a.to_string_lossy()).unwrap_or_default());
+    let described = std::iter::once(cmd.get_program()).chain(cmd.get_args()).map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ");
     let status = cmd.status().map_err(|e| missing_or_io(e, lang, what, install))?;
     if !status.success() {
         return Err(AuthorError::BuildFailed { command: described, status: status.to_string() });
@@ -239,7 +231,8 @@ mod tests {
     fn the_component_stays_inside_the_package() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(MANIFEST_FILE), "component = \"../x.wasm\"\ndomain = \"general\"\n").unwrap();
-        assert!(matches!(component_path(dir.path()), Err(AuthorError::NotAPackage { .. })));
+        let e = component_path(dir.path()).unwrap_err();
+        assert!(matches!(e, AuthorError::Manifest(_)) && e.to_string().contains("inside the package"), "{e}");
     }
 
     #[test]

@@ -129,11 +129,8 @@ fn warning(tool: Option<&str>, message: String) -> Finding {
 fn spec_findings(spec: &ToolSpec) -> Vec<Finding> {
     let tool = Some(spec.name.as_str());
     let mut out = Vec::new();
-    if let Err(e) = crate::scaffold::validate_name(&spec.name) {
-        // Keywords are fine as tool names; the other rules keep names portable.
-        if !e.to_string().contains("keyword") {
-            out.push(error(tool, format!("its name: {e}")));
-        }
+    if let Err(e) = crate::scaffold::check_tool_name(&spec.name) {
+        out.push(error(tool, format!("its name: {e}")));
     }
     let words = spec.description.split_whitespace().count();
     if words == 0 {

@@ -31,9 +31,19 @@ const RESERVED: &[&str] = &[
 /// Longest tool name accepted (OpenAI's function-name limit).
 const MAX_NAME: usize = 64;
 
-/// Check that `name` can name a package and its tool in every language: snake_case
-/// ASCII, starting with a letter, at most 64 characters, not a keyword.
+/// Check that `name` can name a package and its tool in every language: a portable
+/// tool name ([`check_tool_name`]) that is not a keyword of Rust, Python or JavaScript.
 pub fn validate_name(name: &str) -> Result<(), AuthorError> {
+    check_tool_name(name)?;
+    if RESERVED.contains(&name) {
+        return Err(AuthorError::BadName { name: name.to_string(), why: "it is a keyword of Rust, Python or JavaScript".into() });
+    }
+    Ok(())
+}
+
+/// Check that `name` is a portable tool name: snake_case ASCII, starting with a letter,
+/// at most 64 characters (what every tool format dive exports accepts).
+pub fn check_tool_name(name: &str) -> Result<(), AuthorError> {
     let bad = |why: &str| AuthorError::BadName { name: name.to_string(), why: why.to_string() };
     if name.is_empty() || name.len() > MAX_NAME {
         return Err(bad("a name has 1 to 64 characters"));
@@ -46,9 +56,6 @@ pub fn validate_name(name: &str) -> Result<(), AuthorError> {
     }
     if name.ends_with('_') || name.contains("__") {
         return Err(bad("no trailing or doubled '_'"));
-    }
-    if RESERVED.contains(&name) {
-        return Err(bad("it is a keyword of Rust, Python or JavaScript"));
     }
     Ok(())
 }
@@ -151,6 +158,8 @@ mod tests {
         for bad in ["", "GC", "2fast", "gc-content", "gc__x", "x_", "type", "class", "fn", &"a".repeat(65)] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
+        // A keyword is a fine tool name in a package that is not named after it.
+        check_tool_name("type").unwrap();
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub(crate) enum ToolCommand {
         dir: Option<PathBuf>,
     },
     /// Build a package's component with its language's toolchain, where its manifest
-    /// names it.
+    /// names it. The build runs the package's own code on this host (build scripts,
+    /// app.py, app.js), outside the sandbox: build only packages you trust.
     Build {
         #[arg(default_value = ".")]
         dir: PathBuf,
