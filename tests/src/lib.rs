@@ -74,6 +74,19 @@ impl Out {
     }
 }
 
+/// The `fields` and `items` of a Tushare answer over the columns `all`, honouring the
+/// request's `fields` as Tushare does: only the asked columns, in the asked order (all
+/// of them when it asks none).
+pub fn tushare_table(request: &serde_json::Value, all: &[&str], rows: &[Vec<serde_json::Value>]) -> (serde_json::Value, serde_json::Value) {
+    let wanted: Vec<usize> = match request["fields"].as_str().filter(|f| !f.is_empty()) {
+        Some(f) => f.split(',').filter_map(|c| all.iter().position(|a| *a == c.trim())).collect(),
+        None => (0..all.len()).collect(),
+    };
+    let fields = wanted.iter().map(|&i| all[i]).collect::<Vec<_>>();
+    let items = rows.iter().map(|r| wanted.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()).collect::<Vec<_>>();
+    (serde_json::json!(fields), serde_json::json!(items))
+}
+
 /// The `dive` binary built by `make` (`cargo build --release -p dive-cli`).
 pub fn dive_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");

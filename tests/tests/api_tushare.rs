@@ -146,13 +146,10 @@ fn tushare(s: &Seen) -> Reply {
         vec![json!(code), json!("20240103"), json!(10.25), json!(api), json!(p.as_object().map_or(0, |o| o.len()))],
         vec![json!(code), json!("20240102"), Value::Null, json!(api), json!(0)],
     ];
-    let wanted: Vec<usize> = match body["fields"].as_str().filter(|f| !f.is_empty()) {
-        Some(f) => f.split(',').filter_map(|c| all.iter().position(|a| *a == c.trim())).collect(),
-        None => (0..all.len()).collect(),
-    };
+    let (fields, items) = dive_integration_tests::tushare_table(&body, &all, &rows);
     let data = json!({
-        "fields": wanted.iter().map(|&i| all[i]).collect::<Vec<_>>(),
-        "items": rows.iter().map(|r| wanted.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "fields": fields,
+        "items": items,
         "has_more": api == "daily",
         "count": -1,
     });

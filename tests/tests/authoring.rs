@@ -105,6 +105,12 @@ async fn lifecycle(home: &Path, lang: &str, native_test: &[&str]) -> PathBuf {
     pkg
 }
 
+/// `dive tool build` after an edit; it must succeed.
+async fn rebuild(home: &Path, pkg: &Path) {
+    let o = dive(home, &["tool", "build", pkg.to_str().unwrap()]).await;
+    assert_eq!(o.code, 0, "rebuilding {}: {}", pkg.display(), o.stderr);
+}
+
 /// A host file the tools must never read.
 fn host_secret(home: &Path) -> (PathBuf, &'static str) {
     let path = home.join("host-secret.txt");
@@ -165,8 +171,7 @@ async fn rust_tool_from_new_to_replay_and_the_sandbox_holds() {
          \x20           return Err(ToolError::internal(r.text()));\n\
          \x20       }\n",
     );
-    let o = dive(home.path(), &["tool", "build", pkg.to_str().unwrap()]).await;
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    rebuild(home.path(), &pkg).await;
     file_read_is_refused(home.path(), &pkg).await;
     other_origin_is_refused(home.path(), &pkg).await;
 }
@@ -182,8 +187,7 @@ async fn python_tool_from_new_to_replay_and_the_sandbox_holds() {
         "    counts = {\"A\": 0",
         "    if sequence.startswith(\"/\"):\n        with open(sequence) as f:\n            raise InvalidArgs(f.read())\n    counts = {\"A\": 0",
     );
-    let o = dive(home.path(), &["tool", "build", pkg.to_str().unwrap()]).await;
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    rebuild(home.path(), &pkg).await;
     file_read_is_refused(home.path(), &pkg).await;
 
     // A policy opened to any host with no need for it: the check passes and says so.
@@ -204,8 +208,7 @@ async fn javascript_tool_from_new_to_replay_and_the_sandbox_holds() {
         "    run: ({ sequence }) => composition(sequence),",
         "    run: async ({ sequence }) => {\n      if (sequence.startsWith(\"http\")) return (await fetch(sequence)).text();\n      return composition(sequence);\n    },",
     );
-    let o = dive(home.path(), &["tool", "build", pkg.to_str().unwrap()]).await;
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    rebuild(home.path(), &pkg).await;
     let o = dive(home.path(), &["--tools", pkg.to_str().unwrap(), "call", "gc_tool", r#"{"sequence": "GC"}"#]).await;
     assert_eq!(o.code, 0, "an async tool still answers: {}", o.stderr);
     other_origin_is_refused(home.path(), &pkg).await;

@@ -733,13 +733,10 @@ fn tushare(s: &Seen) -> Reply {
             ]
         })
         .collect();
-    let wanted: Vec<usize> = match body["fields"].as_str().filter(|f| !f.is_empty()) {
-        Some(f) => f.split(',').filter_map(|c| all.iter().position(|a| *a == c.trim())).collect(),
-        None => (0..all.len()).collect(),
-    };
+    let (fields, items) = dive_integration_tests::tushare_table(&body, &all, &rows);
     let data = json!({
-        "fields": wanted.iter().map(|&i| all[i]).collect::<Vec<_>>(),
-        "items": rows.iter().map(|r| wanted.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "fields": fields,
+        "items": items,
         "has_more": false,
     });
     Reply::json(200, &json!({"request_id": format!("r{n}"), "code": 0, "msg": if api.is_empty() { "no api" } else { "" }, "data": data}))
