@@ -491,9 +491,10 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// `dive` over the fixture's two packages and a private copy of its store.
-fn fixture_dive(home: &Path, args: &[&str]) -> std::process::Output {
-    let fixture = repo_root().join("tests/data/trace-v1");
+/// `dive` over a committed fixture's packages (`tests/data/NAME/tools`) and a private
+/// copy of its store.
+fn fixture_dive(name: &str, home: &Path, args: &[&str]) -> std::process::Output {
+    let fixture = repo_root().join("tests/data").join(name);
     let store = home.join("store");
     if !store.exists() {
         copy_tree(&fixture.join("store"), &store);
@@ -512,6 +513,11 @@ fn fixture_dive(home: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// What a `dive` run said on stdout and stderr, for assertions and their messages.
+fn said(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
 const V1_CALL_TRACE: &str = "2e44303a0cd2164aa3ba61b60b2d2059b18e546031a8e0573b2e6d7ba3176550";
 
 #[test]
@@ -521,19 +527,83 @@ fn format_1_traces_still_replay_and_their_tasks_reverify() {
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.contains(r#""format":"dive-trace/1""#) && text.contains(r#""match_score":1e-7"#), "{text}");
 
-    let out = fixture_dive(home.path(), &["replay", V1_CALL_TRACE]);
+    let out = fixture_dive("trace-v1", home.path(), &["replay", V1_CALL_TRACE]);
     let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{said}");
     assert!(said.contains(&format!("trace {V1_CALL_TRACE} reproduced")), "{said}");
 
     let tasks = repo_root().join("tests/data/trace-v1/tasks.jsonl");
-    let out = fixture_dive(home.path(), &["reverify", tasks.to_str().unwrap()]);
+    let out = fixture_dive("trace-v1", home.path(), &["reverify", tasks.to_str().unwrap()]);
     let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{said}");
     assert!(said.contains("3 of 3 tasks hold"), "{said}");
 
-    let out = fixture_dive(home.path(), &["store", "fsck"]);
+    let out = fixture_dive("trace-v1", home.path(), &["store", "fsck"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The call traces of the pre-split fixture (tests/data/pre-split/README.md).
+const PRE_SPLIT_CALLS: [&str; 3] = [
+    "af67f1e3ac2c5b9c0d20010c02d6ab3bd2ef3cd41b4fbf2e186a7cc80b52a847",
+    "4757c99b0db800cb31c640922f0d5b26a683c6d510f14ae54a34b385c94a50d7",
+    "3e7fabc6a9fb91ba8f621e03d8eb02a3f625c58c91f7838bd65dfad4e8c6677b",
+];
+
+/// The names of a store's trace files, usage records left out (they hold timings).
+fn trace_files(store: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for shard in std::fs::read_dir(store.join("traces")).unwrap() {
+        for entry in std::fs::read_dir(shard.unwrap().path()).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if !name.ends_with(".usage.json") {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+/// Evidence recorded before the crates were split (#15) means the same after it: its
+/// call traces replay byte for byte, its tasks re-verify, the same seed builds the same
+/// task file and traces again, and the export of those tasks is byte-identical.
+#[test]
+fn evidence_recorded_before_the_split_replays_rebuilds_and_exports_identically() {
+    let fixture = repo_root().join("tests/data/pre-split");
+    let home = TempDir::new().unwrap();
+    for trace in PRE_SPLIT_CALLS {
+        let out = fixture_dive("pre-split", home.path(), &["replay", trace]);
+        assert!(out.status.success(), "{}", said(&out));
+        assert!(said(&out).contains(&format!("trace {trace} reproduced")), "{}", said(&out));
+    }
+    let tasks = fixture.join("tasks.jsonl");
+    let out = fixture_dive("pre-split", home.path(), &["reverify", tasks.to_str().unwrap()]);
+    assert!(out.status.success() && said(&out).contains("3 of 3 tasks hold"), "{}", said(&out));
+
+    let fresh = home.path().join("fresh");
+    let fresh_store = fresh.join("store");
+    std::fs::create_dir_all(&fresh_store).unwrap(); // empty: fixture_dive copies no store in
+    let out = fixture_dive(
+        "pre-split",
+        &fresh,
+        &["synth", "--domain", "biological", "--local-only", "--count", "3", "--seed", "15", "--out", "out"],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let rebuilt = std::fs::read(fresh.join("out/tasks.jsonl")).unwrap();
+    assert!(rebuilt == std::fs::read(&tasks).unwrap(), "the same seed built a different task file");
+    let recorded: Vec<String> = trace_files(&fixture.join("store"))
+        .into_iter()
+        .filter(|name| !PRE_SPLIT_CALLS.iter().any(|call| name.starts_with(&call[2..])))
+        .collect();
+    assert_eq!(trace_files(&fresh_store), recorded, "the same seed recorded different traces");
+
+    let out = fixture_dive("pre-split", &fresh, &["export", "--format", "messages", "--out", "messages.jsonl", "out/tasks.jsonl"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let exported = std::fs::read(fresh.join("messages.jsonl")).unwrap();
+    assert!(exported == std::fs::read(fixture.join("messages.jsonl")).unwrap(), "the export differs");
+
+    let out = fixture_dive("pre-split", home.path(), &["store", "fsck"]);
+    assert!(out.status.success() && said(&out).contains("clean"), "{}", said(&out));
 }
 
 /// What Python's `rfc8785` package (an independent implementation) writes for the JSON
@@ -603,7 +673,7 @@ fn canonical_numbers_match_an_independent_rfc8785_implementation() {
 fn a_new_trace_is_exactly_rfc8785() {
     let home = TempDir::new().unwrap();
     let args = r#"{"sequence_a":"GATTACA","sequence_b":"GCATGCU","match_score":1e-7,"mismatch_score":-0.5,"gap_open":-2.25e-1,"gap_extend":-1e-6}"#;
-    let out = fixture_dive(home.path(), &["call", "pairwise2_global_align", args, "--record"]);
+    let out = fixture_dive("trace-v1", home.path(), &["call", "pairwise2_global_align", args, "--record"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     let id = stderr.split_whitespace().skip_while(|w| *w != "trace").nth(1).expect("the trace id on stderr").to_string();
@@ -614,6 +684,6 @@ fn a_new_trace_is_exactly_rfc8785() {
     assert_eq!(python_rfc8785(&text, false), text, "a standard RFC 8785 implementation gives the trace's own bytes");
     assert_eq!(blake3::hash(text.as_bytes()).to_hex().to_string(), id);
 
-    let out = fixture_dive(home.path(), &["replay", &id]);
+    let out = fixture_dive("trace-v1", home.path(), &["replay", &id]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
