@@ -15,12 +15,13 @@ Bio.Data.IUPACData); an input Biopython raises on is expected to be rejected
 * "rejected_by": "schema": the case breaks the tool's published input schema (the
   catalog's types, bounds and patterns), built that way on purpose here; the runtime
   must refuse it before the tool runs.
-* input_rule(): the tools' documented input rules, which are stricter than Biopython
-  on a few inputs Biopython accepts without complaint (it leaves unknown characters
-  alone): nucleotide sequences hold IUPAC nucleotide codes (either case) and the gap
-  characters '-' '.'; general sequences hold ASCII letters and '*' '-' '.'; symbol
-  arguments are one printable ASCII character. The letter sets come from Biopython's
-  own IUPACData.
+* input_rule(): the tools' size cap, the one rule they add to Biopython's: each
+  sequence, motif or pattern takes at most 10 MB as JSON text (bio_core's
+  MAX_SEQUENCE_LEN: UTF-8 bytes with JSON's escapes, so 10,000,000 sequence
+  letters), to keep the call inside the sandbox's memory and output limits. Every
+  other character rule is Biopython's own: a Seq holds any ASCII text (characters
+  an operation does not know are left alone, or make their codon invalid) and
+  raises on anything else.
 
 Usage: oracle.py [--seed S] [--count N]   (N cases per tool; defaults from
 DIVE_BIO_SEED and DIVE_BIO_CASES, else 1 and 100)
@@ -45,31 +46,21 @@ except ImportError:  # pragma: no cover
 
 
 # --------------------------------------------------------------------------------------
-# The tools' input rules (see the module docstring); letter sets from Biopython.
+# The tools' input rule (see the module docstring).
 
-NUCLEOTIDE_CODES = set(IUPACData.ambiguous_dna_values) | set(IUPACData.ambiguous_rna_values)
-NUCLEOTIDE_CHARS = NUCLEOTIDE_CODES | {c.lower() for c in NUCLEOTIDE_CODES} | set("-.")
-SEQUENCE_CHARS = {chr(c) for c in range(128) if chr(c).isalpha()} | set("*-.")
+MAX_TEXT = 10_000_000  # bio_core::MAX_SEQUENCE_LEN, bytes as JSON text
 
 
-def is_symbol(s):
-    return s == "" or (len(s) == 1 and s.isascii() and s.isprintable())
+def json_len(s):
+    """Bytes `s` takes inside a JSON string as the tools write it (serde_json: UTF-8,
+    with '"', '\\' and the control characters escaped), as bio_core's json_len."""
+    return len(json.dumps(s, ensure_ascii=False).encode()) - 2
 
 
 def input_rule(tool, args):
-    """True when the tools' documented input rules reject these args."""
-    seq = args.get("sequence", "")
-    if tool == "bio_seq_translate":
-        gap = args.get("gap")
-        if not is_symbol(args.get("stop_symbol", "*")) or (gap is not None and not is_symbol(gap)):
-            return True
-        allowed = NUCLEOTIDE_CHARS | ({gap} if gap else set())
-        return not set(seq) <= allowed
-    if tool in ("bio_seq_count", "bio_seq_find", "bio_seq_pattern"):
-        other = args.get("subsequence", args.get("pattern", ""))
-        return not (set(seq) <= SEQUENCE_CHARS and set(other) <= SEQUENCE_CHARS)
+    """True when the tools' size cap rejects these args."""
     if tool.startswith("bio_seq_"):
-        return not set(seq) <= NUCLEOTIDE_CHARS
+        return any(json_len(args.get(k, "")) > MAX_TEXT for k in ("sequence", "subsequence", "pattern"))
     return False
 
 
@@ -350,6 +341,10 @@ def expect(tool, args):
 # Case generators. Each yields (args, schema_invalid) pairs.
 
 AMBIGUOUS = "RYSWKMBDHVN"
+# Characters outside the IUPAC codes: ASCII ones Biopython's Seq keeps (or finds invalid
+# in a codon), and a few non-ASCII ones it raises on.
+JUNK = "0123456789!?#$%&'()+,/:;<=>@[]^_`{|}~ XJZOBEFIL\"\\\t\n\r\x00\x01\x1f\x7f"
+NON_ASCII = ["é", "ſ", "€", "𝄞"]
 BAD_CHARS = ["?", "Z", "*", " ", "\n", "1", "é", "J", "O", "_"]
 ALL_TABLE_IDS = sorted(CodonTable.unambiguous_dna_by_id)
 TRANSLATE_IDS = [i for i in ALL_TABLE_IDS if i <= 31]  # the schema's range
@@ -362,7 +357,7 @@ def maybe(r, p):
 
 def rand_nucleotides(r, n, style=None):
     """A nucleotide string in one of several styles."""
-    style = style or r.choice(["dna", "dna", "rna", "mixed", "ambiguous", "lower", "gapped", "x"])
+    style = style or r.choice(["dna", "dna", "rna", "mixed", "ambiguous", "lower", "gapped", "x", "junk", "junk"])
     if style == "dna":
         s = "".join(r.choice("ACGT") for _ in range(n))
     elif style == "rna":
@@ -377,14 +372,20 @@ def rand_nucleotides(r, n, style=None):
     elif style == "gapped":
         codons = [r.choice(["---", "...", "AC-", "-"]) if maybe(r, 0.2) else "".join(r.choice("ACGT") for _ in range(3)) for _ in range(n // 3 + 1)]
         s = "".join(codons)[:n]
+    elif style == "junk":
+        # Any ASCII: nucleotides mixed with characters Biopython leaves alone.
+        rate = r.choice([0.02, 0.1, 0.5, 1.0])
+        s = "".join(r.choice(JUNK) if maybe(r, rate) else r.choice("ACGTUacgtuN") for _ in range(n))
     else:  # x: Biopython's historical X
         s = "".join(r.choice("ACGTXx") for _ in range(n))
     return s
 
 
 def sprinkle_bad(r, s):
+    """Insert one character outside the IUPAC codes, now and then a non-ASCII one."""
     i = r.randrange(len(s) + 1)
-    return s[:i] + r.choice(BAD_CHARS) + s[i:]
+    c = r.choice(NON_ASCII) if maybe(r, 0.15) else r.choice(BAD_CHARS + list(JUNK))
+    return s[:i] + c + s[i:]
 
 
 def gen_translate(r):
@@ -414,6 +415,10 @@ def gen_translate(r):
         # Ambiguous codons: every letter drawn from the full IUPAC set.
         codes = "ACGTU" + AMBIGUOUS + "X"
         seq = "".join(r.choice(codes) for _ in range(3 * r.randrange(1, 30)))
+    elif mode < 0.65:
+        # Codons, then a partial codon of any characters (Biopython never reads it).
+        seq = "".join(r.choice(sense) for _ in range(r.randrange(1, 20)))
+        seq += "".join(r.choice(JUNK) for _ in range(r.choice([1, 2])))
     else:
         seq = rand_nucleotides(r, r.randrange(3, 150))
     seq = seq if len(seq) >= 3 else seq + "AAA"
@@ -421,18 +426,19 @@ def gen_translate(r):
     if table != 1 or maybe(r, 0.5):
         args["table"] = table
     if maybe(r, 0.4):
-        args["stop_symbol"] = r.choice(["*", "X", "@", "", "#", "*", "é"] if maybe(r, 0.1) else ["*", "X", "@", "", "#"])
+        args["stop_symbol"] = r.choice(["*", "X", "@", "", "#", "*", "é", "\n", " ", "\x00", "\\", "€"] if maybe(r, 0.2)
+                                       else ["*", "X", "@", "", "#"])
     if maybe(r, 0.35):
         args["to_stop"] = maybe(r, 0.6)
     if maybe(r, 0.4):
         args["cds"] = maybe(r, 0.7)
     if maybe(r, 0.35):
-        gap = r.choice(["-", "-", ".", "X", "N", "", "~"])
+        gap = r.choice(["-", "-", ".", "X", "N", "", "~", "?", " ", "\t", "é"])
         args["gap"] = gap
         if gap and maybe(r, 0.5):
             cut = 3 * r.randrange(len(seq) // 3 + 1)
             args["sequence"] = seq[:cut] + gap * 3 + seq[cut:]
-    if maybe(r, 0.04):
+    if maybe(r, 0.08):
         args["sequence"] = sprinkle_bad(r, args["sequence"])
     if maybe(r, 0.03):
         # Schema violations: too short, table out of range, symbol too long, unknown field.
@@ -456,7 +462,7 @@ def gen_complement(r):
     args = {"sequence": seq}
     if maybe(r, 0.8):
         args["operation"] = r.choice(["complement", "reverse_complement", "complement_rna", "reverse_complement_rna"])
-    if maybe(r, 0.05):
+    if maybe(r, 0.1):
         args["sequence"] = sprinkle_bad(r, seq)
     if maybe(r, 0.03):
         if maybe(r, 0.5):
@@ -472,7 +478,7 @@ def gen_transcribe(r):
     args = {"sequence": seq}
     if maybe(r, 0.8):
         args["operation"] = r.choice(["transcribe", "back_transcribe"])
-    if maybe(r, 0.05):
+    if maybe(r, 0.1):
         args["sequence"] = sprinkle_bad(r, seq)
     if maybe(r, 0.03):
         args["operation"] = "translate"
@@ -481,7 +487,7 @@ def gen_transcribe(r):
 
 
 def rand_text(r, n):
-    style = r.choice(["dna", "repeat", "protein", "mixedcase", "symbols"])
+    style = r.choice(["dna", "repeat", "protein", "mixedcase", "symbols", "ascii", "junk"])
     if style == "dna":
         return "".join(r.choice("ACGT") for _ in range(n))
     if style == "repeat":
@@ -491,6 +497,10 @@ def rand_text(r, n):
         return "".join(r.choice(IUPACData.extended_protein_letters) for _ in range(n))
     if style == "mixedcase":
         return "".join(r.choice("ACGTacgt") for _ in range(n))
+    if style == "ascii":  # any ASCII character, control characters included
+        return "".join(chr(r.randrange(128)) for _ in range(n))
+    if style == "junk":  # a small alphabet with characters outside the IUPAC codes
+        return "".join(r.choice("AT1 ?\t\"") for _ in range(n))
     return "".join(r.choice("ACGT*-.") for _ in range(n))
 
 
@@ -498,7 +508,7 @@ def rand_motif(r, seq):
     if seq and maybe(r, 0.7):
         i = r.randrange(len(seq))
         return seq[i : i + r.randrange(1, 6)]
-    return "".join(r.choice("ACGTa*") for _ in range(r.randrange(1, 5)))
+    return "".join(r.choice("ACGTa*1 ?\t\"") for _ in range(r.randrange(1, 5)))
 
 
 def gen_count(r):
@@ -506,7 +516,7 @@ def gen_count(r):
     args = {"sequence": seq, "subsequence": rand_motif(r, seq)}
     if maybe(r, 0.8):
         args["overlap"] = maybe(r, 0.5)
-    if maybe(r, 0.05):
+    if maybe(r, 0.1):
         args["sequence"] = sprinkle_bad(r, seq)
     if maybe(r, 0.03):
         args["subsequence"] = ""
@@ -519,6 +529,9 @@ def window_args(r, args, n):
         args["start"] = r.randrange(0, n + 6)
     if maybe(r, 0.5):
         args["end"] = r.randrange(0, n + 6)
+    if maybe(r, 0.03):
+        # Past 2**64: JSON carries it as a float (1e+20); Python's slices take any int.
+        args[r.choice(["start", "end"])] = 10**20
 
 
 def gen_find(r):
@@ -527,7 +540,7 @@ def gen_find(r):
     if maybe(r, 0.7):
         args["find_all"] = maybe(r, 0.6)
     window_args(r, args, len(seq))
-    if maybe(r, 0.05):
+    if maybe(r, 0.1):
         args["subsequence"] = sprinkle_bad(r, args["subsequence"])
     if maybe(r, 0.03):
         args["start"] = -1
@@ -546,7 +559,7 @@ def gen_pattern(r):
     if maybe(r, 0.8):
         args["operation"] = r.choice(["startswith", "endswith", "both"])
     window_args(r, args, len(seq))
-    if maybe(r, 0.05):
+    if maybe(r, 0.1):
         args["sequence"] = sprinkle_bad(r, seq)
     if maybe(r, 0.03):
         args["end"] = -3
@@ -672,10 +685,30 @@ def fixed_cases():
             cases.append((T, {"sequence": g.start_codons[0] + "GCC" + stop, "table": table, "cds": True}))
     cases.append((T, {"sequence": "ATG...TAA", "gap": "."}))
     cases.append((T, {"sequence": "ATGCCC", "stop_symbol": ""}))
+    # Characters outside the IUPAC codes: fine in a partial codon, invalid in a codon,
+    # a non-ASCII stop symbol only when a stop is written, a non-ASCII gap never matches.
+    for seq in ["ATG?", "ATG?!", "ATGTAA1", "ATG1AA", "AT GTAA", "ATG\x00", "ATGé"]:
+        cases.append((T, {"sequence": seq}))
+    for stop in ["é", "\n", "\x00", " "]:
+        cases.append((T, {"sequence": "ATG?", "stop_symbol": stop}))
+        cases.append((T, {"sequence": "ATGTAA", "stop_symbol": stop}))
+        cases.append((T, {"sequence": "ATGTAA", "stop_symbol": stop, "to_stop": True}))
+    for gap in ["é", "?", " ", "\t"]:
+        cases.append((T, {"sequence": "ATG" + gap * 3 + "TAA", "gap": gap}))
     for op in ["complement", "reverse_complement", "complement_rna", "reverse_complement_rna"]:
         cases.append(("bio_seq_complement", {"sequence": "ACGTUacgtuRYSWKMBDHVNXrywskmbdhvnx-.", "operation": op}))
+    ascii = "".join(chr(c) for c in range(128))
+    for op in ["complement", "reverse_complement", "complement_rna", "reverse_complement_rna"]:
+        cases.append(("bio_seq_complement", {"sequence": ascii, "operation": op}))
+        cases.append(("bio_seq_complement", {"sequence": "ACGTé", "operation": op}))
     for op in ["transcribe", "back_transcribe"]:
         cases.append(("bio_seq_transcribe", {"sequence": "ACGTUacgtuN-", "operation": op}))
+        cases.append(("bio_seq_transcribe", {"sequence": ascii, "operation": op}))
+    cases.append(("bio_seq_count", {"sequence": "A1 A1 A1", "subsequence": "1 "}))
+    cases.append(("bio_seq_count", {"sequence": "\x00\x00\x00", "subsequence": "\x00\x00", "overlap": True}))
+    cases.append(("bio_seq_count", {"sequence": "ACGT", "subsequence": "é"}))
+    cases.append(("bio_seq_find", {"sequence": "ACGT?ACGT?", "subsequence": "?", "find_all": True}))
+    cases.append(("bio_seq_pattern", {"sequence": "\"quoted\"", "pattern": "\"", "operation": "both"}))
     cases.append(("bio_seq_count", {"sequence": "AAAA", "subsequence": "AA"}))
     cases.append(("bio_seq_count", {"sequence": "AAAA", "subsequence": "AA", "overlap": True}))
     cases.append(("bio_seq_count", {"sequence": "ATATATATA", "subsequence": "ATA", "overlap": True}))
@@ -685,6 +718,9 @@ def fixed_cases():
     cases.append(("bio_seq_find", {"sequence": "ACGT", "subsequence": "CG", "start": 3, "end": 1}))
     cases.append(("bio_seq_pattern", {"sequence": "ATGAAA", "pattern": "AAA", "operation": "both", "start": 3}))
     cases.append(("bio_seq_pattern", {"sequence": "ATG", "pattern": "ATG", "start": 5}))
+    cases.append(("bio_seq_find", {"sequence": "ACGT", "subsequence": "T", "end": 10**20, "find_all": True}))
+    cases.append(("bio_seq_find", {"sequence": "ACGT", "subsequence": "T", "start": 10**20}))
+    cases.append(("bio_seq_pattern", {"sequence": "ATG", "pattern": "G", "operation": "both", "end": 10**20}))
     for tid in ALL_TABLE_IDS + UNASSIGNED_IDS:
         if tid <= 27:
             cases.append(("codon_table_by_id", {"table_id": tid, "include_back_table": True}))
@@ -701,13 +737,16 @@ def fixed_cases():
 
 
 def large_cases(r):
-    """One megabase each: the limits a real sequence needs."""
+    """One megabase each: the limits a real sequence needs; and the size cap on text
+    that JSON escapes (each '"' takes two bytes, each tab two)."""
     dna = "".join(r.choice("ACGT") for _ in range(1_000_000))
     return [
         ("bio_seq_translate", {"sequence": dna, "table": 11}),
         ("bio_seq_complement", {"sequence": dna}),
         ("bio_seq_count", {"sequence": dna, "subsequence": "ATG", "overlap": True}),
         ("bio_seq_find", {"sequence": "A" * 1_000_000, "subsequence": "AAA", "find_all": True}),
+        ("bio_seq_count", {"sequence": "AC\t" * 2_500_000, "subsequence": "\t"}),
+        ("bio_seq_complement", {"sequence": '"' * 5_000_001}),
     ]
 
 

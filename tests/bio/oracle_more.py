@@ -12,9 +12,16 @@ per case to stdout, in the format of oracle.py:
 Every RESULT is computed by Biopython 1.88 (Bio.SeqUtils, Bio.SeqUtils.ProtParam,
 Bio.SeqFeature, Bio.motifs, Bio.Seq, Bio.Restriction); an input Biopython raises on is expected to be
 rejected (invalid_args). As in oracle.py, two kinds of rejection are not Biopython's:
-"rejected_by": "schema" (the case breaks the published input schema on purpose) and
-input_rule() (the tools' documented input rules, stricter than Biopython on inputs
-it silently accepts, such as non-IUPAC characters in a nucleotide sequence).
+"rejected_by": "schema" (the case breaks the published input schema on purpose: the
+catalog's patterns, e.g. protparam's 20 amino acids and restriction's A C G T, are
+schema rules) and the tools' size caps, which keep every call inside the sandbox's
+memory, time and output limits: input_rule() (each text argument takes at most
+10 MB as JSON text, bio_core's MAX_SEQUENCE_LEN; an nt_search pattern is at most
+1,000 characters) and over_output_limits() (results that would not fit the 16 MiB
+output cap). Every character rule is Biopython's own: the SeqUtils functions and
+motifs.create take any Python string (lengths and positions count code points), and
+a Seq (reverse complements, six-frame translation, location extraction) holds any
+ASCII text and raises on anything else.
 
 Usage: oracle_more.py [--seed S] [--count N]   (N cases per tool; defaults from
 DIVE_BIO_SEED and DIVE_BIO_CASES, else 1 and 100)
@@ -42,37 +49,25 @@ except ImportError:  # pragma: no cover
 
 
 # --------------------------------------------------------------------------------------
-# The tools' input rules; letter sets from Biopython.
+# The tools' input size caps (see the module docstring).
 
-NUCLEOTIDE_CODES = set(IUPACData.ambiguous_dna_values) | set(IUPACData.ambiguous_rna_values)
-NUCLEOTIDE_CHARS = NUCLEOTIDE_CODES | {c.lower() for c in NUCLEOTIDE_CODES} | set("-.")
-SEQUENCE_CHARS = {chr(c) for c in range(128) if chr(c).isalpha()} | set("*-.")
-PRINTABLE = {chr(c) for c in range(32, 127)}
-PROTEIN = set(IUPACData.protein_letters)
+MAX_TEXT = 10_000_000  # bio_core::MAX_SEQUENCE_LEN, bytes as JSON text
+MAX_PATTERN = 1000  # nt_search
+
+
+def json_len(s):
+    """Bytes `s` takes inside a JSON string as the tools write it (serde_json: UTF-8,
+    with '"', '\\' and the control characters escaped), as bio_core's json_len."""
+    return len(json.dumps(s, ensure_ascii=False).encode()) - 2
 
 
 def input_rule(tool, a):
-    """True when the tools' documented input rules reject these args."""
-    seq = a.get("sequence", "")
-    if tool in ("bio_sequtils_gc_content", "bio_sequtils_gc123", "bio_sequtils_gc_skew",
-                "bio_sequtils_six_frame", "motifs_reverse_complement", "motifs_reverse_complement_rna"):
-        return not set(seq) <= NUCLEOTIDE_CHARS
-    if tool == "bio_sequtils_nt_search":
-        return not set(seq) <= NUCLEOTIDE_CHARS or len(a["subsequence"]) > 1000
-    if tool == "bio_sequtils_seq1":
-        return not (set(seq) <= PRINTABLE and set(a.get("undef_code", "X")) <= PRINTABLE)
-    if tool == "bio_sequtils_seq3":
-        u = a.get("undef_code", "Xaa")
-        return not (set(seq) <= PRINTABLE and set(u) <= PRINTABLE and len(u) <= 10)
-    if tool.startswith("protparam_"):
-        return not set(seq) <= PROTEIN
-    if tool.startswith("seqfeature_"):
-        return not set(seq) <= SEQUENCE_CHARS
+    """True when the tools' input size caps reject these args."""
     if tool == "motifs_create":
-        return not all(set(s) <= SEQUENCE_CHARS for s in a["sequences"])
-    if tool in ("restriction_search", "restriction_catalyse"):
-        return not set(seq) <= set("ACGT")
-    return False
+        return sum(json_len(s) for s in a["sequences"]) > MAX_TEXT
+    if tool == "bio_sequtils_nt_search" and len(a["subsequence"]) > MAX_PATTERN:
+        return True
+    return any(json_len(a.get(k, "")) > MAX_TEXT for k in ("sequence", "undef_code"))
 
 
 # --------------------------------------------------------------------------------------
@@ -326,12 +321,12 @@ def over_output_limits(tool, a, res):
         return res["count"] > 500_000
     if tool == "bio_sequtils_nt_search":
         return res["count"] > 1_000_000
-    if tool == "bio_sequtils_seq3":
-        return len(res["sequence"]) > 12_000_000
+    if tool in ("bio_sequtils_seq1", "bio_sequtils_seq3"):
+        return json_len(res["sequence"]) > 12_000_000
     if tool == "bio_sequtils_six_frame":
         return len(a["sequence"]) > 1_000_000
     if tool == "seqfeature_compound":
-        return len(res.get("extracted", "")) > 12_000_000
+        return json_len(res.get("extracted", "")) > 12_000_000
     if tool == "motifs_create":
         return res["length"] > 20_000
     if tool == "restriction_search":
@@ -357,6 +352,11 @@ def expect(tool, args):
 # Case generators. Each returns (args, schema_invalid).
 
 AMBIGUOUS = "RYSWKMBDHVNX"
+# Characters outside the IUPAC codes: ASCII ones (any text for the SeqUtils functions,
+# kept by a Seq), and non-ASCII ones (fine in a Python string, raised on by a Seq;
+# 'ſ' and 'ı' upper-case to 'S' and 'I', as seq1 reads them).
+JUNK = "0123456789!?#$%&'()+,/:;<=>@[]^_`{|}~ XJZOBEFIL\"\\\t\n\r\x00\x01\x1f\x7f"
+NON_ASCII = ["é", "ſ", "ı", "ß", "€", "𝄞"]
 BAD_CHARS = ["?", "Z", " ", "\n", "1", "é", "J", "O", "_", "[", "*"]
 ALL_TABLE_IDS = sorted(CodonTable.unambiguous_dna_by_id)
 CODE_IDS = [i for i in ALL_TABLE_IDS if i <= 31]
@@ -374,7 +374,7 @@ def rand_len(r, lo=1):
 
 
 def rand_nucleotides(r, n, style=None):
-    style = style or r.choice(["dna", "dna", "rna", "mixed", "ambiguous", "lower", "gapped", "gc"])
+    style = style or r.choice(["dna", "dna", "rna", "mixed", "ambiguous", "lower", "gapped", "gc", "junk", "junk"])
     if style == "dna":
         return "".join(r.choice("ACGT") for _ in range(n))
     if style == "gc":
@@ -388,17 +388,24 @@ def rand_nucleotides(r, n, style=None):
         return "".join(r.choice(AMBIGUOUS + AMBIGUOUS.lower()) if maybe(r, rate) else r.choice("ACGTUW") for _ in range(n))
     if style == "lower":
         return "".join(r.choice("ACGTUacgtunrykmswbdhvx") for _ in range(n))
+    if style == "junk":
+        # Nucleotides mixed with other characters (now and then a non-ASCII one).
+        rate = r.choice([0.02, 0.1, 0.5, 1.0])
+        other = JUNK + ("".join(NON_ASCII) if maybe(r, 0.2) else "")
+        return "".join(r.choice(other) if maybe(r, rate) else r.choice("ACGTUacgtuNS") for _ in range(n))
     return "".join(r.choice("-.") if maybe(r, 0.15) else r.choice("ACGTacgt") for _ in range(n))
 
 
 def sprinkle_bad(r, s):
+    """Insert one character outside the IUPAC codes, now and then a non-ASCII one."""
     i = r.randrange(len(s) + 1)
-    return s[:i] + r.choice(BAD_CHARS) + s[i:]
+    c = r.choice(NON_ASCII) if maybe(r, 0.2) else r.choice(BAD_CHARS + list(JUNK))
+    return s[:i] + c + s[i:]
 
 
 def nucleotide_arg(r, lo):
     s = rand_nucleotides(r, rand_len(r, lo))
-    if maybe(r, 0.04):
+    if maybe(r, 0.1):
         s = sprinkle_bad(r, s)
     return s
 
@@ -447,6 +454,10 @@ def gen_seq1(r):
             g = g.lower()
         elif style < 0.45:
             g = "".join(r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz-*") for _ in range(3))
+        elif style < 0.55:
+            g = "".join(r.choice(JUNK) for _ in range(3))
+        elif style < 0.6:
+            g = r.choice(["ſer", "ıle", "Aßp", "ılE", "é€𝄞", "Glſ"])
         groups.append(g)
     s = r.choice(["", "-", " "]).join(groups) if maybe(r, 0.3) else "".join(groups)
     s += r.choice(["", "", "", "A", "Al"])
@@ -454,7 +465,7 @@ def gen_seq1(r):
         s = "AlaGly"
     a = {"sequence": s}
     if maybe(r, 0.5):
-        a["undef_code"] = r.choice(["X", "?", "-", "", "*", "é", "\t"])
+        a["undef_code"] = r.choice(["X", "?", "-", "", "*", "é", "\t", "\x01", '"', "𝄞"])
     if maybe(r, 0.03):
         a["sequence"] = sprinkle_bad(r, s)
     return a, False
@@ -463,11 +474,13 @@ def gen_seq1(r):
 def gen_seq3(r):
     if maybe(r, 0.04):
         return (r.choice([{"sequence": ""}, {}, {"sequence": "AG", "custom_map": {}}]), True)
-    alphabet = r.choice([AA20, AA20 + "BXZJUO*", AA20 + "acgt-.* ", IUPACData.extended_protein_letters])
+    alphabet = r.choice([AA20, AA20 + "BXZJUO*", AA20 + "acgt-.* ", IUPACData.extended_protein_letters,
+                         AA20 + JUNK, AA20 + "".join(NON_ASCII)])
     s = "".join(r.choice(alphabet) for _ in range(rand_len(r, 1)))
     a = {"sequence": s}
     if maybe(r, 0.5):
-        a["undef_code"] = r.choice(["Xaa", "---", "", "?", "Unk", "UNKNOWN___", "TooLongCode!", "é"])
+        a["undef_code"] = r.choice(["Xaa", "---", "", "?", "Unk", "UNKNOWN___", "TooLongCode!", "é", "\t",
+                                    "an unknown residue", "\x01\"\\", "Ünk𝄞"])
     if maybe(r, 0.03):
         a["sequence"] = sprinkle_bad(r, s)
     return a, False
@@ -491,7 +504,9 @@ def gen_nt_search(r):
     if maybe(r, 0.04):
         return (r.choice([{"sequence": "ACGT"}, {"sequence": "", "subsequence": "A"},
                           {"sequence": "ACGT", "subsequence": ""}]), True)
-    s = rand_nucleotides(r, rand_len(r, 1), r.choice(["dna", "dna", "ambiguous", "lower", "gapped"]))
+    s = rand_nucleotides(r, rand_len(r, 1), r.choice(["dna", "dna", "ambiguous", "lower", "gapped", "junk"]))
+    for _ in range(r.choice([0, 0, 1, 3])):
+        s = sprinkle_bad(r, s)
     k = r.choice([1, 1, 2, 3, 4, 6, r.randint(1, 20), 63, 64, 65, 70, 130])
     if maybe(r, 0.5) and len(s) >= 1:
         i = r.randrange(len(s))
@@ -533,8 +548,8 @@ def rand_feature_seq(r):
     elif style < 0.75:
         s = "".join(r.choice(AA20 + "*") for _ in range(n))
     else:
-        s = "".join(r.choice("ACGTUacgtuNRYEFQ*-.") for _ in range(n))
-    if maybe(r, 0.03):
+        s = "".join(r.choice("ACGTUacgtuNRYEFQ*-." + JUNK) for _ in range(n))
+    if maybe(r, 0.08):
         s = sprinkle_bad(r, s)
     return s
 
@@ -591,7 +606,7 @@ def gen_motifs_create(r):
     k = r.choice([2, 2, 3, 4, 5, r.randint(2, 40)])
     base = "".join(r.choice(letters) for _ in range(n))
     noise = r.choice([0.0, 0.1, 0.3, 0.7, 1.0])
-    extra = r.choice(["", "N", "acgt", "-", "T", "U", "X"])
+    extra = r.choice(["", "N", "acgt", "-", "T", "U", "X", "1 ?\t", "é𝄞"])
     seqs = []
     for _ in range(k):
         s = "".join(c if not maybe(r, noise) else r.choice(letters + extra) for c in base)
@@ -599,8 +614,9 @@ def gen_motifs_create(r):
     if maybe(r, 0.05):
         i = r.randrange(k)
         seqs[i] = seqs[i] + r.choice("ACGT")  # unequal lengths: Biopython raises
-    if maybe(r, 0.03):
-        seqs[0] = sprinkle_bad(r, seqs[0])
+    if maybe(r, 0.06):
+        j = r.randrange(len(seqs[0]))  # replace a character: the lengths stay equal
+        seqs[0] = seqs[0][:j] + sprinkle_bad(r, "") + seqs[0][j + 1 :]
     a = {"sequences": seqs}
     if alphabet is not None:
         a["alphabet"] = alphabet
@@ -770,6 +786,31 @@ def fixed_cases():
     c.append(("restriction_all_enzymes", {"limit": 1088}))
     c.append(("restriction_all_enzymes", {}))
     c.append(("restriction_all_enzymes", {"search_pattern": "eco"}))
+    # Characters outside the IUPAC codes: any text for the SeqUtils functions and
+    # motifs.create (lengths and positions in code points), any ASCII for a Seq.
+    for amb in ["ignore", "weighted", "remove"]:
+        for s in ["ACGZ", "GC?é", '""GC', "\x00\x01", "ſ€𝄞gc"]:
+            c.append(("bio_sequtils_gc_content", {"sequence": s, "ambiguous": amb}))
+    for s in ["AT1GC?", "é€𝄞GCA", "?? ", "G\tC\nA"]:
+        c.append(("bio_sequtils_gc123", {"sequence": s}))
+    c.append(("bio_sequtils_gc_skew", {"sequence": "GGGé€CCCCC1G", "window": 2}))
+    c.append(("bio_sequtils_seq1", {"sequence": "ſerıleAßpTER", "undef_code": "é"}))
+    c.append(("bio_sequtils_seq1", {"sequence": "Ala123Gly\t\n\x00", "undef_code": "\x01"}))
+    c.append(("bio_sequtils_seq3", {"sequence": "MKé?1 *", "undef_code": "an unknown residue"}))
+    for s in ["ATGC1A", "ATGé", "ATG?", "ATGNNN"]:
+        c.append(("bio_sequtils_six_frame", {"sequence": s}))
+    c.append(("bio_sequtils_nt_search", {"sequence": "éACGTé𝄞ACGT", "subsequence": "ACGT"}))
+    c.append(("bio_sequtils_nt_search", {"sequence": "A?C GT", "subsequence": "N"}))
+    c.append(("motifs_create", {"sequences": ["AéCG", "A€CG", "T𝄞CG"]}))
+    c.append(("motifs_create", {"sequences": ["A1CG", "A CG", "AACG"]}))
+    for t in ["motifs_reverse_complement", "motifs_reverse_complement_rna"]:
+        c.append((t, {"sequence": "".join(chr(i) for i in range(128))}))
+        c.append((t, {"sequence": "ACGé"}))
+    for extract in [True, False]:
+        c.append(("seqfeature_location", {"sequence": "AC GT?1", "start": 1, "end": 6, "strand": -1, "extract": extract}))
+        c.append(("seqfeature_location", {"sequence": "ACéGT", "start": 1, "end": 4, "extract": extract}))
+        c.append(("seqfeature_compound", {"sequence": "ACéGT", "locations": [{"start": 0, "end": 2}, {"start": 3, "end": 5}],
+                                          "extract": extract}))
     return c
 
 
@@ -797,6 +838,13 @@ def large_cases(r):
         ("restriction_search", {"sequence": "GATC" * 250_001, "enzyme_name": "MboI"}),
         ("restriction_catalyse", {"sequence": "GATCA" * 200_000, "enzyme_name": "MboI"}),
         ("restriction_catalyse", {"sequence": "GATCA" * 100_002, "enzyme_name": "MboI"}),
+        # The caps count bytes as JSON text: '\x01' takes six, '"' two.
+        ("bio_sequtils_gc_content", {"sequence": '"' * 5_000_001}),
+        ("bio_sequtils_seq3", {"sequence": "?" * 2_000_000, "undef_code": "\x01"}),
+        ("bio_sequtils_seq3", {"sequence": "?" * 2_000_001, "undef_code": "\x01"}),
+        ("bio_sequtils_seq1", {"sequence": "???" * 2_000_001, "undef_code": "\x01"}),
+        ("seqfeature_compound", {"sequence": "\x01" * 1_000_000, "locations": [{"start": 0, "end": 1_000_000}] * 2}),
+        ("seqfeature_compound", {"sequence": "\x01" * 1_000_000, "locations": [{"start": 0, "end": 1_000_000}] * 3}),
     ]
 
 

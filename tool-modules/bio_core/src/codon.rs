@@ -334,8 +334,14 @@ impl GeneticCode {
                 ));
             }
         }
-        let protein =
-            String::from_utf8(protein).map_err(|_| "the stop symbol must be ASCII".to_string())?;
+        if !protein.is_ascii() {
+            return Err(format!(
+                "a stop codon is written with the stop symbol {:?}, which is not ASCII: \
+                 Biopython's Seq holds ASCII text only (it raises UnicodeEncodeError)",
+                opts.stop_symbol
+            ));
+        }
+        let protein = String::from_utf8(protein).expect("ASCII bytes are UTF-8");
         Ok(Translation {
             protein,
             partial_codon,
@@ -347,7 +353,8 @@ pub struct TranslateOptions<'a> {
     pub stop_symbol: &'a str,
     pub to_stop: bool,
     pub cds: bool,
-    /// The gap character (ASCII), if any.
+    /// The gap character (ASCII), if any. A non-ASCII gap never matches a codon of an
+    /// ASCII sequence, so it is the same as none.
     pub gap: Option<u8>,
 }
 
@@ -421,6 +428,24 @@ mod tests {
             "BDJL-"
         );
         assert!(tr("ATG", 7, false, false, None).is_err());
+    }
+
+    #[test]
+    fn a_non_ascii_stop_symbol_fails_only_when_written() {
+        let opts = |stop_symbol| TranslateOptions {
+            stop_symbol,
+            to_stop: false,
+            cds: false,
+            gap: None,
+        };
+        let mut code = GeneticCode::new(1).unwrap();
+        assert_eq!(code.translate("ATG?", &opts("é")).unwrap().protein, "M");
+        assert!(code.translate("ATGTAA", &opts("é")).is_err());
+        assert_eq!(
+            code.translate("ATGTAA", &opts("\n")).unwrap().protein,
+            "M\n"
+        );
+        assert!(code.translate("ATG1AA", &opts("*")).is_err());
     }
 
     #[test]

@@ -21,9 +21,10 @@ pub mod schema_numeric;
 pub mod search;
 pub mod superimpose;
 
-/// The longest sequence (in characters) a tool accepts: 10 MB. A JSON result of that
-/// size still fits the packages' 16 MiB output cap, and the work stays well inside
-/// their time and memory limits.
+/// The largest sequence a tool accepts: 10 MB as JSON text (10,000,000 characters of
+/// sequence letters; see [`alphabet::check_len`]). A JSON result of that size still
+/// fits the packages' 16 MiB output cap, and the work stays well inside their time and
+/// memory limits.
 pub const MAX_SEQUENCE_LEN: usize = 10_000_000;
 
 /// An ordered JSON object (serde_json is built with `preserve_order`), used for the

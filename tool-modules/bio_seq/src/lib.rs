@@ -2,13 +2,13 @@
 //! results as Biopython 1.88 (translate, complement, transcription, count, find,
 //! startswith/endswith).
 //!
-//! Input rules (beyond the schema): nucleotide sequences hold IUPAC nucleotide codes
-//! in either case plus the gap characters `-` and `.`; general sequences (count, find,
-//! pattern) hold ASCII letters plus `*`, `-` and `.`; every sequence is at most
-//! 10,000,000 characters. Anything else, and every input Biopython raises on, is an
-//! `invalid-args` error.
+//! Input rules (beyond the schema): sequences, motifs and patterns are ASCII, as
+//! Biopython's Seq requires (any ASCII character: the ones an operation does not know
+//! are left as they are, or make their codon invalid in a translation); each takes at
+//! most 10 MB as JSON text (10,000,000 sequence letters). Every input Biopython raises
+//! on is an `invalid-args` error.
 
-use bio_core::alphabet::{check_nucleotide, check_sequence};
+use bio_core::alphabet::check_seq_text;
 use bio_core::codon::{GeneticCode, TranslateOptions};
 use bio_core::nucleotide;
 use bio_core::search::{self, Matcher};
@@ -28,13 +28,16 @@ fn default_stop_symbol() -> String {
     "*".to_string()
 }
 
-/// A single ASCII character (or none) for a symbol argument.
-fn symbol(field: &str, value: &str) -> Result<Option<u8>, ToolError> {
-    match value.as_bytes() {
-        [] => Ok(None),
-        [b] if b.is_ascii() && !b.is_ascii_control() => Ok(Some(*b)),
+/// The gap character as the translation compares it: none for '', and none for a
+/// non-ASCII character too (it can never match a codon of ASCII text, so Biopython
+/// never writes it). More than one character raises in Biopython.
+fn gap_byte(value: &str) -> Result<Option<u8>, ToolError> {
+    let mut chars = value.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Ok(None),
+        (Some(c), None) => Ok(u8::try_from(c).ok().filter(u8::is_ascii)),
         _ => Err(invalid(format!(
-            "{field} must be one printable ASCII character, got {value:?}"
+            "gap must be a single character, got {value:?} (Biopython raises)"
         ))),
     }
 }
@@ -46,14 +49,14 @@ fn symbol(field: &str, value: &str) -> Result<Option<u8>, ToolError> {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = bio_core::schema::plain_integers)]
 pub struct TranslateArgs {
-    /// Nucleotide sequence to translate, DNA or RNA (T and U are both read), at least one codon long. IUPAC ambiguity codes are accepted; lowercase is read as uppercase. A trailing partial codon is left untranslated.
+    /// Nucleotide sequence to translate, DNA or RNA (T and U are both read), at least one codon long, ASCII. IUPAC ambiguity codes are accepted; lowercase is read as uppercase; a codon with any other character is invalid (an error) unless it is a gap codon. A trailing partial codon is left untranslated.
     #[schemars(length(min = 3), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// NCBI genetic code id (1 Standard, 2 Vertebrate Mitochondrial, 11 Bacterial, Archaeal and Plant Plastid, ...). Ids 7, 8 and 17-20 are not assigned.
     #[serde(default = "default_table", deserialize_with = "bio_core::de::int")]
     #[schemars(range(min = 1, max = 31), extend("x-dive-type" = "codon_table_id"))]
     pub table: u32,
-    /// Symbol written for each stop codon ('' drops stops).
+    /// Symbol written for each stop codon ('' drops stops); it must be ASCII when a stop is written.
     #[serde(default = "default_stop_symbol")]
     #[schemars(length(max = 1))]
     pub stop_symbol: String,
@@ -97,16 +100,13 @@ impl Tool for Translate {
 
     async fn run(a: TranslateArgs) -> Result<TranslateOutput, ToolError> {
         let gap = match &a.gap {
-            Some(g) => symbol("gap", g)?,
+            Some(g) => gap_byte(g)?,
             None => None,
         };
-        let stop = symbol("stop_symbol", &a.stop_symbol)?;
-        let extra: Vec<u8> = gap.into_iter().collect();
-        check_nucleotide("sequence", &a.sequence, &extra).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let mut code = GeneticCode::new(a.table).map_err(invalid)?;
-        let stop_symbol = stop.map(|b| (b as char).to_string()).unwrap_or_default();
         let opts = TranslateOptions {
-            stop_symbol: &stop_symbol,
+            stop_symbol: &a.stop_symbol,
             to_stop: a.to_stop,
             cds: a.cds,
             gap,
@@ -142,7 +142,7 @@ fn default_complement_op() -> ComplementOp {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComplementArgs {
-    /// DNA or RNA sequence (IUPAC codes, either case, gaps '-' '.'); case is kept.
+    /// DNA or RNA sequence, ASCII: IUPAC codes (either case) are paired, every other character is kept as it is; case is kept.
     #[schemars(length(min = 1), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// 'complement' and 'reverse_complement' give DNA (U is paired like T); 'complement_rna' and 'reverse_complement_rna' give RNA (T is paired like U).
@@ -172,7 +172,7 @@ impl Tool for Complement {
     type Output = ComplementOutput;
 
     async fn run(a: ComplementArgs) -> Result<ComplementOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let result = match a.operation {
             ComplementOp::Complement => nucleotide::complement(&a.sequence),
             ComplementOp::ReverseComplement => nucleotide::reverse_complement(&a.sequence),
@@ -205,7 +205,7 @@ fn default_transcribe_op() -> TranscribeOp {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TranscribeArgs {
-    /// DNA or RNA sequence (IUPAC codes, either case, gaps '-' '.').
+    /// DNA or RNA sequence, ASCII (T and U in either case are replaced, every other character is kept).
     #[schemars(length(min = 1), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// 'transcribe' turns every T into U (coding strand to mRNA); 'back_transcribe' turns every U into T. Other letters are kept.
@@ -235,7 +235,7 @@ impl Tool for Transcribe {
     type Output = TranscribeOutput;
 
     async fn run(a: TranscribeArgs) -> Result<TranscribeOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let result = match a.operation {
             TranscribeOp::Transcribe => nucleotide::transcribe(&a.sequence),
             TranscribeOp::BackTranscribe => nucleotide::back_transcribe(&a.sequence),
@@ -254,7 +254,7 @@ impl Tool for Transcribe {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountArgs {
-    /// Sequence to search (DNA, RNA or protein letters, '*', '-', '.'); matching is case-sensitive.
+    /// Sequence to search (DNA, RNA or protein letters, or any ASCII text); matching is case-sensitive.
     #[schemars(length(min = 1), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// Motif to count, e.g. 'ATG' or 'GC'.
@@ -285,8 +285,8 @@ impl Tool for Count {
     type Output = CountOutput;
 
     async fn run(a: CountArgs) -> Result<CountOutput, ToolError> {
-        check_sequence("sequence", &a.sequence).map_err(invalid)?;
-        check_sequence("subsequence", &a.subsequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("subsequence", &a.subsequence).map_err(invalid)?;
         if a.subsequence.is_empty() {
             return Err(invalid("subsequence must not be empty".into()));
         }
@@ -309,7 +309,7 @@ const MAX_POSITIONS: usize = 1_000_000;
 #[serde(deny_unknown_fields)]
 #[schemars(transform = bio_core::schema::plain_integers)]
 pub struct FindArgs {
-    /// Sequence to search (DNA, RNA or protein letters, '*', '-', '.'); matching is case-sensitive.
+    /// Sequence to search (DNA, RNA or protein letters, or any ASCII text); matching is case-sensitive.
     #[schemars(length(min = 1), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// Motif to locate, e.g. 'GAATTC' or 'ATG'.
@@ -319,14 +319,14 @@ pub struct FindArgs {
     #[serde(default)]
     pub find_all: bool,
     /// 0-based position where the search window begins.
-    #[serde(default, deserialize_with = "bio_core::de::int")]
+    #[serde(default, deserialize_with = "bio_core::de::index")]
     #[schemars(range(min = 0))]
     pub start: u64,
     /// 0-based position where the search window ends (exclusive); default: the end of the sequence. Matches must lie entirely inside the window.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "bio_core::de::opt_int"
+        deserialize_with = "bio_core::de::opt_index"
     )]
     #[schemars(with = "u64", range(min = 0))]
     pub end: Option<u64>,
@@ -363,8 +363,8 @@ impl Tool for Find {
     type Output = FindOutput;
 
     async fn run(a: FindArgs) -> Result<FindOutput, ToolError> {
-        check_sequence("sequence", &a.sequence).map_err(invalid)?;
-        check_sequence("subsequence", &a.subsequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("subsequence", &a.subsequence).map_err(invalid)?;
         if a.subsequence.is_empty() {
             return Err(invalid("subsequence must not be empty".into()));
         }
@@ -421,7 +421,7 @@ fn default_pattern_op() -> PatternOp {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = bio_core::schema::plain_integers)]
 pub struct PatternArgs {
-    /// Sequence to check (DNA, RNA or protein letters, '*', '-', '.'); matching is case-sensitive.
+    /// Sequence to check (DNA, RNA or protein letters, or any ASCII text); matching is case-sensitive.
     #[schemars(length(min = 1), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// Prefix or suffix to test for, e.g. 'ATG' or 'AAAA'.
@@ -431,14 +431,14 @@ pub struct PatternArgs {
     #[serde(default = "default_pattern_op")]
     pub operation: PatternOp,
     /// 0-based position where the checked window begins (the prefix is tested here).
-    #[serde(default, deserialize_with = "bio_core::de::int")]
+    #[serde(default, deserialize_with = "bio_core::de::index")]
     #[schemars(range(min = 0))]
     pub start: u64,
     /// 0-based position where the checked window ends, exclusive (the suffix is tested against it); default: the end of the sequence.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "bio_core::de::opt_int"
+        deserialize_with = "bio_core::de::opt_index"
     )]
     #[schemars(with = "u64", range(min = 0))]
     pub end: Option<u64>,
@@ -470,8 +470,8 @@ impl Tool for Pattern {
     type Output = PatternOutput;
 
     async fn run(a: PatternArgs) -> Result<PatternOutput, ToolError> {
-        check_sequence("sequence", &a.sequence).map_err(invalid)?;
-        check_sequence("pattern", &a.pattern).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("pattern", &a.pattern).map_err(invalid)?;
         if a.pattern.is_empty() {
             return Err(invalid("pattern must not be empty".into()));
         }
@@ -530,7 +530,7 @@ impl Tool for BackTranscribe {
     type Output = BackTranscribeOutput;
 
     async fn run(a: RnaArgs) -> Result<BackTranscribeOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let dna = nucleotide::back_transcribe(&a.sequence);
         Ok(BackTranscribeOutput {
             length: dna.len() as u64,
@@ -559,7 +559,7 @@ impl Tool for ComplementRna {
     type Output = ComplementRnaOutput;
 
     async fn run(a: RnaArgs) -> Result<ComplementRnaOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let complement = nucleotide::complement_rna(&a.sequence);
         Ok(ComplementRnaOutput {
             length: complement.len() as u64,
@@ -588,7 +588,7 @@ impl Tool for ReverseComplement {
     type Output = ReverseComplementOutput;
 
     async fn run(a: DnaArgs) -> Result<ReverseComplementOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let rc = nucleotide::reverse_complement(&a.sequence);
         Ok(ReverseComplementOutput {
             length: rc.len() as u64,
@@ -617,7 +617,7 @@ impl Tool for ReverseComplementRna {
     type Output = ReverseComplementRnaOutput;
 
     async fn run(a: RnaArgs) -> Result<ReverseComplementRnaOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let rc = nucleotide::reverse_complement_rna(&a.sequence);
         Ok(ReverseComplementRnaOutput {
             length: rc.len() as u64,

@@ -3,21 +3,22 @@
 //! nt_search. Floats follow Biopython's formulas operation by operation, so they are
 //! the same numbers.
 //!
-//! Input rules (beyond the schema): nucleotide sequences hold IUPAC nucleotide codes in
-//! either case plus the gap characters `-` and `.`; protein code sequences (seq1,
-//! seq3) hold printable ASCII; the one-letter unknown code is one printable ASCII
-//! character or nothing; the three-letter unknown code is at most 10 printable ASCII
-//! characters; nt_search patterns are at most 1,000 upper-case IUPAC DNA codes; every
-//! sequence is at most 10,000,000 characters. So that results fit the 16 MiB output
-//! cap: GC skew gives at most 500,000 windows, nt_search at most 1,000,000 matches,
-//! seq3 at most 12,000,000 characters, and six_frame takes at most 1,000,000 bases
-//! (its text layout is about nine characters per base). Anything else, and every input Biopython
-//! raises on, is an `invalid-args` error.
+//! Input rules (beyond the schema): these functions take Python strings, so any text is
+//! accepted, and lengths and positions count characters (Unicode code points) as
+//! Python does; six_frame alone needs ASCII (it makes a reverse complement, which
+//! Biopython encodes as ASCII). nt_search patterns hold upper-case IUPAC DNA codes
+//! (Biopython raises on anything else). Size caps: every text argument takes at most
+//! 10 MB as JSON text (10,000,000 sequence letters), and an nt_search pattern is at
+//! most 1,000 characters (the search time grows with its length). So that results fit
+//! the 16 MiB output cap: GC skew gives at most 500,000 windows, nt_search at most
+//! 1,000,000 matches, a seq1 or seq3 result takes at most 12,000,000 bytes as JSON
+//! text, and six_frame takes at most 1,000,000 bases (its text layout is about nine
+//! characters per base). Every input Biopython raises on is an `invalid-args` error.
 
 #[rustfmt::skip]
 mod data;
 
-use bio_core::alphabet::check_nucleotide;
+use bio_core::alphabet::{check_len, check_seq_text, json_len};
 use bio_core::codon::{GeneticCode, TranslateOptions};
 use bio_core::data::AMBIGUOUS_DNA_VALUES;
 use bio_core::nucleotide;
@@ -29,25 +30,12 @@ fn invalid(msg: String) -> ToolError {
     ToolError::InvalidArgs(msg)
 }
 
-fn printable_ascii(field: &str, text: &str) -> Result<(), ToolError> {
-    let n = text.chars().count();
-    if n > bio_core::MAX_SEQUENCE_LEN {
-        return Err(invalid(format!(
-            "{field} is {n} characters long; the limit is {} characters (10 MB)",
-            bio_core::MAX_SEQUENCE_LEN
-        )));
-    }
-    for (i, ch) in text.chars().enumerate() {
-        if !(ch.is_ascii() && !ch.is_ascii_control()) {
-            return Err(invalid(format!(
-                "{field}: character {ch:?} at position {i} is not allowed; use printable ASCII"
-            )));
-        }
-    }
-    Ok(())
+/// Any text within the size cap (the functions take Python strings).
+fn check_text(field: &str, text: &str) -> Result<(), ToolError> {
+    check_len(field, text).map_err(invalid)
 }
 
-/// Count of each byte.
+/// Count of each byte (an ASCII letter's count is its count as a character).
 fn histogram(seq: &[u8]) -> [u64; 256] {
     let mut c = [0u64; 256];
     for &b in seq {
@@ -79,7 +67,7 @@ fn default_ambiguous() -> Ambiguous {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GcContentArgs {
-    /// DNA or RNA sequence (IUPAC codes, either case, gaps '-' '.'), e.g. 'ATGCGCGCATGC'. G, C and S count as GC.
+    /// DNA or RNA sequence, e.g. 'ATGCGCGCATGC' (any text: G, C and S in either case count as GC, IUPAC ambiguity codes as chosen below, every other character as non-GC).
     #[schemars(length(min = 1), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// Ambiguous codes: 'ignore' counts them as non-GC but keeps them in the length; 'weighted' counts each by its GC probability (N 0.5, B 2/3, D 1/3, ...); 'remove' leaves them out of the length (only A C G T U S W count).
@@ -100,12 +88,12 @@ pub struct GcContentOutput {
 }
 
 /// Bio.SeqUtils.gc_fraction(seq, ambiguous).
-fn gc_fraction(seq: &[u8], mode: Ambiguous) -> f64 {
-    let c = histogram(seq);
+fn gc_fraction(seq: &str, mode: Ambiguous) -> f64 {
+    let c = histogram(seq.as_bytes());
     let gc = sum_counts(&c, b"CGScgs");
     let length = match mode {
         Ambiguous::Remove => gc + sum_counts(&c, b"ATWUatwu"),
-        _ => seq.len() as u64,
+        _ => seq.chars().count() as u64,
     };
     let mut gcf = gc as f64;
     if mode == Ambiguous::Weighted {
@@ -137,13 +125,13 @@ impl Tool for GcContent {
     type Output = GcContentOutput;
 
     async fn run(a: GcContentArgs) -> Result<GcContentOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
-        let f = gc_fraction(a.sequence.as_bytes(), a.ambiguous);
+        check_text("sequence", &a.sequence)?;
+        let f = gc_fraction(&a.sequence, a.ambiguous);
         Ok(GcContentOutput {
             gc_fraction: f,
             gc_percent: 100.0 * f,
             ambiguous: a.ambiguous,
-            length: a.sequence.len() as u64,
+            length: a.sequence.chars().count() as u64,
         })
     }
 }
@@ -154,7 +142,7 @@ impl Tool for GcContent {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Gc123Args {
-    /// Coding DNA sequence (IUPAC codes, either case, gaps '-' '.'), read in codons from the first base, e.g. 'ATGAAACGCTAG'. Only A, C, G and T are counted.
+    /// Coding DNA sequence, read in codons from the first base, e.g. 'ATGAAACGCTAG'. Only A, C, G and T (either case) are counted; any other character takes its place in the codon but is not counted.
     #[schemars(length(min = 3), extend("x-dive-type" = "dna_sequence"))]
     pub sequence: String,
 }
@@ -182,17 +170,17 @@ impl Tool for Gc123 {
     type Output = Gc123Output;
 
     async fn run(a: Gc123Args) -> Result<Gc123Output, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_text("sequence", &a.sequence)?;
         // counts[pos] = (gc, acgt)
         let mut counts = [(0u64, 0u64); 3];
-        for (i, &b) in a.sequence.as_bytes().iter().enumerate() {
+        for (i, ch) in a.sequence.chars().enumerate() {
             let p = &mut counts[i % 3];
-            match b.to_ascii_uppercase() {
-                b'G' | b'C' => {
+            match ch.to_ascii_uppercase() {
+                'G' | 'C' => {
                     p.0 += 1;
                     p.1 += 1
                 }
-                b'A' | b'T' => p.1 += 1,
+                'A' | 'T' => p.1 += 1,
                 _ => {}
             }
         }
@@ -233,7 +221,7 @@ fn default_window() -> u64 {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = bio_core::schema::plain_integers)]
 pub struct GcSkewArgs {
-    /// DNA sequence (IUPAC codes, either case, gaps '-' '.'); only G and C (either case) are counted.
+    /// DNA sequence; only G and C (either case) are counted, every other character only takes its place in a window.
     #[schemars(length(min = 10), extend("x-dive-type" = "dna_sequence"))]
     pub sequence: String,
     /// Window size in bases; windows start every `window` bases and the last one may be shorter (at most 500,000 windows).
@@ -254,6 +242,36 @@ pub struct GcSkewOutput {
 
 pub struct GcSkew;
 
+/// (G-C)/(G+C) over consecutive windows of `w` characters (0 for a window without G
+/// or C), as Bio.SeqUtils.GC_skew.
+fn gc_skew(seq: &str, w: usize) -> Vec<f64> {
+    let skew = |g: i64, c: i64| {
+        if g + c == 0 {
+            0.0
+        } else {
+            (g - c) as f64 / (g + c) as f64
+        }
+    };
+    let mut out = Vec::new();
+    let (mut g, mut c, mut n) = (0i64, 0i64, 0usize);
+    for ch in seq.chars() {
+        match ch {
+            'G' | 'g' => g += 1,
+            'C' | 'c' => c += 1,
+            _ => {}
+        }
+        n += 1;
+        if n == w {
+            out.push(skew(g, c));
+            (g, c, n) = (0, 0, 0);
+        }
+    }
+    if n > 0 {
+        out.push(skew(g, c));
+    }
+    out
+}
+
 impl Tool for GcSkew {
     const NAME: &'static str = "bio_sequtils_gc_skew";
     const DESCRIPTION: &'static str =
@@ -263,31 +281,19 @@ impl Tool for GcSkew {
     type Output = GcSkewOutput;
 
     async fn run(a: GcSkewArgs) -> Result<GcSkewOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_text("sequence", &a.sequence)?;
         if a.window == 0 {
             return Err(invalid("window must be at least 1".into()));
         }
         let w = usize::try_from(a.window).unwrap_or(usize::MAX);
-        let windows = a.sequence.len().div_ceil(w);
+        let windows = a.sequence.chars().count().div_ceil(w);
         if windows > MAX_WINDOWS {
             return Err(invalid(format!(
-                "{windows} windows of {w} bases; the limit is {MAX_WINDOWS} windows: use a larger window"
+                "{windows} windows of {w} bases; the limit is {MAX_WINDOWS} windows (the result must fit \
+                 the 16 MiB output cap): use a larger window"
             )));
         }
-        let skew: Vec<f64> = a
-            .sequence
-            .as_bytes()
-            .chunks(w)
-            .map(|s| {
-                let g = s.iter().filter(|&&b| b == b'G' || b == b'g').count() as i64;
-                let c = s.iter().filter(|&&b| b == b'C' || b == b'c').count() as i64;
-                if g + c == 0 {
-                    0.0
-                } else {
-                    (g - c) as f64 / (g + c) as f64
-                }
-            })
-            .collect();
+        let skew = gc_skew(&a.sequence, w);
         Ok(GcSkewOutput {
             count: skew.len() as u64,
             skew,
@@ -310,7 +316,7 @@ fn default_undef3() -> String {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Seq1Args {
-    /// Protein in three-letter codes, any case, read three characters at a time (e.g. 'AlaGlyPheLeuSer'); 'Ter' gives '*', a trailing incomplete group is dropped.
+    /// Protein in three-letter codes, any case, read three characters at a time (e.g. 'AlaGlyPheLeuSer'); 'Ter' gives '*', any other group the undef_code, a trailing incomplete group is dropped.
     #[schemars(length(min = 3), extend("x-dive-type" = "protein_three_letter"))]
     pub sequence: String,
     /// Character written for an unrecognised three-letter group ('' drops them).
@@ -330,6 +336,44 @@ pub struct SeqConvertOutput {
 
 pub struct Seq1;
 
+/// The one-letter code of a three-letter group, matched as seq1 matches it: the
+/// group's Python upper case (full Unicode: 'ſer' is 'SER') against the codes' upper
+/// case, 'TER' giving '*'.
+fn one_letter(group: &str) -> Option<&'static str> {
+    let up = if group.is_ascii() {
+        group.to_ascii_uppercase()
+    } else {
+        group.to_uppercase()
+    };
+    if up == "TER" {
+        return Some("*");
+    }
+    // `up` holds no lower-case ASCII, so this is `k.upper() == up`.
+    data::PROTEIN_3TO1
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(&up))
+        .map(|(_, v)| *v)
+}
+
+/// The largest seq1 or seq3 result, in bytes as JSON text (it must fit the 16 MiB
+/// output cap).
+const MAX_RESULT: usize = 12_000_000;
+
+/// A seq1/seq3 result of `size` bytes as JSON text fits [`MAX_RESULT`].
+fn check_result_bytes(size: usize) -> Result<(), ToolError> {
+    if size > MAX_RESULT {
+        return Err(invalid(format!(
+            "the result would take {size} bytes as JSON text; the limit is {MAX_RESULT} (it must fit \
+             the 16 MiB output cap)"
+        )));
+    }
+    Ok(())
+}
+
+fn check_result_size(result: &str) -> Result<(), ToolError> {
+    check_result_bytes(json_len(result))
+}
+
 impl Tool for Seq1 {
     const NAME: &'static str = "bio_sequtils_seq1";
     const DESCRIPTION: &'static str =
@@ -339,26 +383,22 @@ impl Tool for Seq1 {
     type Output = SeqConvertOutput;
 
     async fn run(a: Seq1Args) -> Result<SeqConvertOutput, ToolError> {
-        printable_ascii("sequence", &a.sequence)?;
-        printable_ascii("undef_code", &a.undef_code)?;
-        if a.undef_code.len() > 1 {
-            return Err(invalid("undef_code must be at most one character".into()));
-        }
+        check_text("sequence", &a.sequence)?;
+        check_text("undef_code", &a.undef_code)?;
         let mut out = String::with_capacity(a.sequence.len() / 3);
-        for group in a.sequence.as_bytes().chunks_exact(3) {
-            let up = String::from_utf8_lossy(group).to_ascii_uppercase();
-            let one = if up == "TER" {
-                Some("*")
-            } else {
-                data::PROTEIN_3TO1
-                    .iter()
-                    .find(|(k, _)| k.to_ascii_uppercase() == up)
-                    .map(|(_, v)| *v)
-            };
-            out.push_str(one.unwrap_or(&a.undef_code));
+        let mut chars = a.sequence.chars();
+        let mut group = String::new();
+        loop {
+            group.clear();
+            group.extend(chars.by_ref().take(3));
+            if group.chars().count() < 3 {
+                break; // the trailing incomplete group is dropped
+            }
+            out.push_str(one_letter(&group).unwrap_or(&a.undef_code));
         }
+        check_result_size(&out)?;
         Ok(SeqConvertOutput {
-            length: out.len() as u64,
+            length: out.chars().count() as u64,
             sequence: out,
         })
     }
@@ -367,10 +407,10 @@ impl Tool for Seq1 {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Seq3Args {
-    /// Protein in one-letter codes (upper case; IUPAC extended letters B X Z J U O and '*' for stop), e.g. 'MKLLVVS'.
+    /// Protein in one-letter codes (upper case; IUPAC extended letters B X Z J U O and '*' for stop), e.g. 'MKLLVVS'; any other character gives the undef_code.
     #[schemars(length(min = 1), extend("x-dive-type" = "protein_sequence"))]
     pub sequence: String,
-    /// Code written for an unrecognised letter (at most 10 printable ASCII characters).
+    /// Code written for an unrecognised letter (any text; '' drops them).
     #[serde(default = "default_undef3")]
     pub undef_code: String,
 }
@@ -385,9 +425,6 @@ pub struct Seq3Output {
 
 pub struct Seq3;
 
-/// The longest seq3 result.
-const MAX_SEQ3: usize = 12_000_000;
-
 impl Tool for Seq3 {
     const NAME: &'static str = "bio_sequtils_seq3";
     const DESCRIPTION: &'static str =
@@ -397,28 +434,29 @@ impl Tool for Seq3 {
     type Output = Seq3Output;
 
     async fn run(a: Seq3Args) -> Result<Seq3Output, ToolError> {
-        printable_ascii("sequence", &a.sequence)?;
-        printable_ascii("undef_code", &a.undef_code)?;
-        if a.undef_code.len() > 10 {
-            return Err(invalid("undef_code must be at most 10 characters".into()));
-        }
-        let mut table: Vec<&str> = vec![a.undef_code.as_str(); 256];
+        check_text("sequence", &a.sequence)?;
+        check_text("undef_code", &a.undef_code)?;
+        // The three-letter code of each ASCII character Biopython knows ('*' is 'Ter').
+        let mut table: [Option<&'static str>; 128] = [None; 128];
         for &(k, v) in data::PROTEIN_1TO3 {
-            table[k.as_bytes()[0] as usize] = v;
+            table[k.as_bytes()[0] as usize] = Some(v);
         }
-        table[b'*' as usize] = "Ter";
-        let mut out = String::with_capacity(a.sequence.len() * 3);
-        let total: usize = a.sequence.bytes().map(|b| table[b as usize].len()).sum();
-        if total > MAX_SEQ3 {
-            return Err(invalid(format!(
-                "the result would be {total} characters long; the limit is {MAX_SEQ3}"
-            )));
-        }
-        for &b in a.sequence.as_bytes() {
-            out.push_str(table[b as usize]);
+        table[b'*' as usize] = Some("Ter");
+        let code = |ch: char| table.get(ch as usize).copied().flatten();
+        // Sized before it is built: a long undef_code could make it huge.
+        let undef_size = json_len(&a.undef_code);
+        let size: usize = a
+            .sequence
+            .chars()
+            .map(|ch| code(ch).map_or(undef_size, str::len))
+            .sum();
+        check_result_bytes(size)?;
+        let mut out = String::with_capacity(size);
+        for ch in a.sequence.chars() {
+            out.push_str(code(ch).unwrap_or(&a.undef_code));
         }
         Ok(Seq3Output {
-            length: out.len() as u64,
+            length: out.chars().count() as u64,
             sequence: out,
         })
     }
@@ -435,7 +473,7 @@ fn default_code() -> u32 {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = bio_core::schema::plain_integers)]
 pub struct SixFrameArgs {
-    /// DNA or RNA sequence (IUPAC codes, either case, gaps '-' '.'); an RNA complement is used when it holds a U. At most 1,000,000 bases.
+    /// DNA or RNA sequence (IUPAC codes, either case; any other character makes its codons invalid, an error); an RNA complement is used when it holds a U. At most 1,000,000 bases.
     #[schemars(length(min = 3), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// NCBI genetic code id (1 Standard, 2 Vertebrate Mitochondrial, 11 Bacterial, ...). Ids 7, 8 and 17-20 are not assigned.
@@ -487,10 +525,10 @@ impl Tool for SixFrame {
     type Output = SixFrameOutput;
 
     async fn run(a: SixFrameArgs) -> Result<SixFrameOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         if a.sequence.len() > MAX_SIX_FRAME {
             return Err(invalid(format!(
-                "sequence is {} bases long; six_frame takes at most {MAX_SIX_FRAME} (its text is about nine characters per base)",
+                "sequence is {} bases long; six_frame takes at most {MAX_SIX_FRAME} (its text, about nine characters per base, must fit the 16 MiB output cap)",
                 a.sequence.len()
             )));
         }
@@ -541,7 +579,7 @@ impl Tool for SixFrame {
                 counts[nt.to_ascii_uppercase() as usize]
             ));
         }
-        let gc = 100.0 * gc_fraction(seq.as_bytes(), Ambiguous::Ignore);
+        let gc = 100.0 * gc_fraction(seq, Ambiguous::Ignore);
         text.push_str(&format!(
             "\nSequence: {}, {} nt, {:.2} %GC\n\n\n",
             short.to_ascii_lowercase(),
@@ -589,7 +627,7 @@ const MAX_PATTERN: usize = 1000;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NtSearchArgs {
-    /// DNA sequence to search (IUPAC codes, either case, gaps '-' '.'); matching is case-sensitive, so only upper-case A, C, G, T can match.
+    /// DNA sequence to search (any text); matching is case-sensitive, so only upper-case A, C, G, T can match.
     #[schemars(length(min = 1), extend("x-dive-type" = "dna_sequence"))]
     pub sequence: String,
     /// Pattern in upper-case IUPAC DNA codes (A C G T M R W S Y K V H D B X N; ambiguity codes match any of their bases), at most 1,000 long.
@@ -618,11 +656,12 @@ impl Tool for NtSearch {
     type Output = NtSearchOutput;
 
     async fn run(a: NtSearchArgs) -> Result<NtSearchOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_text("sequence", &a.sequence)?;
         let k = a.subsequence.chars().count();
         if k > MAX_PATTERN {
             return Err(invalid(format!(
-                "subsequence is {k} characters long; the limit is {MAX_PATTERN}"
+                "subsequence is {k} characters long; the limit is {MAX_PATTERN} (the search time grows \
+                 with the pattern's length)"
             )));
         }
         // Per pattern position, the set of matching bases as a 4-bit mask.
@@ -666,8 +705,9 @@ impl Tool for NtSearch {
         let last_bit = 1u64 << ((k - 1) % 64);
         let mut d = vec![0u64; words];
         let mut positions = Vec::new();
-        for (i, &c) in a.sequence.as_bytes().iter().enumerate() {
-            let bit = base_bit(c);
+        // Positions count characters, as Python's do.
+        for (i, ch) in a.sequence.chars().enumerate() {
+            let bit = u8::try_from(ch).map_or(0, base_bit);
             let row = if bit == 0 {
                 &zero
             } else {
@@ -682,7 +722,8 @@ impl Tool for NtSearch {
             if d[last_word] & last_bit != 0 {
                 if positions.len() == MAX_MATCHES {
                     return Err(invalid(format!(
-                        "more than {MAX_MATCHES} matches; search a shorter sequence or a more specific pattern"
+                        "more than {MAX_MATCHES} matches (the result must fit the 16 MiB output cap); search a shorter \
+                         sequence or a more specific pattern"
                     )));
                 }
                 positions.push((i + 1 - k) as u64);

@@ -3,13 +3,15 @@
 //! matrix without pseudocounts, consensus, anticonsensus, degenerate consensus) and
 //! the DNA/RNA reverse complements (`Bio.Seq.reverse_complement[_rna]`).
 //!
-//! Input rules (beyond the schema): motif sequences hold ASCII letters plus '*', '-'
-//! and '.' (letters outside the chosen alphabet, lower case included, are not counted,
-//! as in Biopython); nucleotide sequences hold IUPAC nucleotide codes in either case
-//! plus '-' and '.'; at most 10,000,000 characters in all; a motif is at most 20,000
-//! positions long (so that its matrices fit the 16 MiB output cap).
+//! Input rules (beyond the schema): motif sequences are any text (Biopython takes the
+//! strings as they are: lengths count characters, letters are counted over the UTF-8
+//! bytes, and characters outside the chosen alphabet, lower case included, are not
+//! counted); the sequences to reverse complement are ASCII, as Biopython's Seq
+//! requires (characters it does not pair are kept). Size caps: the sequences take at
+//! most 10 MB as JSON text in all (10,000,000 sequence letters), and a motif is at
+//! most 20,000 positions long (so that its matrices fit the 16 MiB output cap).
 
-use bio_core::alphabet::{check_nucleotide, check_sequence};
+use bio_core::alphabet::{check_seq_text, json_len};
 use bio_core::nucleotide;
 use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
@@ -47,7 +49,7 @@ fn default_alphabet() -> Alphabet {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArgs {
-    /// Aligned instances of the motif, all of the same length, at most 20,000 (e.g. ['ACGT', 'ACGT', 'ACTT']). Letters outside the alphabet (lower case included) are not counted.
+    /// Aligned instances of the motif, all of the same length, at most 20,000 (e.g. ['ACGT', 'ACGT', 'ACTT']). Characters outside the alphabet (lower case included) are not counted.
     #[schemars(length(min = 2), inner(length(min = 1)))]
     pub sequences: Vec<String>,
     /// Alphabet of the motif: 'ACGT' (DNA), 'ACGU' (RNA) or 'ACDEFGHIKLMNPQRSTVWY' (protein).
@@ -125,26 +127,26 @@ impl Tool for Create {
     type Output = CreateOutput;
 
     async fn run(a: CreateArgs) -> Result<CreateOutput, ToolError> {
-        let total: usize = a.sequences.iter().map(|s| s.len()).sum();
+        let total: usize = a.sequences.iter().map(|s| json_len(s)).sum();
         if total > bio_core::MAX_SEQUENCE_LEN {
             return Err(invalid(format!(
-                "the sequences hold {total} characters in all; the limit is {} (10 MB)",
+                "the sequences take {total} bytes as JSON text in all; the limit is {} bytes (10 MB, \
+                 10,000,000 sequence letters), so that the call fits the sandbox's memory limit",
                 bio_core::MAX_SEQUENCE_LEN
             )));
         }
-        for (i, s) in a.sequences.iter().enumerate() {
-            check_sequence(&format!("sequences[{i}]"), s).map_err(invalid)?;
-        }
-        let length = a.sequences[0].len();
+        // Lengths count characters, as Python's do.
+        let lengths: Vec<usize> = a.sequences.iter().map(|s| s.chars().count()).collect();
+        let length = lengths.first().copied().unwrap_or(0);
         if length > MAX_MOTIF {
             return Err(invalid(format!(
                 "the motif is {length} positions long; the limit is {MAX_MOTIF} (its matrices must fit the output)"
             )));
         }
-        if let Some(s) = a.sequences.iter().find(|s| s.len() != length) {
+        if let Some(n) = lengths.iter().find(|&&n| n != length) {
             return Err(invalid(format!(
-                "all sequences must have the same length: the first is {length} long, another {}",
-                s.len()
+                "all sequences must have the same length: the first is {length} long, another {n} \
+                 (Biopython raises)"
             )));
         }
         let letters = a.alphabet.letters();
@@ -154,8 +156,11 @@ impl Tool for Create {
         for (j, &l) in letters.iter().enumerate() {
             index[l as usize] = j;
         }
+        // Biopython's Alignment.frequencies counts the first `length` bytes of each
+        // sequence's UTF-8 text, byte i at position i (the same as its characters when
+        // the text is ASCII; after a non-ASCII character the bytes run ahead).
         for s in &a.sequences {
-            for (i, &b) in s.as_bytes().iter().enumerate() {
+            for (i, &b) in s.as_bytes().iter().take(length).enumerate() {
                 let j = index[b as usize];
                 if j != usize::MAX {
                     counts[j][i] += 1;
@@ -232,7 +237,7 @@ impl Tool for Create {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnaArgs {
-    /// DNA sequence (IUPAC codes, either case, gaps '-' '.'; U is paired like T), e.g. 'ATCG'. Case is kept.
+    /// DNA sequence, ASCII (IUPAC codes in either case are paired, U like T; every other character is kept), e.g. 'ATCG'. Case is kept.
     #[schemars(length(min = 1), extend("x-dive-type" = "dna_sequence"))]
     pub sequence: String,
     /// Compute it in place on a mutable sequence (Biopython's MutableSeq) rather than returning a new sequence; the result is the same.
@@ -261,7 +266,7 @@ impl Tool for ReverseComplement {
     type Output = DnaOutput;
 
     async fn run(a: DnaArgs) -> Result<DnaOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let rc = nucleotide::reverse_complement(&a.sequence);
         Ok(DnaOutput {
             length: rc.len() as u64,
@@ -274,7 +279,7 @@ impl Tool for ReverseComplement {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RnaArgs {
-    /// RNA sequence (IUPAC codes, either case, gaps '-' '.'; T is paired like U), e.g. 'AUCG'. Case is kept.
+    /// RNA sequence, ASCII (IUPAC codes in either case are paired, T like U; every other character is kept), e.g. 'AUCG'. Case is kept.
     #[schemars(length(min = 1), extend("x-dive-type" = "rna_sequence"))]
     pub sequence: String,
     /// Compute it in place on a mutable sequence (Biopython's MutableSeq) rather than returning a new sequence; the result is the same.
@@ -303,7 +308,7 @@ impl Tool for ReverseComplementRna {
     type Output = RnaOutput;
 
     async fn run(a: RnaArgs) -> Result<RnaOutput, ToolError> {
-        check_nucleotide("sequence", &a.sequence, &[]).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
         let rc = nucleotide::reverse_complement_rna(&a.sequence);
         Ok(RnaOutput {
             length: rc.len() as u64,

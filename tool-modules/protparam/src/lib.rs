@@ -30,20 +30,14 @@ pub struct ProteinArgs {
 
 /// The sequence as a checked byte string.
 fn protein(seq: &str) -> Result<&[u8], ToolError> {
-    let n = seq.chars().count();
-    if n > bio_core::MAX_SEQUENCE_LEN {
-        return Err(invalid(format!(
-            "sequence is {n} characters long; the limit is {} characters (10 MB)",
-            bio_core::MAX_SEQUENCE_LEN
-        )));
-    }
-    if n == 0 {
+    bio_core::alphabet::check_len("sequence", seq).map_err(invalid)?;
+    if seq.is_empty() {
         return Err(invalid("sequence is empty".into()));
     }
     for (i, ch) in seq.chars().enumerate() {
         if !(ch.is_ascii() && data::PROTEIN_LETTERS.contains(&(ch as u8))) {
             return Err(invalid(format!(
-                "sequence: character {ch:?} at position {i} is not one of the 20 standard amino acids (ACDEFGHIKLMNPQRSTVWY, upper case)"
+                "sequence: character {ch:?} at position {i} is not one of the 20 standard amino acids (ACDEFGHIKLMNPQRSTVWY, upper case: the schema's pattern, from the catalog)"
             )));
         }
     }

@@ -175,7 +175,7 @@ impl Enzyme {
         }
         if r.len() + 1 > max {
             return Err(format!(
-                "{} fragments: more than {max}; digest a shorter sequence",
+                "{} fragments: more than {max} (the result must fit the 16 MiB output cap); digest a shorter sequence",
                 r.len() + 1
             ));
         }

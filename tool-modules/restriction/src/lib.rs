@@ -47,20 +47,14 @@ fn lookup(name: &str) -> Result<&'static Enzyme, ToolError> {
 }
 
 fn check_dna(seq: &str) -> Result<(), ToolError> {
-    if seq.len() > bio_core::MAX_SEQUENCE_LEN {
-        return Err(invalid(format!(
-            "sequence is {} characters long; the limit is {} characters (10 MB)",
-            seq.len(),
-            bio_core::MAX_SEQUENCE_LEN
-        )));
-    }
+    bio_core::alphabet::check_len("sequence", seq).map_err(invalid)?;
     if seq.is_empty() {
         return Err(invalid("sequence is empty".into()));
     }
     for (i, ch) in seq.chars().enumerate() {
         if !matches!(ch, 'A' | 'C' | 'G' | 'T') {
             return Err(invalid(format!(
-                "sequence: character {ch:?} at position {i} is not allowed; use upper-case A, C, G, T"
+                "sequence: character {ch:?} at position {i} is not allowed; use upper-case A, C, G, T (the schema's pattern, from the catalog)"
             )));
         }
     }
@@ -111,7 +105,7 @@ impl Tool for Search {
         let positions = e.search(&a.sequence).map_err(invalid)?;
         if positions.len() > MAX_POSITIONS {
             return Err(invalid(format!(
-                "{} cuts: more than {MAX_POSITIONS}; search a shorter sequence",
+                "{} cuts: more than {MAX_POSITIONS} (the result must fit the 16 MiB output cap); search a shorter sequence",
                 positions.len()
             )));
         }

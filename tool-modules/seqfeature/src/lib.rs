@@ -4,15 +4,17 @@
 //! and the extracted sequence (`location.extract(Seq(sequence))`: the slice, reverse
 //! complemented on strand -1, parts concatenated in the order given).
 //!
-//! Input rules (beyond the schema): the sequence holds ASCII letters plus '*', '-' and
-//! '.', at most 10,000,000 characters; every location needs start <= end (Biopython
-//! raises otherwise). Coordinates past the end of the sequence are allowed (the
-//! extracted slice stops at the end, as Python slicing does). A single location in
-//! seqfeature_compound is a plain SimpleLocation (Biopython's CompoundLocation needs
-//! at least two parts). The extracted sequence of a compound location is at most
-//! 12,000,000 characters (the output cap).
+//! Input rules (beyond the schema): the sequence takes at most 10 MB as JSON text
+//! (10,000,000 sequence letters); to extract from it, it must be ASCII, as Biopython's
+//! Seq requires (any ASCII character; ones the reverse complement does not pair are
+//! kept); every location needs start <= end (Biopython raises otherwise). Coordinates
+//! past the end of the sequence are allowed (the extracted slice stops at the end, as
+//! Python slicing does). A single location in seqfeature_compound is a plain
+//! SimpleLocation (Biopython's CompoundLocation needs at least two parts). The
+//! extracted sequence of a compound location takes at most 12,000,000 bytes as JSON
+//! text (it must fit the 16 MiB output cap).
 
-use bio_core::alphabet::check_sequence;
+use bio_core::alphabet::{check_len, check_seq_text, json_len};
 use bio_core::nucleotide;
 use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
@@ -63,11 +65,16 @@ impl Loc {
         format!("[{}:{}]{}", self.start, self.end, s)
     }
 
-    fn extract(&self, seq: &str) -> String {
+    /// The slice of `seq` (ASCII) the location covers.
+    fn slice<'s>(&self, seq: &'s str) -> &'s str {
         let n = seq.len() as u64;
         let lo = self.start.min(n) as usize;
         let hi = self.end.min(n).max(lo as u64) as usize;
-        let part = &seq[lo..hi];
+        &seq[lo..hi]
+    }
+
+    fn extract(&self, seq: &str) -> String {
+        let part = self.slice(seq);
         if self.strand == Some(-1) {
             nucleotide::reverse_complement(part)
         } else {
@@ -76,11 +83,18 @@ impl Loc {
     }
 }
 
-/// The longest extracted sequence returned (it must fit the 16 MiB output cap).
-const MAX_EXTRACT: u64 = 12_000_000;
+/// The largest extracted sequence returned, in bytes as JSON text (it must fit the
+/// 16 MiB output cap).
+const MAX_EXTRACT: usize = 12_000_000;
 
-fn check(seq: &str) -> Result<(), ToolError> {
-    check_sequence("sequence", seq).map_err(invalid)
+/// The sequence within the size cap, and ASCII when it is to be extracted from
+/// (`location.extract(Seq(sequence))`: Biopython's Seq holds ASCII only).
+fn check(seq: &str, extract: bool) -> Result<(), ToolError> {
+    if extract {
+        check_seq_text("sequence", seq).map_err(invalid)
+    } else {
+        check_len("sequence", seq).map_err(invalid)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -89,7 +103,7 @@ fn check(seq: &str) -> Result<(), ToolError> {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = bio_core::schema::plain_integers)]
 pub struct LocationArgs {
-    /// DNA, RNA or protein sequence (letters, '*', '-', '.'), e.g. 'ATCGATCGATCGATCG'.
+    /// DNA, RNA or protein sequence, ASCII when extracted from (on strand -1, IUPAC nucleotide codes are paired and every other character is kept), e.g. 'ATCGATCGATCGATCG'.
     #[schemars(length(min = 1), extend("x-dive-type" = "sequence"))]
     pub sequence: String,
     /// 0-based start of the feature (inclusive).
@@ -141,7 +155,7 @@ impl Tool for Location {
     type Output = LocationOutput;
 
     async fn run(a: LocationArgs) -> Result<LocationOutput, ToolError> {
-        check(&a.sequence)?;
+        check(&a.sequence, a.extract)?;
         let loc = Loc::new(a.start, a.end, a.strand)?;
         Ok(LocationOutput {
             location: loc.text(),
@@ -180,7 +194,7 @@ pub struct Part {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompoundArgs {
-    /// DNA, RNA or protein sequence (letters, '*', '-', '.'), e.g. 'ATCGATCGATCGATCG'.
+    /// DNA, RNA or protein sequence, ASCII when extracted from (on strand -1, IUPAC nucleotide codes are paired and every other character is kept), e.g. 'ATCGATCGATCGATCG'.
     #[schemars(length(min = 1), extend("x-dive-type" = "sequence"))]
     pub sequence: String,
     /// Parts of the feature in biological order, e.g. [{'start': 2, 'end': 6}, {'start': 10, 'end': 14}]; each has start <= end and an optional strand.
@@ -236,7 +250,7 @@ impl Tool for Compound {
     type Output = CompoundOutput;
 
     async fn run(a: CompoundArgs) -> Result<CompoundOutput, ToolError> {
-        check(&a.sequence)?;
+        check(&a.sequence, a.extract)?;
         if a.locations.is_empty() {
             return Err(invalid("locations must hold at least one location".into()));
         }
@@ -262,15 +276,16 @@ impl Tool for Compound {
         } else {
             None
         };
-        let n = a.sequence.len() as u64;
-        let total: u64 = locs
-            .iter()
-            .map(|l| l.end.min(n) - l.start.min(n).min(l.end.min(n)))
-            .sum();
-        if a.extract && total > MAX_EXTRACT {
-            return Err(invalid(format!(
-                "the extracted sequence would be {total} characters long; the limit is {MAX_EXTRACT}"
-            )));
+        if a.extract {
+            // The reverse complement maps ASCII letters to letters, so a part takes as
+            // many bytes as JSON text as its slice.
+            let total: usize = locs.iter().map(|l| json_len(l.slice(&a.sequence))).sum();
+            if total > MAX_EXTRACT {
+                return Err(invalid(format!(
+                    "the extracted sequence would take {total} bytes as JSON text; the limit is {MAX_EXTRACT} \
+                     (it must fit the 16 MiB output cap)"
+                )));
+            }
         }
         let extracted = a.extract.then(|| {
             locs.iter()
