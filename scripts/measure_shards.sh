@@ -45,4 +45,4 @@ t=$(echo "$(date +%s.%N) - $t0" | bc)
 printf 'fsck of that S3 store (every object and trace fetched and re-hashed): %.2fs\n' "$t"
 cd "$root"
 kill $moto 2>/dev/null || true
-PATH=$root/.venv/bin:$PATH cargo test --release --workspace --test s3 -- --ignored --exact measure_object_store_put_and_get_rate --nocapture 2>/dev/null | grep -E '^(put|get)'
+PATH=$root/.venv/bin:$PATH cargo test --release --workspace --test integration -- --ignored --exact s3::measure_object_store_put_and_get_rate --nocapture 2>/dev/null | grep -E '^(put|get)'

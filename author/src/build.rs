@@ -56,16 +56,26 @@ pub fn detect(dir: &Path) -> Result<Lang, AuthorError> {
     }
 }
 
+/// The programs a build runs, where the user named them (`DIVE_COMPONENTIZE_PY`,
+/// `DIVE_COMPONENTIZE_JS`); else a package-local install, else the name on PATH.
+#[derive(Debug, Clone, Default)]
+pub struct Toolchains {
+    /// componentize-py.
+    pub componentize_py: Option<OsString>,
+    /// componentize-js.
+    pub componentize_js: Option<OsString>,
+}
+
 /// Build the component of the package in `dir`.
-pub fn build(dir: &Path) -> Result<Built, AuthorError> {
+pub fn build(dir: &Path, toolchains: &Toolchains) -> Result<Built, AuthorError> {
     let lang = detect(dir)?;
     // The toolchains run in the package dir; every path given to them is absolute.
     let dir = &dir.canonicalize().map_err(AuthorError::io(dir))?;
     let out = component_path(dir)?;
     let fresh = match lang {
         Lang::Rust => build_rust(dir)?,
-        Lang::Python => build_python(dir, &out)?,
-        Lang::Js => build_js(dir, &out)?,
+        Lang::Python => build_python(dir, &out, toolchains)?,
+        Lang::Js => build_js(dir, &out, toolchains)?,
     };
     // Into place in one rename: a failed build leaves the old component as it was.
     let staged = staged_path(&out);
@@ -133,8 +143,8 @@ fn require_rust_target() -> Result<(), AuthorError> {
     Ok(())
 }
 
-fn build_python(dir: &Path, out: &Path) -> Result<PathBuf, AuthorError> {
-    let program = tool_program("DIVE_COMPONENTIZE_PY", "componentize-py", None);
+fn build_python(dir: &Path, out: &Path, toolchains: &Toolchains) -> Result<PathBuf, AuthorError> {
+    let program = tool_program(toolchains.componentize_py.as_ref(), "componentize-py", None);
     // componentize-py writes __pycache__ next to the sources: build from a copy.
     let staging = tempfile::Builder::new().prefix(".dive-build").tempdir_in(dir).map_err(AuthorError::io(dir))?;
     for entry in std::fs::read_dir(dir).map_err(AuthorError::io(dir))? {
@@ -161,9 +171,9 @@ fn build_python(dir: &Path, out: &Path) -> Result<PathBuf, AuthorError> {
     Ok(tmp)
 }
 
-fn build_js(dir: &Path, out: &Path) -> Result<PathBuf, AuthorError> {
+fn build_js(dir: &Path, out: &Path, toolchains: &Toolchains) -> Result<PathBuf, AuthorError> {
     let local = dir.join("node_modules/.bin/componentize-js");
-    let program = tool_program("DIVE_COMPONENTIZE_JS", "componentize-js", Some(&local));
+    let program = tool_program(toolchains.componentize_js.as_ref(), "componentize-js", Some(&local));
     let tmp = staged_path(out);
     let mut cmd = Command::new(&program);
     cmd.current_dir(dir)
@@ -180,11 +190,11 @@ fn build_js(dir: &Path, out: &Path) -> Result<PathBuf, AuthorError> {
     Ok(tmp)
 }
 
-/// A toolchain program: the variable's value, else a package-local install, else the
+/// A toolchain program: the one the user named, else a package-local install, else the
 /// name (found on PATH).
-fn tool_program(var: &str, name: &str, local: Option<&Path>) -> OsString {
-    if let Some(v) = std::env::var_os(var).filter(|v| !v.is_empty()) {
-        return v;
+fn tool_program(named: Option<&OsString>, name: &str, local: Option<&Path>) -> OsString {
+    if let Some(v) = named.filter(|v| !v.is_empty()) {
+        return v.clone();
     }
     match local {
         Some(path) if path.is_file() => path.as_os_str().to_owned(),

@@ -41,8 +41,8 @@ pub struct Finding {
 pub enum CallSummary {
     /// It returned a result matching its output schema.
     Ok { wall_us: u64, http_requests: u32, result_bytes: usize },
-    /// It ran and failed (`exit_code` as `dive call` would exit).
-    Failed { exit_code: i32, message: String },
+    /// It ran and failed: how it ended, and that said in a sentence.
+    Failed { outcome: Outcome, message: String },
     /// It was not run.
     NotRun { message: String },
 }
@@ -199,7 +199,7 @@ async fn call_once(runtime: &Runtime, tool: &str, args: &Value) -> (CallSummary,
                     http_requests: record.usage.http_requests,
                     result_bytes: text.len(),
                 },
-                failed => CallSummary::Failed { exit_code: failed.exit_code(), message: outcome_message(failed) },
+                failed => CallSummary::Failed { message: outcome_message(failed), outcome: failed.clone() },
             };
             (summary, origins)
         }

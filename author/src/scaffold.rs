@@ -74,12 +74,13 @@ fn fill(text: &str, name: &str, sdk: &str) -> String {
     text.replace("{{name}}", name).replace("{{Name}}", &camel(name)).replace("{{sdk}}", sdk)
 }
 
-/// Where dive-tool-sdk is, in order: `DIVE_SDK_DIR`; an install (`PREFIX/bin/dive` with
-/// `PREFIX/share/dive/sdk/rust`); the checkout this dive was built from.
-pub fn find_sdk(exe_dir: Option<&Path>) -> Result<PathBuf, AuthorError> {
+/// Where dive-tool-sdk is, in order: `named` (`DIVE_SDK_DIR`); an install
+/// (`PREFIX/bin/dive` with `PREFIX/share/dive/sdk/rust`); the checkout this dive was
+/// built from.
+pub fn find_sdk(named: Option<&Path>, exe_dir: Option<&Path>) -> Result<PathBuf, AuthorError> {
     let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(dir) = std::env::var_os("DIVE_SDK_DIR").filter(|v| !v.is_empty()) {
-        candidates.push(PathBuf::from(dir));
+    if let Some(dir) = named {
+        candidates.push(dir.to_path_buf());
     }
     if let Some(exe_dir) = exe_dir {
         candidates.push(exe_dir.join("../share/dive/sdk/rust"));

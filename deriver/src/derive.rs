@@ -289,139 +289,223 @@ fn candidates(
     graph: &FlowGraph,
     prev: Option<&Round>,
 ) -> Vec<Candidate> {
-    let prev_calls: BTreeSet<usize> = prev.map(|p| p.calls.iter().copied().collect()).unwrap_or_default();
-    let prev_depth = prev.map(|p| p.calls.len()).unwrap_or(0);
     let mut out = Vec::new();
-    let mut numeric_by_key: BTreeMap<String, Vec<(usize, String, Value, usize)>> = BTreeMap::new();
+    let mut numeric: BTreeMap<String, Vec<NumericLeaf>> = BTreeMap::new();
     for call in upto.iter().filter(|c| round_calls.contains(&c.index)) {
         let Some(result) = &call.result else { continue };
-        let info = input.tools.get(&call.tool);
+        let Some(path) = PathScore::of(round, upto, call, graph, prev) else { continue };
         let ancestors = graph.ancestors(call.index);
         let rules = AnswerRules::new(input, upto, call, &ancestors);
-        let distinct_tools = upto.iter().filter(|c| c.index == call.index || ancestors.contains(&c.index)).map(|c| c.tool.as_str()).collect::<BTreeSet<_>>().len() as i64;
-        let several = DISTINCT_TOOL_BONUS * (distinct_tools - 1).clamp(0, DISTINCT_TOOL_CAP);
+        let schema = input.tools.get(&call.tool).and_then(|t| t.output_schema.as_ref());
+        for leaf in leaves(result, schema, LEAF_CAP) {
+            match &leaf.value {
+                Value::Array(items) => out.extend(list_candidates(input, round, upto, call, &rules, &leaf, items, &path)),
+                _ if rules.allows(&leaf, input.seed) => {
+                    if leaf.value.is_number() {
+                        let found = NumericLeaf { call: call.index, path: leaf.path.clone(), value: leaf.value.clone(), depth: path.depth };
+                        numeric.entry(leaf.key.clone()).or_default().push(found);
+                    }
+                    out.extend(value_candidates(input, round, call, &leaf, &path));
+                }
+                _ => {}
+            }
+        }
+    }
+    if round > 1 {
+        out.extend(comparison_candidates(input, round, &numeric));
+    }
+    out
+}
+
+/// How candidate answers are ranked (higher first; ties broken by the trace). Each
+/// weight rewards what makes a question worth training on — more tools to reach the
+/// answer, a value that means something — or penalises what makes it trivial.
+mod weight {
+    /// Per call on the answer's path: a deeper answer takes more steps to reach.
+    pub const PER_CALL: i64 = 10;
+    /// The answer's call joins two branches of the evidence (it has two parents).
+    pub const JOIN: i64 = 6;
+    /// After round 1: the answer builds on the previous round's calls, or goes deeper
+    /// than it (a round must extend the task, not restart it).
+    pub const EXTENDS: i64 = 25;
+    /// A set-membership (yes/no) question on a list.
+    pub const MEMBERSHIP: i64 = 3;
+    /// The length of a list.
+    pub const COUNT: i64 = 2;
+    /// A numeric answer asked as yes/no against a threshold, over the value itself.
+    pub const THRESHOLD: i64 = 1;
+    /// The value has a semantic type beyond its key's name (an id, a date, a sequence).
+    pub const TYPED: i64 = 2;
+    /// The output schema describes the field.
+    pub const DOCUMENTED: i64 = 2;
+    /// Penalty: a generic field (`length`, `count`, `status`) says little.
+    pub const GENERIC: i64 = 12;
+    /// Penalty: text over 40 characters is hard to match as an answer.
+    pub const LONG_TEXT: i64 = 6;
+    /// Penalty per level of nesting of the field, up to [`MAX_NESTING`].
+    pub const PER_NESTING: i64 = 1;
+    /// Nesting counted at most this deep.
+    pub const MAX_NESTING: i64 = 4;
+    /// A comparison of two calls' values, over their paths' depth.
+    pub const COMPARISON: i64 = 28;
+}
+
+/// A numeric field found in a round, for comparisons across calls.
+struct NumericLeaf {
+    call: usize,
+    path: String,
+    value: Value,
+    depth: usize,
+}
+
+/// What an answer's path through the evidence is worth, before the answer itself.
+struct PathScore {
+    /// Calls on the path (the call and its ancestors).
+    depth: usize,
+    /// The path's score ([`weight`]).
+    base: i64,
+    /// How the path composes its calls: `chain`, `join` or `extend`.
+    composition: &'static str,
+}
+
+impl PathScore {
+    /// The path to `call`'s results, or None when no question may end there: too many
+    /// calls to read as one question, or a value the seed does not lead to.
+    fn of(round: usize, upto: &[EvidenceCall], call: &EvidenceCall, graph: &FlowGraph, prev: Option<&Round>) -> Option<PathScore> {
+        let ancestors = graph.ancestors(call.index);
         let depth = ancestors.len() + 1;
         // A question names every call on its path: past a few, it stops being readable.
         if depth > MAX_PATH_CALLS {
-            continue;
+            return None;
         }
         // A question walks back to the seed: a value the seed does not lead to is no answer
         // (a value a call merely repeated from its arguments leads nowhere).
         if !graph.reaches_seed(call.index) || !computed_from_seed(graph, upto, call.index) {
-            continue;
+            return None;
         }
-        let parents = graph.parents(call.index).into_iter().flatten().count();
+        let distinct_tools = upto.iter().filter(|c| c.index == call.index || ancestors.contains(&c.index)).map(|c| c.tool.as_str()).collect::<BTreeSet<_>>().len() as i64;
+        let several = DISTINCT_TOOL_BONUS * (distinct_tools - 1).clamp(0, DISTINCT_TOOL_CAP);
+        let joins = graph.parents(call.index).into_iter().flatten().count() >= 2;
+        let prev_calls: BTreeSet<usize> = prev.map(|p| p.calls.iter().copied().collect()).unwrap_or_default();
+        let prev_depth = prev.map(|p| p.calls.len()).unwrap_or(0);
         let extends = round > 1 && (ancestors.iter().any(|a| prev_calls.contains(a)) || depth > prev_depth);
-        let base = (depth as i64) * 10 + several + if parents >= 2 { 6 } else { 0 } + if extends { 25 } else { 0 };
-        let composition = if parents >= 2 {
+        let base = depth as i64 * weight::PER_CALL + several + if joins { weight::JOIN } else { 0 } + if extends { weight::EXTENDS } else { 0 };
+        let composition = if joins {
             "join"
         } else if extends {
             "extend"
         } else {
             "chain"
         };
-        for leaf in leaves(result, info.and_then(|t| t.output_schema.as_ref()), LEAF_CAP) {
-            match &leaf.value {
-                Value::Array(items) => {
-                    let fixed_shape = FIXED_SHAPE_LISTS.contains(&crate::types::normalize_name(&leaf.key).as_str());
-                    let echoed = fixed_shape || rules.echoes.contains(&Value::from(items.len())) || rules.restates(&leaf.key) || rules.relation.is_some_and(|r| r.uncountable(&leaf.key));
-                    if (2..=200).contains(&items.len()) && !leaf.path.is_empty() && !echoed {
-                        let pick = tie(input.trace_id, round, &format!("member {} {}", call.index, leaf.path));
-                        if let Some((item, yes)) = member(items, pick, || same_key_items(upto, &leaf.key)) {
-                            out.push(Candidate {
-                                answer: AnswerPath::Contains { call: call.index, path: leaf.path.clone(), item },
-                                value: Value::from(if yes { "yes" } else { "no" }),
-                                score: base + 3,
-                                composition: "membership",
-                                tie: tie(input.trace_id, round, &format!("member tie {} {}", call.index, leaf.path)),
-                            });
-                        }
-                        let key = format!("count {} {}", call.index, leaf.path);
-                        out.push(Candidate {
-                            answer: AnswerPath::Count { call: call.index, path: leaf.path.clone() },
-                            value: Value::from(items.len()),
-                            score: base + 2,
-                            composition: "count",
-                            tie: tie(input.trace_id, round, &key),
-                        });
-                    }
-                }
-                _ if rules.allows(&leaf, input.seed) => {
-                    let typed = if leaf.sem_type != crate::types::normalize_name(&leaf.key) { 2 } else { 0 };
-                    let shallow = leaf.path.matches('/').count() as i64;
-                    let documented = if leaf.description.is_some() { 2 } else { 0 };
-                    let generic = if crate::types::is_generic(&crate::types::normalize_name(&leaf.key)) { 12 } else { 0 };
-                    let long = matches!(&leaf.value, Value::String(s) if s.chars().count() > 40) as i64 * 6;
-                    let key = format!("value {} {}", call.index, leaf.path);
-                    if leaf.value.is_number() {
-                        numeric_by_key.entry(leaf.key.clone()).or_default().push((call.index, leaf.path.clone(), leaf.value.clone(), depth));
-                    }
-                    let score = base + numeric_kind(&leaf.value) + typed + documented - generic - long - shallow.min(4);
-                    let pick = tie(input.trace_id, round, &key);
-                    // About one numeric answer in sixteen is asked as yes/no against a
-                    // round threshold near it (DIVE's exemplars: ~5% yes/no questions).
-                    if let Some((than, yes)) = leaf.value.as_f64().filter(|_| pick[3] % 16 == 0).and_then(|v| threshold(v, pick[4])) {
-                        out.push(Candidate {
-                            answer: AnswerPath::Exceeds { of: vec![Binding { call: call.index, path: leaf.path.clone() }], than: Some(than) },
-                            value: Value::from(if yes { "yes" } else { "no" }),
-                            score: score + 1,
-                            composition: "yes-no",
-                            tie: tie(input.trace_id, round, &format!("threshold {key}")),
-                        });
-                    }
-                    out.push(Candidate {
-                        answer: AnswerPath::Value { call: call.index, path: leaf.path.clone() },
-                        value: leaf.value.clone(),
-                        score,
-                        composition,
-                        tie: pick,
-                    });
-                }
-                _ => {}
-            }
-        }
+        Some(PathScore { depth, base, composition })
     }
-    // Comparisons: the same numeric field in two different calls of this round.
-    if round > 1 {
-        for (key, vals) in &numeric_by_key {
-            // Comparing `length`s or `count`s says little; compare entity figures.
-            if crate::types::is_generic(&crate::types::normalize_name(key)) {
-                continue;
-            }
-            let mut by_call: BTreeMap<usize, (String, Value, usize)> = BTreeMap::new();
-            for (c, p, v, d) in vals {
-                by_call.entry(*c).or_insert((p.clone(), v.clone(), *d));
-            }
-            if by_call.len() < 2 {
-                continue;
-            }
-            let pair: Vec<(usize, (String, Value, usize))> = by_call.into_iter().take(2).collect();
-            let (a, b) = (&pair[0], &pair[1]);
-            let (x, y) = (a.1 .1.as_f64().unwrap_or(0.0), b.1 .1.as_f64().unwrap_or(0.0));
-            if x == y {
-                continue;
-            }
-            let of = vec![Binding { call: a.0, path: a.1 .0.clone() }, Binding { call: b.0, path: b.1 .0.clone() }];
-            let pick = tie(input.trace_id, round, key);
-            // One comparison in three is asked as yes/no ("is … higher than …?"), the
-            // order of the two drawn too, so "yes" and "no" are equally likely.
-            let (answer, value, composition) = if pick[1] % 3 == 0 {
-                let (first, second, first_larger) = if pick[2] % 2 == 0 { (&of[0], &of[1], x > y) } else { (&of[1], &of[0], y > x) };
-                let yes_no = Value::from(if first_larger { "yes" } else { "no" });
-                (AnswerPath::Exceeds { of: vec![first.clone(), second.clone()], than: None }, yes_no, "yes-no")
-            } else if pick[0] % 2 == 0 {
-                (AnswerPath::Max { of }, if x > y { a.1 .1.clone() } else { b.1 .1.clone() }, "compare")
-            } else {
-                (AnswerPath::Min { of }, if x < y { a.1 .1.clone() } else { b.1 .1.clone() }, "compare")
-            };
-            out.push(Candidate {
-                answer,
-                value,
-                score: ((a.1 .2 + b.1 .2) as i64) * 10 + 28,
-                composition,
-                tie: tie(input.trace_id, round, &format!("cmp {key}")),
-            });
+}
+
+/// A list's answers: its length, and for some lists a membership question.
+#[allow(clippy::too_many_arguments)]
+fn list_candidates(input: &DeriveInput<'_>, round: usize, upto: &[EvidenceCall], call: &EvidenceCall, rules: &AnswerRules, leaf: &Leaf, items: &[Value], path: &PathScore) -> Vec<Candidate> {
+    let fixed_shape = FIXED_SHAPE_LISTS.contains(&crate::types::normalize_name(&leaf.key).as_str());
+    let echoed = fixed_shape || rules.echoes.contains(&Value::from(items.len())) || rules.restates(&leaf.key) || rules.relation.is_some_and(|r| r.uncountable(&leaf.key));
+    if !(2..=200).contains(&items.len()) || leaf.path.is_empty() || echoed {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let pick = tie(input.trace_id, round, &format!("member {} {}", call.index, leaf.path));
+    if let Some((item, yes)) = member(items, pick, || same_key_items(upto, &leaf.key)) {
+        out.push(Candidate {
+            answer: AnswerPath::Contains { call: call.index, path: leaf.path.clone(), item },
+            value: Value::from(if yes { "yes" } else { "no" }),
+            score: path.base + weight::MEMBERSHIP,
+            composition: "membership",
+            tie: tie(input.trace_id, round, &format!("member tie {} {}", call.index, leaf.path)),
+        });
+    }
+    let key = format!("count {} {}", call.index, leaf.path);
+    out.push(Candidate {
+        answer: AnswerPath::Count { call: call.index, path: leaf.path.clone() },
+        value: Value::from(items.len()),
+        score: path.base + weight::COUNT,
+        composition: "count",
+        tie: tie(input.trace_id, round, &key),
+    });
+    out
+}
+
+/// A scalar's answers: the value, and for about one number in sixteen a yes/no
+/// question against a round threshold near it (DIVE's exemplars: ~5% yes/no).
+fn value_candidates(input: &DeriveInput<'_>, round: usize, call: &EvidenceCall, leaf: &Leaf, path: &PathScore) -> Vec<Candidate> {
+    let key = format!("value {} {}", call.index, leaf.path);
+    let score = path.base + numeric_kind(&leaf.value) + value_weight(leaf);
+    let pick = tie(input.trace_id, round, &key);
+    let mut out = Vec::new();
+    if let Some((than, yes)) = leaf.value.as_f64().filter(|_| pick[3] % 16 == 0).and_then(|v| threshold(v, pick[4])) {
+        out.push(Candidate {
+            answer: AnswerPath::Exceeds { of: vec![Binding { call: call.index, path: leaf.path.clone() }], than: Some(than) },
+            value: Value::from(if yes { "yes" } else { "no" }),
+            score: score + weight::THRESHOLD,
+            composition: "yes-no",
+            tie: tie(input.trace_id, round, &format!("threshold {key}")),
+        });
+    }
+    out.push(Candidate {
+        answer: AnswerPath::Value { call: call.index, path: leaf.path.clone() },
+        value: leaf.value.clone(),
+        score,
+        composition: path.composition,
+        tie: pick,
+    });
+    out
+}
+
+/// What a field itself adds to or takes from an answer ([`weight`]).
+fn value_weight(leaf: &Leaf) -> i64 {
+    let name = crate::types::normalize_name(&leaf.key);
+    let typed = if leaf.sem_type != name { weight::TYPED } else { 0 };
+    let documented = if leaf.description.is_some() { weight::DOCUMENTED } else { 0 };
+    let generic = if crate::types::is_generic(&name) { weight::GENERIC } else { 0 };
+    let long = if matches!(&leaf.value, Value::String(s) if s.chars().count() > 40) { weight::LONG_TEXT } else { 0 };
+    let nesting = (leaf.path.matches('/').count() as i64).min(weight::MAX_NESTING) * weight::PER_NESTING;
+    typed + documented - generic - long - nesting
+}
+
+/// Comparisons: the same numeric field in two different calls of this round — which is
+/// larger or smaller, or (one in three) a yes/no "is … higher than …?" with the order
+/// drawn too, so "yes" and "no" are equally likely.
+fn comparison_candidates(input: &DeriveInput<'_>, round: usize, numeric: &BTreeMap<String, Vec<NumericLeaf>>) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (key, found) in numeric {
+        // Comparing `length`s or `count`s says little; compare entity figures.
+        if crate::types::is_generic(&crate::types::normalize_name(key)) {
+            continue;
         }
+        let mut by_call: BTreeMap<usize, &NumericLeaf> = BTreeMap::new();
+        for leaf in found {
+            by_call.entry(leaf.call).or_insert(leaf);
+        }
+        let pair: Vec<&NumericLeaf> = by_call.into_values().take(2).collect();
+        let [a, b] = pair[..] else { continue };
+        let (x, y) = (a.value.as_f64().unwrap_or(0.0), b.value.as_f64().unwrap_or(0.0));
+        if x == y {
+            continue;
+        }
+        let of = vec![Binding { call: a.call, path: a.path.clone() }, Binding { call: b.call, path: b.path.clone() }];
+        let pick = tie(input.trace_id, round, key);
+        let (answer, value, composition) = if pick[1] % 3 == 0 {
+            let (first, second, first_larger) = if pick[2] % 2 == 0 { (&of[0], &of[1], x > y) } else { (&of[1], &of[0], y > x) };
+            let yes_no = Value::from(if first_larger { "yes" } else { "no" });
+            (AnswerPath::Exceeds { of: vec![first.clone(), second.clone()], than: None }, yes_no, "yes-no")
+        } else if pick[0] % 2 == 0 {
+            (AnswerPath::Max { of }, if x > y { a.value.clone() } else { b.value.clone() }, "compare")
+        } else {
+            (AnswerPath::Min { of }, if x < y { a.value.clone() } else { b.value.clone() }, "compare")
+        };
+        out.push(Candidate {
+            answer,
+            value,
+            score: (a.depth + b.depth) as i64 * weight::PER_CALL + weight::COMPARISON,
+            composition,
+            tie: tie(input.trace_id, round, &format!("cmp {key}")),
+        });
     }
     out
 }

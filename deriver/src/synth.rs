@@ -3,7 +3,7 @@
 //! Tasks are written in index order, so the output is the same whatever `--workers`
 //! is, and a file cut short by an interruption is a prefix that `--resume` continues.
 
-use crate::derive::{derive, DeriveInput};
+use crate::derive::{derive, DeriveInput, Derived};
 use crate::evidence::{EvidenceCall, ToolInfo};
 use crate::llm::{LlmConfig, LlmError, LlmSession, ModelClient};
 use crate::rephrase::rephrase;
@@ -12,8 +12,10 @@ use crate::sample::{self, Seed};
 use crate::shard::Shard;
 use crate::task::{verifier_for, SynthConfig, Task};
 use dive_runtime::replay::ReplayTransport;
+use dive_runtime::exchange::HttpExchange;
 use dive_runtime::store::{Store, StoreError};
-use dive_runtime::trace::{load_exchanges, load_model_exchanges, read_trace, RecordError, Recorder};
+use dive_runtime::record::{RecordError, Recorder};
+use dive_runtime::trace::{load_exchanges, load_model_exchanges, read_trace};
 use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
@@ -261,67 +263,24 @@ impl Synth {
     pub async fn task(&self, index: u64) -> Result<Option<Task>, SynthError> {
         let o = &self.opts;
         let (seed, toolset, exemplars) = self.config(index);
-        let determinism = DeterminismConfig { seed: sample::derive_u64(o.run_seed, index, "trace"), clock_ns: o.clock_ns };
-        let mut call_opts = CallOptions::live(determinism);
-        let mut recorded_model = None;
-        if o.replay {
-            let reference = self.reference(index);
-            let id = self.store.get_ref(&reference)?.ok_or(SynthError::NoRecording { index, reference })?;
-            let (doc, _) = read_trace(&self.store, &id)?;
-            let mut exchanges = Vec::new();
-            for c in &doc.calls {
-                exchanges.extend(load_exchanges(&self.store, c)?);
-            }
-            call_opts.transport = Some(Arc::new(ReplayTransport::new(exchanges)));
-            call_opts.without_secrets = true;
-            recorded_model = Some(load_model_exchanges(&self.store, &doc)?);
-        }
-        // One connection to the model for the task (the policy's and the rephrasing's
-        // exchanges, in order): the endpoint, or on --replay the recording.
-        let model_config = match &o.policy {
-            PolicyKind::Llm(c) => Some(c.clone()),
-            PolicyKind::Builtin => o.rephrase.clone(),
-        };
-        let mut model = model_config.map(|c| match recorded_model.take() {
-            Some(recorded) => ModelClient::replaying(c, recorded),
-            None => ModelClient::live(c),
-        });
+        let (call_opts, recorded_model) = self.call_options(index)?;
+        let mut model = self.model_client(recorded_model);
         let recorder = Recorder::with_options(&self.runtime, &self.store, call_opts);
         let infos: Vec<&ToolInfo> = toolset.iter().filter_map(|n| self.tools.get(n)).collect();
         let mut calls: Vec<EvidenceCall> = Vec::new();
-        let mut rounds: Vec<Vec<usize>> = Vec::new();
-        let policy_name = match &o.policy {
+        let (rounds, policy_name) = match &o.policy {
             PolicyKind::Builtin => {
-                let mut state = PolicyState::new(seed.value.clone(), &seed.sem_type);
-                let mut rng = sample::rng(o.run_seed, index, "policy");
-                let runtime = self.runtime.clone();
-                let valid = move |tool: &str, args: &Value| runtime.check_args(tool, &args.to_string()).is_ok();
-                for _ in 0..o.rounds {
-                    let mut this_round = Vec::new();
-                    for _ in 0..o.steps_per_round {
-                        let Some(p) = policy::propose(&state, &infos, &mut rng, &valid) else { break };
-                        policy::mark(&mut state, &p);
-                        if let Some(call) = self.run_call(&recorder, calls.len(), &p.tool, &p.args).await? {
-                            if let Some(r) = &call.result {
-                                state.observe(call.index, r, self.tools.get(&call.tool).and_then(|t| t.output_schema.as_ref()));
-                            }
-                            this_round.push(call.index);
-                            calls.push(call);
-                        }
-                    }
-                    if this_round.is_empty() {
-                        break;
-                    }
-                    rounds.push(this_round);
-                }
-                "builtin".to_string()
+                let mut policy = BuiltinPolicy::new(&seed, sample::rng(o.run_seed, index, "policy"), &infos, self.runtime.clone());
+                (policy.collect(self, &recorder, &mut calls).await?, policy.name())
             }
             PolicyKind::Llm(cfg) => {
                 let client = model.as_mut().expect("the LLM policy has a model");
-                let conversation = self.converse(&mut LlmSession::new(client, &infos, &seed, &o.domain), &recorder, &toolset, &mut calls, index).await;
+                let mut policy = LlmPolicy { session: LlmSession::new(client, &infos, &seed, &o.domain), toolset: &toolset, model: &cfg.model, index };
+                let collected = policy.collect(self, &recorder, &mut calls).await;
+                let name = policy.name();
+                drop(policy);
                 recorder.record_model(&client.take_exchanges())?;
-                rounds = conversation?;
-                format!("llm:{}", cfg.model)
+                (collected?, name)
             }
         };
         let all_exemplars = sample::exemplars();
@@ -353,17 +312,61 @@ impl Synth {
                 (recorder_finish(recorder, &self.store, &self.reference(index))?, derived, question)
             }
         };
-        let Some(mut d) = derived else {
+        let Some(derived) = derived else {
             return Ok(None);
         };
+        let config = SynthConfig { index, run_seed: o.run_seed, seed_type: seed.sem_type.clone(), exemplars, policy: policy_name };
+        Ok(Some(self.assemble(derived, trace, question, &seed, toolset, &calls, config)))
+    }
+
+    /// How a task's calls run: the run's seed and pinned instant; on `--replay`, every
+    /// request answered from the task's earlier trace (no secrets needed), whose model
+    /// exchanges are returned too.
+    fn call_options(&self, index: u64) -> Result<(CallOptions, Option<Vec<HttpExchange>>), SynthError> {
+        let o = &self.opts;
+        let determinism = DeterminismConfig { seed: sample::derive_u64(o.run_seed, index, "trace"), clock_ns: o.clock_ns };
+        let mut call_opts = CallOptions::live(determinism);
+        if !o.replay {
+            return Ok((call_opts, None));
+        }
+        let reference = self.reference(index);
+        let id = self.store.get_ref(&reference)?.ok_or(SynthError::NoRecording { index, reference })?;
+        let (doc, _) = read_trace(&self.store, &id)?;
+        let mut exchanges = Vec::new();
+        for c in &doc.calls {
+            exchanges.extend(load_exchanges(&self.store, c)?);
+        }
+        call_opts.transport = Some(Arc::new(ReplayTransport::new(exchanges)));
+        call_opts.without_secrets = true;
+        Ok((call_opts, Some(load_model_exchanges(&self.store, &doc)?)))
+    }
+
+    /// One connection to the model for the task (the policy's and the rephrasing's
+    /// exchanges, in order): the endpoint, or on --replay the recording. None when the
+    /// run uses no model.
+    fn model_client(&self, recorded: Option<Vec<HttpExchange>>) -> Option<ModelClient> {
+        let config = match &self.opts.policy {
+            PolicyKind::Llm(c) => Some(c.clone()),
+            PolicyKind::Builtin => self.opts.rephrase.clone(),
+        };
+        config.map(|c| match recorded {
+            Some(recorded) => ModelClient::replaying(c, recorded),
+            None => ModelClient::live(c),
+        })
+    }
+
+    /// The task of a derivation: its last round's question (or the rephrasing), answer,
+    /// answer path and verifier, with the evidence and the config that built it.
+    #[allow(clippy::too_many_arguments)]
+    fn assemble(&self, mut d: Derived, trace: String, question: Option<String>, seed: &Seed, toolset: Vec<String>, calls: &[EvidenceCall], config: SynthConfig) -> Task {
         d.evidence.trace = trace.clone();
         let last = d.rounds.last().expect("derive returns at least one round").clone();
-        let truth_value = last.answer_path.evaluate(&calls).unwrap_or(Value::Null);
+        let truth_value = last.answer_path.evaluate(calls).unwrap_or(Value::Null);
         let mut task = Task {
             uuid: String::new(),
             question: question.unwrap_or_else(|| last.question.clone()),
             ground_truth: last.ground_truth.clone(),
-            domain: o.domain.clone(),
+            domain: self.opts.domain.clone(),
             seed: seed.text(),
             tools: toolset,
             evidence: d.evidence,
@@ -373,53 +376,10 @@ impl Synth {
             answer_path: last.answer_path,
             verifier: verifier_for(&truth_value),
             tool_graph: d.tool_graph,
-            config: SynthConfig { index, run_seed: o.run_seed, seed_type: seed.sem_type, exemplars, policy: policy_name },
+            config,
         };
         task.uuid = task.content_uuid();
-        Ok(Some(task))
-    }
-
-    /// The LLM policy: the model chooses calls round by round; each is run (and
-    /// recorded) in the sandbox and its result given back. The rounds' call indices.
-    async fn converse(&self, session: &mut LlmSession<'_>, recorder: &Recorder<'_>, toolset: &[String], calls: &mut Vec<EvidenceCall>, index: u64) -> Result<Vec<Vec<usize>>, SynthError> {
-        let o = &self.opts;
-        let mut rounds = Vec::new();
-        for round in 0..o.rounds {
-            let mut this_round = Vec::new();
-            session.start_round(round);
-            let mut steps = 0;
-            while steps < o.steps_per_round {
-                let wanted = session.next_calls().await.map_err(|source| SynthError::Llm { index, source })?;
-                if wanted.is_empty() {
-                    break;
-                }
-                for w in wanted {
-                    let answer = match w.args {
-                        Err(message) => serde_json::json!({"error": message}),
-                        Ok(args) if steps < o.steps_per_round && toolset.contains(&w.tool) => {
-                            steps += 1;
-                            match self.run_call(recorder, calls.len(), &w.tool, &args).await? {
-                                Some(call) => {
-                                    let out = call.result.clone().unwrap_or_else(|| serde_json::json!({"error": "the call failed"}));
-                                    this_round.push(call.index);
-                                    calls.push(call);
-                                    out
-                                }
-                                None => serde_json::json!({"error": "the arguments do not match the tool's schema"}),
-                            }
-                        }
-                        Ok(_) if !toolset.contains(&w.tool) => serde_json::json!({"error": format!("there is no tool named '{}' in this toolset", w.tool)}),
-                        Ok(_) => serde_json::json!({"error": "the step budget of this round is spent"}),
-                    };
-                    session.tool_result(&w.id, &answer);
-                }
-            }
-            if this_round.is_empty() {
-                break;
-            }
-            rounds.push(this_round);
-        }
-        Ok(rounds)
+        task
     }
 
     /// Run and record one call. Ok(None) when the runtime refused the arguments (nothing
@@ -593,9 +553,125 @@ pub async fn run(synth: Arc<Synth>, out: &Path, resume: bool, progress: &(dyn Fn
     Ok(summary)
 }
 
+/// Who picks a task's evidence calls (`--policy`). Each call a policy makes is run and
+/// recorded in the sandbox ([`Synth::run_call`]) and pushed to `calls`; a policy stops
+/// early when a round adds nothing.
+trait EvidencePolicy {
+    /// The policy's name in the task's config (`builtin`, `llm:MODEL`).
+    fn name(&self) -> String;
+
+    /// Collect the evidence; the call indices of each round.
+    async fn collect(&mut self, synth: &Synth, recorder: &Recorder<'_>, calls: &mut Vec<EvidenceCall>) -> Result<Vec<Vec<usize>>, SynthError>;
+}
+
+/// The built-in policy: typed values from the seed and from earlier results, offered to
+/// the toolset's parameters that take their type ([`policy::propose`]).
+struct BuiltinPolicy<'t> {
+    state: PolicyState,
+    rng: rand_chacha::ChaCha20Rng,
+    tools: &'t [&'t ToolInfo],
+    runtime: Runtime,
+}
+
+impl<'t> BuiltinPolicy<'t> {
+    fn new(seed: &Seed, rng: rand_chacha::ChaCha20Rng, tools: &'t [&'t ToolInfo], runtime: Runtime) -> Self {
+        BuiltinPolicy { state: PolicyState::new(seed.value.clone(), &seed.sem_type), rng, tools, runtime }
+    }
+}
+
+impl EvidencePolicy for BuiltinPolicy<'_> {
+    fn name(&self) -> String {
+        "builtin".to_string()
+    }
+
+    async fn collect(&mut self, synth: &Synth, recorder: &Recorder<'_>, calls: &mut Vec<EvidenceCall>) -> Result<Vec<Vec<usize>>, SynthError> {
+        let o = &synth.opts;
+        let runtime = self.runtime.clone();
+        let valid = move |tool: &str, args: &Value| runtime.check_args(tool, &args.to_string()).is_ok();
+        let mut rounds = Vec::new();
+        for _ in 0..o.rounds {
+            let mut this_round = Vec::new();
+            for _ in 0..o.steps_per_round {
+                let Some(p) = policy::propose(&self.state, self.tools, &mut self.rng, &valid) else { break };
+                policy::mark(&mut self.state, &p);
+                if let Some(call) = synth.run_call(recorder, calls.len(), &p.tool, &p.args).await? {
+                    if let Some(r) = &call.result {
+                        self.state.observe(call.index, r, synth.tools.get(&call.tool).and_then(|t| t.output_schema.as_ref()));
+                    }
+                    this_round.push(call.index);
+                    calls.push(call);
+                }
+            }
+            if this_round.is_empty() {
+                break;
+            }
+            rounds.push(this_round);
+        }
+        Ok(rounds)
+    }
+}
+
+/// The LLM policy: the model chooses calls round by round; each is run (and recorded)
+/// in the sandbox and its result given back.
+struct LlmPolicy<'s, 'm> {
+    session: LlmSession<'m>,
+    toolset: &'s [String],
+    model: &'s str,
+    /// The task's index (for errors).
+    index: u64,
+}
+
+impl EvidencePolicy for LlmPolicy<'_, '_> {
+    fn name(&self) -> String {
+        format!("llm:{}", self.model)
+    }
+
+    async fn collect(&mut self, synth: &Synth, recorder: &Recorder<'_>, calls: &mut Vec<EvidenceCall>) -> Result<Vec<Vec<usize>>, SynthError> {
+        let o = &synth.opts;
+        let (session, toolset, index) = (&mut self.session, self.toolset, self.index);
+        let mut rounds = Vec::new();
+        for round in 0..o.rounds {
+            let mut this_round = Vec::new();
+            session.start_round(round);
+            let mut steps = 0;
+            while steps < o.steps_per_round {
+                let wanted = session.next_calls().await.map_err(|source| SynthError::Llm { index, source })?;
+                if wanted.is_empty() {
+                    break;
+                }
+                for w in wanted {
+                    let answer = match w.args {
+                        Err(message) => serde_json::json!({"error": message}),
+                        Ok(args) if steps < o.steps_per_round && toolset.contains(&w.tool) => {
+                            steps += 1;
+                            match synth.run_call(recorder, calls.len(), &w.tool, &args).await? {
+                                Some(call) => {
+                                    let out = call.result.clone().unwrap_or_else(|| serde_json::json!({"error": "the call failed"}));
+                                    this_round.push(call.index);
+                                    calls.push(call);
+                                    out
+                                }
+                                None => serde_json::json!({"error": "the arguments do not match the tool's schema"}),
+                            }
+                        }
+                        Ok(_) if !toolset.contains(&w.tool) => serde_json::json!({"error": format!("there is no tool named '{}' in this toolset", w.tool)}),
+                        Ok(_) => serde_json::json!({"error": "the step budget of this round is spent"}),
+                    };
+                    session.tool_result(&w.id, &answer);
+                }
+            }
+            if this_round.is_empty() {
+                break;
+            }
+            rounds.push(this_round);
+        }
+        Ok(rounds)
+    }
+}
+
 /// Write the task's trace and name it with the run's ref; its id.
 fn recorder_finish(recorder: Recorder<'_>, store: &Store, reference: &str) -> Result<String, SynthError> {
     let trace = recorder.finish()?;
     store.set_ref(reference, &trace)?;
-    Ok(trace)
+    Ok(trace.into())
 }

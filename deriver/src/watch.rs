@@ -3,7 +3,7 @@
 //! keep being turned away (401/403) and none has been answered yet, no task can come
 //! of it — say so early, with the cause in words, instead of sampling on for minutes.
 
-use dive_runtime::exchange::{HttpExchange, HttpOutcome};
+use dive_runtime::exchange::{FailureCode, HttpExchange, HttpOutcome};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -13,8 +13,8 @@ pub const GIVE_UP_AFTER: u64 = 12;
 /// How a call's requests failed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Failure {
-    /// A transport error code (wasi:http `error-code`, e.g. `dns-error`).
-    Transport(String),
+    /// A transport failure (the wasi:http `error-code` the guest saw).
+    Transport(FailureCode),
     /// The upstream answered 401 or 403.
     Unauthorized(u16),
 }
@@ -23,12 +23,11 @@ impl Failure {
     /// The failure in words, with what to do about it.
     pub fn explain(&self) -> String {
         match self {
-            Failure::Transport(code) => match code.as_str() {
-                "dns-error" => "their host names could not be resolved (DNS): is this machine offline? Offline, build with --local-only, or --replay an earlier run".into(),
-                "connection-refused" => "the upstream refused the connection: is the service (or the --upstream mirror) running?".into(),
-                "connection-timeout" | "connection-read-timeout" => "connecting to the upstream timed out: check the network or the --upstream mirror".into(),
-                c if c.starts_with("tls") => "the TLS handshake with the upstream failed: check the mirror's certificate or the system clock".into(),
-                "destination-ip-prohibited" => "the upstream resolves to a private address, which the sandbox refuses (for a local mirror pass --allow-private-network)".into(),
+            Failure::Transport(code) => match code {
+                FailureCode::DnsError => "their host names could not be resolved (DNS): is this machine offline? Offline, build with --local-only, or --replay an earlier run".into(),
+                FailureCode::ConnectionRefused => "the upstream refused the connection: is the service (or the --upstream mirror) running?".into(),
+                FailureCode::ConnectionTimeout => "connecting to the upstream timed out: check the network or the --upstream mirror".into(),
+                FailureCode::TlsProtocolError | FailureCode::TlsCertificateError => "the TLS handshake with the upstream failed: check the mirror's certificate or the system clock".into(),
                 other => format!("the requests failed at the transport ({other})"),
             },
             Failure::Unauthorized(status) => format!("the upstream answered {status}: is its API key set (environment variable or --secrets FILE)?"),
@@ -61,7 +60,7 @@ impl Watch {
                     s.answered += 1;
                     return None;
                 }
-                HttpOutcome::Failed { code, .. } => failure = Some(Failure::Transport(code.clone())),
+                HttpOutcome::Failed { code, .. } => failure = Some(Failure::Transport(*code)),
             }
         }
         let f = failure?;
@@ -97,12 +96,12 @@ mod tests {
     #[test]
     fn gives_up_only_when_nothing_was_ever_answered() {
         let w = Watch::default();
-        let dns = || vec![ex(HttpOutcome::Failed { code: "dns-error".into(), message: "no".into() })];
+        let dns = || vec![ex(HttpOutcome::Failed { code: FailureCode::DnsError, message: "no".into() })];
         for _ in 0..GIVE_UP_AFTER - 1 {
             assert_eq!(w.note(&dns()), None);
         }
         let (f, n, origin) = w.note(&dns()).expect("gives up");
-        assert_eq!((f.clone(), n, origin.as_str()), (Failure::Transport("dns-error".into()), GIVE_UP_AFTER, "https://api.example.org"));
+        assert_eq!((f.clone(), n, origin.as_str()), (Failure::Transport(FailureCode::DnsError), GIVE_UP_AFTER, "https://api.example.org"));
         assert!(f.explain().contains("DNS"));
         let answered = Watch::default();
         answered.note(&[ex(HttpOutcome::Response(ResponseRecord { status: 200, headers: vec![], body: Default::default() }))]);

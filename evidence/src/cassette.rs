@@ -1,11 +1,11 @@
 //! Recordings made by others: VCR-style YAML cassettes (the vcrpy format) imported into
-//! the store, and a transport that answers requests from them with no network.
+//! the store, and [`CassetteAnswers`], which answers requests from them with no network
+//! (the runtime's cassette transport sends through it).
 //!
 //! Matching is vcrpy's default: method, scheme, host, port, path, and the query as a set
 //! of pairs; each recorded interaction answers once, first unused match first.
 
 use crate::exchange::{RequestRecord, ResponseRecord};
-use crate::sandbox::network::{SendContext, Transport, TransportError, TransportFuture};
 use crate::store::{Store, StoreError};
 use crate::trace::BlobRef;
 use base64::Engine as _;
@@ -419,15 +419,16 @@ fn percent_decode_path(p: &str) -> String {
         .unwrap_or_else(|| p.to_string())
 }
 
-/// Answers requests from the cassettes in a store; nothing goes to the network.
-pub struct CassetteTransport {
+/// The interactions of every cassette in a store, each answering once, first unused
+/// match first; nothing goes to the network.
+pub struct CassetteAnswers {
     entries: Vec<(MatchKey, ResponseRecord)>,
     used: Mutex<Vec<bool>>,
 }
 
-impl CassetteTransport {
+impl CassetteAnswers {
     /// Load every imported cassette's interactions (bodies checked).
-    pub fn from_store(store: &Store) -> Result<CassetteTransport, StoreError> {
+    pub fn from_store(store: &Store) -> Result<CassetteAnswers, StoreError> {
         let mut entries = Vec::new();
         for (_, c) in list(store)? {
             for i in c?.interactions {
@@ -444,38 +445,30 @@ impl CassetteTransport {
             }
         }
         let n = entries.len();
-        Ok(CassetteTransport {
+        Ok(CassetteAnswers {
             entries,
             used: Mutex::new(vec![false; n]),
         })
     }
 
+    /// How many interactions were loaded.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// True when no cassette holds an interaction.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-}
 
-impl Transport for CassetteTransport {
-    fn exchange<'a>(&'a self, req: &'a RequestRecord, _ctx: &'a SendContext) -> TransportFuture<'a> {
-        let key = match_key(&req.method, &req.url);
-        let hit = key.and_then(|key| {
-            let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-            let i = (0..self.entries.len()).find(|&i| !used[i] && self.entries[i].0 == key)?;
-            used[i] = true;
-            Some(self.entries[i].1.clone())
-        });
-        let result = hit.ok_or_else(|| TransportError::Failed {
-            code: "internal-error".into(),
-            message: format!(
-                "no imported cassette interaction matches {} {} (matching on method, scheme, host, port, path and query); import one with `dive store import-cassette`",
-                req.method, req.url
-            ),
-        });
-        Box::pin(async move { result })
+    /// The recorded response to this request, if an unused interaction matches it (the
+    /// interaction is then used up).
+    pub fn answer(&self, req: &RequestRecord) -> Option<ResponseRecord> {
+        let key = match_key(&req.method, &req.url)?;
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        let i = (0..self.entries.len()).find(|&i| !used[i] && self.entries[i].0 == key)?;
+        used[i] = true;
+        Some(self.entries[i].1.clone())
     }
 }
 

@@ -50,7 +50,7 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
         match read_trace(store, &id) {
             Ok((doc, _)) => {
                 for b in blob_refs(&doc) {
-                    if !good_objects.contains(&b.blake3) {
+                    if !good_objects.contains(b.blake3.as_str()) {
                         let why = if store.has_blob(&b.blake3) { "corrupt" } else { "missing" };
                         r.problems.push(format!("trace {id}: references {why} object {}", b.blake3));
                     }
@@ -107,7 +107,7 @@ pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, Store
         // refuse to collect while the store has corrupt traces.
         let (doc, _) = read_trace(store, &id)?;
         for b in blob_refs(&doc) {
-            reachable.insert(b.blake3.clone());
+            reachable.insert(b.blake3.to_string());
         }
     }
     for (_, c) in cassette::list(store)? {

@@ -17,6 +17,7 @@
 //! method below works on either. An object-store `Store` keeps a local read cache of
 //! blobs (checked on every read like the store itself) in its local root.
 
+use crate::hash::Hash;
 use crate::store_s3::{S3Backend, S3Error, S3Location};
 use crate::untrusted::{self, caps, Follow, UntrustedError};
 use std::collections::HashMap;
@@ -97,10 +98,7 @@ fn not_found_as(e: UntrustedError, missing: StoreError) -> StoreError {
     }
 }
 
-/// A BLAKE3 hash as 64 lowercase hex digits.
-pub fn is_hash(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+pub use crate::hash::is_hash;
 
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -133,13 +131,14 @@ impl Store {
 
     /// Open the store `--store` names: `s3://BUCKET/PREFIX` opens the object store there
     /// (credentials and endpoint from the `AWS_*` variables) with a local blob cache under
-    /// [`cache_root`]; anything else is a directory, as [`Store::open`].
-    pub fn open_location(location: &Path) -> Result<Store, StoreError> {
+    /// `cache_root` (checked on every read like the store's own); anything else is a
+    /// directory, as [`Store::open`].
+    pub fn open_location(location: &Path, cache_root: &Path) -> Result<Store, StoreError> {
         let Some(parsed) = location.to_str().and_then(S3Location::parse) else {
             return Store::open(location);
         };
         let parsed = parsed?;
-        let cache = cache_root().join(&blake3::hash(parsed.url().as_bytes()).to_hex()[..16]);
+        let cache = cache_root.join(&blake3::hash(parsed.url().as_bytes()).to_hex()[..16]);
         let backend = S3Backend::open(parsed)?;
         let mut store = Store::open(cache)?;
         store.remote = Some(Arc::new(backend));
@@ -169,12 +168,10 @@ impl Store {
         PathBuf::from(format!("{}/{rel}", r.url()))
     }
 
-    /// `--store`, else `DIVE_STORE`, else `.dive/store` under the working directory.
+    /// Where the store is when neither `--store` nor `DIVE_STORE` names one:
+    /// `.dive/store` under the working directory.
     pub fn default_root() -> PathBuf {
-        std::env::var_os("DIVE_STORE")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(".dive/store"))
+        PathBuf::from(".dive/store")
     }
 
     pub fn root(&self) -> &Path {
@@ -218,12 +215,14 @@ impl Store {
         }
     }
 
-    pub fn object_path(&self, hash: &str) -> PathBuf {
-        self.root.join("objects").join(&hash[..2]).join(&hash[2..])
+    /// Where a blob lives in a directory store: `objects/ab/cdef…`.
+    pub fn object_path(&self, hash: &Hash) -> PathBuf {
+        self.root.join(object_rel(hash))
     }
 
-    pub fn trace_path(&self, id: &str) -> PathBuf {
-        self.root.join("traces").join(&id[..2]).join(format!("{}.json", &id[2..]))
+    /// Where a trace lives in a directory store: `traces/ab/cdef….json`.
+    pub fn trace_path(&self, id: &Hash) -> PathBuf {
+        self.root.join(trace_rel(id))
     }
 
     /// Write `bytes` to `dest` atomically via the store's tmp/ directory, fsynced (in
@@ -320,8 +319,8 @@ impl Store {
 
     /// Store a blob; returns its BLAKE3 hex. Existing content is not rewritten. The
     /// blob appears whole (temp file + rename); it is made durable by [`Store::flush`].
-    pub fn put_blob(&self, bytes: &[u8]) -> Result<String, StoreError> {
-        let hash = blake3::hash(bytes).to_hex().to_string();
+    pub fn put_blob(&self, bytes: &[u8]) -> Result<Hash, StoreError> {
+        let hash = Hash::of(bytes);
         if let Some(r) = &self.remote {
             r.put_once(&object_rel(&hash), bytes.to_vec())?;
             return Ok(hash);
@@ -336,7 +335,7 @@ impl Store {
 
     /// Store a blob from a reader without holding it in memory: streamed into a
     /// temporary file while hashing, then renamed to its hash.
-    pub fn put_blob_from(&self, mut reader: impl std::io::Read) -> Result<(String, u64), StoreError> {
+    pub fn put_blob_from(&self, mut reader: impl std::io::Read) -> Result<(Hash, u64), StoreError> {
         if self.remote.is_some() {
             // An object is uploaded in one put: what the store would not read back (over
             // the object cap) is refused before it is sent.
@@ -363,7 +362,7 @@ impl Store {
             tmp.write_all(&buf[..n]).map_err(Self::io(&tmpdir))?;
             total += n as u64;
         }
-        let hash = hasher.finalize().to_hex().to_string();
+        let hash = Hash::from(hasher.finalize());
         let dest = self.object_path(&hash);
         if !dest.exists() {
             let dir = dest.parent().expect("has parent");
@@ -380,9 +379,7 @@ impl Store {
 
     /// Read a blob and check its hash.
     pub fn get_blob(&self, hash: &str) -> Result<Vec<u8>, StoreError> {
-        if !is_hash(hash) {
-            return Err(StoreError::MissingObject(hash.to_string()));
-        }
+        let hash = &Hash::parse(hash).map_err(|_| StoreError::MissingObject(hash.to_string()))?;
         if let Some(r) = &self.remote {
             // The cache is checked like the store; a bad or missing copy is fetched again.
             if let Ok(bytes) = self.local().get_blob(hash) {
@@ -396,24 +393,24 @@ impl Store {
         self.check_dirs(&path)?;
         let bytes = untrusted::read_bounded(&path, caps::OBJECT_BYTES, "the object size cap", Follow::No)
             .map_err(|e| not_found_as(e, StoreError::MissingObject(hash.to_string())))?;
-        let actual = blake3::hash(&bytes).to_hex().to_string();
-        if actual != hash {
+        let actual = Hash::of(&bytes);
+        if actual != *hash {
             return Err(StoreError::CorruptObject {
                 hash: hash.to_string(),
-                actual,
+                actual: actual.into(),
             });
         }
         Ok(bytes)
     }
 
     /// Read a blob from the object store itself (never the cache) and check its hash.
-    fn fetch_blob(&self, r: &S3Backend, hash: &str) -> Result<Vec<u8>, StoreError> {
+    fn fetch_blob(&self, r: &S3Backend, hash: &Hash) -> Result<Vec<u8>, StoreError> {
         let bytes = r
             .get_bounded(&object_rel(hash), caps::OBJECT_BYTES, "the object size cap")?
             .ok_or_else(|| StoreError::MissingObject(hash.to_string()))?;
-        let actual = blake3::hash(&bytes).to_hex().to_string();
-        if actual != hash {
-            return Err(StoreError::CorruptObject { hash: hash.to_string(), actual });
+        let actual = Hash::of(&bytes);
+        if actual != *hash {
+            return Err(StoreError::CorruptObject { hash: hash.to_string(), actual: actual.into() });
         }
         Ok(bytes)
     }
@@ -421,39 +418,38 @@ impl Store {
     /// Re-hash a blob where it is stored (`fsck`): on an object store the bucket's copy
     /// is read, not the local cache.
     pub fn check_blob(&self, hash: &str) -> Result<(), StoreError> {
-        match &self.remote {
-            Some(r) if is_hash(hash) => self.fetch_blob(r, hash).map(drop),
+        match (&self.remote, Hash::parse(hash)) {
+            (Some(r), Ok(hash)) => self.fetch_blob(r, &hash).map(drop),
             _ => self.get_blob(hash).map(drop),
         }
     }
 
+    /// Whether the store holds a blob with this hash.
     pub fn has_blob(&self, hash: &str) -> bool {
+        let Ok(hash) = Hash::parse(hash) else { return false };
         if let Some(r) = &self.remote {
-            return is_hash(hash) && r.exists(&object_rel(hash)).unwrap_or(false);
+            return r.exists(&object_rel(&hash)).unwrap_or(false);
         }
-        is_hash(hash)
-            && std::fs::symlink_metadata(self.object_path(hash)).is_ok_and(|m| m.file_type().is_file())
+        std::fs::symlink_metadata(self.object_path(&hash)).is_ok_and(|m| m.file_type().is_file())
     }
 
     /// Whether the store holds a trace with this id.
     pub fn has_trace(&self, id: &str) -> bool {
-        if !is_hash(id) {
-            return false;
-        }
+        let Ok(id) = &Hash::parse(id) else { return false };
         match &self.remote {
             Some(r) => r.exists(&trace_rel(id)).unwrap_or(false),
             None => self.trace_path(id).is_file(),
         }
     }
 
-    fn usage_path(&self, id: &str) -> PathBuf {
-        self.root.join("traces").join(&id[..2]).join(format!("{}.usage.json", &id[2..]))
+    fn usage_path(&self, id: &Hash) -> PathBuf {
+        self.root.join(usage_rel(id))
     }
 
     /// Store a trace under its id (the caller computed it from `bytes`), with its usage
     /// figures beside it, after making the blobs written so far durable. The usage file
     /// goes first: a trace is never visible without it.
-    pub fn put_trace_file(&self, id: &str, bytes: &[u8], usage: &[u8]) -> Result<(), StoreError> {
+    pub fn put_trace_file(&self, id: &Hash, bytes: &[u8], usage: &[u8]) -> Result<(), StoreError> {
         if let Some(r) = &self.remote {
             r.put_once(&usage_rel(id), usage.to_vec())?;
             r.put_once(&trace_rel(id), bytes.to_vec())?;
@@ -470,9 +466,7 @@ impl Store {
 
     /// A trace's bytes and, when present, its usage file.
     pub fn get_trace_file(&self, id: &str) -> Result<(Vec<u8>, Option<Vec<u8>>), StoreError> {
-        if !is_hash(id) {
-            return Err(StoreError::MissingTrace(id.to_string()));
-        }
+        let id = &Hash::parse(id).map_err(|_| StoreError::MissingTrace(id.to_string()))?;
         if let Some(r) = &self.remote {
             let what = "the trace size cap";
             let bytes = r.get_bounded(&trace_rel(id), caps::TRACE_BYTES, what)?.ok_or_else(|| StoreError::MissingTrace(id.to_string()))?;
@@ -581,10 +575,10 @@ impl Store {
 
     /// Remove an unreachable object that [`Store::scan_objects`] listed (gc).
     pub fn remove_object(&self, hash: &str, path: &Path) -> Result<(), StoreError> {
-        match &self.remote {
-            Some(r) if is_hash(hash) => Ok(r.delete(&object_rel(hash))?),
-            Some(_) => Err(StoreError::MissingObject(hash.to_string())),
-            None => self.remove_owned(path),
+        match (&self.remote, Hash::parse(hash)) {
+            (Some(r), Ok(hash)) => Ok(r.delete(&object_rel(&hash))?),
+            (Some(_), Err(_)) => Err(StoreError::MissingObject(hash.to_string())),
+            (None, _) => self.remove_owned(path),
         }
     }
 
@@ -788,30 +782,21 @@ impl Store {
 const REF_BYTES: u64 = 4096;
 
 /// A blob's key below the store root: `objects/ab/cdef…`.
-fn object_rel(hash: &str) -> String {
-    format!("objects/{}/{}", &hash[..2], &hash[2..])
+fn object_rel(hash: &Hash) -> String {
+    let (dir, rest) = hash.split();
+    format!("objects/{dir}/{rest}")
 }
 
 /// A trace's key below the store root: `traces/ab/cdef….json`.
-fn trace_rel(id: &str) -> String {
-    format!("traces/{}/{}.json", &id[..2], &id[2..])
+fn trace_rel(id: &Hash) -> String {
+    let (dir, rest) = id.split();
+    format!("traces/{dir}/{rest}.json")
 }
 
 /// A trace's usage figures: `traces/ab/cdef….usage.json`.
-fn usage_rel(id: &str) -> String {
-    format!("traces/{}/{}.usage.json", &id[..2], &id[2..])
-}
-
-/// Where object stores keep their local blob caches: `s3/` in dive's cache dir
-/// (`DIVE_CACHE_DIR`, else `$XDG_CACHE_HOME/dive`, else `~/.cache/dive`), else the temp
-/// dir. Cached blobs are checked on every read like the store's own.
-pub fn cache_root() -> PathBuf {
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    env("DIVE_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("dive")))
-        .or_else(|| env("HOME").map(|h| h.join(".cache").join("dive")))
-        .map(|d| d.join("s3"))
-        .unwrap_or_else(|| std::env::temp_dir().join("dive-s3-cache"))
+fn usage_rel(id: &Hash) -> String {
+    let (dir, rest) = id.split();
+    format!("traces/{dir}/{rest}.usage.json")
 }
 
 /// A dir that is not a symlink.
@@ -878,8 +863,9 @@ mod tests {
     fn refs_and_resolution() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
-        let id = blake3::hash(b"t").to_hex().to_string();
-        s.put_trace_file(&id, b"{}", b"[]").unwrap();
+        let hash = Hash::of(b"t");
+        s.put_trace_file(&hash, b"{}", b"[]").unwrap();
+        let id = hash.to_string();
         s.set_ref("runs/first", &id).unwrap();
         assert_eq!(s.resolve_trace("runs/first").unwrap(), id);
         assert_eq!(s.resolve_trace("refs/runs/first").unwrap(), id);

@@ -6,15 +6,14 @@
 //! run to run, is kept beside it (`….usage.json`), outside the hash.
 
 use crate::untrusted::caps;
-use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord, ResponseRecord};
-use crate::pool::ToolIdentity;
-use crate::runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, ToolErrorKind, Usage};
-use crate::sandbox::determinism::DeterminismConfig;
+use crate::exchange::{FailureCode, HttpExchange, HttpOutcome, RequestRecord, ResponseRecord};
+use crate::determinism::DeterminismConfig;
+use crate::record::{CallRecord, ErrorBody, ErrorReport, Outcome, ToolErrorKind, ToolIdentity, Usage};
+use dive_policy::rules::Rule;
+use crate::hash::Hash;
 use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 
 /// The format new traces are written in.
 pub const TRACE_FORMAT: TraceFormat = TraceFormat::V2;
@@ -68,7 +67,7 @@ impl From<TraceFormat> for String {
 /// A body stored as a blob.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobRef {
-    pub blake3: String,
+    pub blake3: Hash,
     pub len: u64,
 }
 
@@ -90,7 +89,7 @@ pub struct ResponseDoc {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureDoc {
-    pub code: String,
+    pub code: FailureCode,
     pub message: String,
 }
 
@@ -108,8 +107,22 @@ pub struct ExchangeDoc {
 pub enum OutcomeDoc {
     Ok { result: BlobRef },
     ToolError { kind: ToolErrorKind, message: String },
-    Violation { message: String, rule: String },
+    Violation { message: String, rule: Rule },
     Trap { message: String },
+}
+
+impl OutcomeDoc {
+    /// How a failed call reads to whoever made it (None for a result): the same
+    /// [`ErrorReport`] the runtime's outcome gives.
+    pub fn error_report(&self) -> Option<ErrorReport<'_>> {
+        let body = match self {
+            OutcomeDoc::Ok { .. } => return None,
+            OutcomeDoc::ToolError { kind, message } => ErrorBody { kind: kind.as_str(), rule: None, message },
+            OutcomeDoc::Violation { rule, message } => ErrorBody { kind: "sandbox_violation", rule: Some(*rule), message },
+            OutcomeDoc::Trap { message } => ErrorBody { kind: "trap", rule: None, message },
+        };
+        Some(ErrorReport { error: body })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,11 +202,11 @@ fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Erro
 
 impl TraceDoc {
     /// The trace id: BLAKE3 of the canonical JSON of the document.
-    pub fn id(&self) -> String {
+    pub fn id(&self) -> Hash {
         let mut h = std::io::BufWriter::with_capacity(64 * 1024, blake3::Hasher::new());
         self.write_canonical(&mut h);
         let h = h.into_inner().map_err(|e| e.into_error()).expect("hashing does not fail");
-        h.finalize().to_hex().to_string()
+        Hash::from(h.finalize())
     }
 
     /// The canonical bytes (what the id hashes and what the trace file holds).
@@ -229,7 +242,7 @@ impl BlobSink<'_> {
     fn put(&self, bytes: &[u8]) -> Result<BlobRef, StoreError> {
         let blake3 = match self {
             BlobSink::Store(s) => s.put_blob(bytes)?,
-            BlobSink::HashOnly => blake3::hash(bytes).to_hex().to_string(),
+            BlobSink::HashOnly => Hash::of(bytes),
         };
         Ok(BlobRef {
             blake3,
@@ -244,7 +257,7 @@ pub fn exchange_doc(ex: &HttpExchange, sink: &BlobSink<'_>) -> Result<ExchangeDo
     let request = RequestDoc { method: ex.request.method.clone(), url: ex.request.url.clone(), headers: ex.request.headers.clone(), body };
     let (response, failure) = match &ex.outcome {
         HttpOutcome::Response(r) => (Some(ResponseDoc { status: r.status, headers: r.headers.clone(), body: sink.put(&r.body)? }), None),
-        HttpOutcome::Failed { code, message } => (None, Some(FailureDoc { code: code.clone(), message: message.clone() })),
+        HttpOutcome::Failed { code, message } => (None, Some(FailureDoc { code: *code, message: message.clone() })),
     };
     Ok(ExchangeDoc { request, response, failure })
 }
@@ -261,7 +274,7 @@ pub fn call_doc(index: u64, rec: &CallRecord, sink: &BlobSink<'_>) -> Result<Cal
             message: message.clone(),
         },
         Outcome::Violation { rule, message } => OutcomeDoc::Violation {
-            rule: rule.clone(),
+            rule: *rule,
             message: message.clone(),
         },
         Outcome::Trap { message } => OutcomeDoc::Trap {
@@ -279,9 +292,9 @@ pub fn call_doc(index: u64, rec: &CallRecord, sink: &BlobSink<'_>) -> Result<Cal
 }
 
 /// Write a trace (and its usage) into the store; returns its id.
-pub fn write_trace(store: &Store, doc: &TraceDoc, usage: Vec<Usage>) -> Result<String, StoreError> {
+pub fn write_trace(store: &Store, doc: &TraceDoc, usage: Vec<Usage>) -> Result<Hash, StoreError> {
     let bytes = doc.canonical_bytes();
-    let id = blake3::hash(&bytes).to_hex().to_string();
+    let id = Hash::of(&bytes);
     let usage = serde_json::to_vec(&usage).expect("usage serializes");
     store.put_trace_file(&id, &bytes, &usage)?;
     Ok(id)
@@ -294,7 +307,7 @@ pub fn read_trace(store: &Store, id: &str) -> Result<(TraceDoc, Vec<Usage>), Sto
         id: id.to_string(),
         message,
     };
-    let actual = blake3::hash(&bytes).to_hex().to_string();
+    let actual = Hash::of(&bytes);
     if actual != id {
         return Err(corrupt(format!(
             "its content hashes to {actual}: the trace was modified after it was written"
@@ -390,112 +403,13 @@ fn load_exchange(cache: &mut BlobCache<'_>, ex: &ExchangeDoc) -> Result<HttpExch
     };
     let outcome = match (&ex.response, &ex.failure) {
         (Some(r), _) => HttpOutcome::Response(ResponseRecord { status: r.status, headers: r.headers.clone(), body: cache.get(&r.body.blake3)? }),
-        (None, Some(f)) => HttpOutcome::Failed { code: f.code.clone(), message: f.message.clone() },
+        (None, Some(f)) => HttpOutcome::Failed { code: f.code, message: f.message.clone() },
         (None, None) => HttpOutcome::Failed {
-            code: "internal-error".into(),
+            code: FailureCode::InternalError,
             message: "the recording has neither a response nor a failure".into(),
         },
     };
     Ok(HttpExchange { request, outcome })
-}
-
-/// Records a session of calls (any order, any concurrency) into one trace.
-pub struct Recorder<'a> {
-    runtime: &'a Runtime,
-    store: &'a Store,
-    options: CallOptions,
-    next: AtomicU64,
-    calls: Mutex<Vec<(CallDoc, Usage)>>,
-    model: Mutex<Vec<ExchangeDoc>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error(transparent)]
-    Call(#[from] CallError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("call index {0} was recorded twice in one trace")]
-    DuplicateIndex(u64),
-}
-
-impl<'a> Recorder<'a> {
-    pub fn new(runtime: &'a Runtime, store: &'a Store, determinism: DeterminismConfig) -> Self {
-        Self::with_options(runtime, store, CallOptions::live(determinism))
-    }
-
-    /// Record with other call options (e.g. a transport answering from cassettes). The
-    /// call index of each call is set by the recorder.
-    pub fn with_options(runtime: &'a Runtime, store: &'a Store, options: CallOptions) -> Self {
-        Recorder {
-            runtime,
-            store,
-            options,
-            next: AtomicU64::new(0),
-            calls: Mutex::new(Vec::new()),
-            model: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Run and record a call at the next index.
-    pub async fn call(&self, tool: &str, args: &str) -> Result<CallRecord, RecordError> {
-        let index = self.next.fetch_add(1, Ordering::SeqCst);
-        self.call_at(index, tool, args).await
-    }
-
-    /// Run and record a call at an explicit index (for reproducible concurrent sessions).
-    pub async fn call_at(&self, index: u64, tool: &str, args: &str) -> Result<CallRecord, RecordError> {
-        self.next.fetch_max(index + 1, Ordering::SeqCst);
-        let opts = CallOptions {
-            call_index: index,
-            ..self.options.clone()
-        };
-        let rec = self.runtime.call(tool, args, &opts).await?;
-        let doc = call_doc(index, &rec, &BlobSink::Store(self.store))?;
-        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
-        if calls.iter().any(|(c, _)| c.index == index) {
-            return Err(RecordError::DuplicateIndex(index));
-        }
-        calls.push((doc, rec.usage.clone()));
-        Ok(rec)
-    }
-
-    /// Record a model's exchanges (after those recorded before), their bodies stored.
-    pub fn record_model(&self, exchanges: &[HttpExchange]) -> Result<(), StoreError> {
-        let docs = exchanges.iter().map(|ex| exchange_doc(ex, &BlobSink::Store(self.store))).collect::<Result<Vec<_>, _>>()?;
-        self.model.lock().unwrap_or_else(|p| p.into_inner()).extend(docs);
-        Ok(())
-    }
-
-    /// The id the trace would have if it were finished now (nothing is written).
-    pub fn id_so_far(&self) -> String {
-        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let model = self.model.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        self.doc(calls, model).0.id()
-    }
-
-    /// Write the trace; returns its id.
-    pub fn finish(self) -> Result<String, StoreError> {
-        let calls = self.calls.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_else(|p| std::mem::take(&mut *p.into_inner()));
-        let model = self.model.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_else(|p| std::mem::take(&mut *p.into_inner()));
-        let (doc, usage) = self.doc(calls, model);
-        write_trace(self.store, &doc, usage)
-    }
-
-    /// The trace document of these calls (in index order) and model exchanges.
-    fn doc(&self, mut calls: Vec<(CallDoc, Usage)>, model: Vec<ExchangeDoc>) -> (TraceDoc, Vec<Usage>) {
-        calls.sort_by_key(|(c, _)| c.index);
-        let (docs, usage): (Vec<CallDoc>, Vec<Usage>) = calls.into_iter().unzip();
-        let doc = TraceDoc {
-            format: TRACE_FORMAT,
-            runtime: crate::VERSION.to_string(),
-            seed: self.options.determinism.seed,
-            clock_ns: self.options.determinism.clock_ns,
-            calls: docs,
-            model,
-        };
-        (doc, usage)
-    }
 }
 
 #[cfg(test)]
@@ -504,7 +418,7 @@ mod tests {
     use crate::canonical;
 
     fn sample() -> TraceDoc {
-        let blob = BlobRef { blake3: "ab".repeat(32), len: 3 };
+        let blob = BlobRef { blake3: Hash::parse(&"ab".repeat(32)).unwrap(), len: 3 };
         TraceDoc {
             format: TRACE_FORMAT,
             runtime: "0.1.0".into(),
@@ -524,10 +438,10 @@ mod tests {
                     ExchangeDoc {
                         request: RequestDoc { method: "GET".into(), url: "https://y/".into(), headers: vec![], body: None },
                         response: None,
-                        failure: Some(FailureDoc { code: "dns-error".into(), message: "m".into() }),
+                        failure: Some(FailureDoc { code: FailureCode::DnsError, message: "m".into() }),
                     },
                 ],
-                outcome: OutcomeDoc::Violation { rule: "network".into(), message: "no".into() },
+                outcome: OutcomeDoc::Violation { rule: Rule::Network, message: "no".into() },
             }],
         }
     }
@@ -538,7 +452,7 @@ mod tests {
         let plain = doc.canonical_bytes();
         assert_eq!(String::from_utf8(plain.clone()).unwrap(), canonical::to_string(&serde_json::to_value(&doc).unwrap()));
         assert_eq!(doc.id(), blake3::hash(&plain).to_hex().to_string());
-        for o in [OutcomeDoc::Ok { result: BlobRef { blake3: "x".into(), len: 1 } }, OutcomeDoc::Trap { message: "t".into() }, OutcomeDoc::ToolError { kind: ToolErrorKind::Upstream, message: "u".into() }] {
+        for o in [OutcomeDoc::Ok { result: BlobRef { blake3: Hash::of(b"x"), len: 1 } }, OutcomeDoc::Trap { message: "t".into() }, OutcomeDoc::ToolError { kind: ToolErrorKind::Upstream, message: "u".into() }] {
             let mut d = sample();
             d.calls[0].outcome = o;
             assert_eq!(String::from_utf8(d.canonical_bytes()).unwrap(), canonical::to_string(&serde_json::to_value(&d).unwrap()));

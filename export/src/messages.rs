@@ -56,9 +56,7 @@ pub fn row(runtime: &Runtime, store: &Store, task: &Task) -> Result<Value, Messa
         }));
         let content = match &call.outcome {
             OutcomeDoc::Ok { result } => String::from_utf8_lossy(&blobs.get(&result.blake3).map_err(store_err)?).into_owned(),
-            OutcomeDoc::ToolError { kind, message } => json!({ "error": { "kind": kind, "message": message } }).to_string(),
-            OutcomeDoc::Violation { rule, message } => json!({ "error": { "kind": "sandbox_violation", "rule": rule, "message": message } }).to_string(),
-            OutcomeDoc::Trap { message } => json!({ "error": { "kind": "trap", "message": message } }).to_string(),
+            failed => failed.error_report().expect("a failed outcome has an error report").to_json(),
         };
         messages.push(json!({ "role": "tool", "tool_call_id": id, "content": content }));
     }

@@ -184,6 +184,17 @@ impl OriginPattern {
         scheme_ok && port_ok && host_ok
     }
 
+    /// Whether this pattern names the hosts it allows — one exact origin, or the
+    /// subdomains of one name — rather than letting any host through (`*`). Only such
+    /// origins are trusted with a package's secrets.
+    pub fn names_its_hosts(&self) -> bool {
+        match self.host {
+            HostPattern::Exact(_) => self.exact().is_some(),
+            HostPattern::Subdomains(_) => self.scheme.is_some(),
+            HostPattern::Any => false,
+        }
+    }
+
     /// An exact origin (no wildcard), when this pattern is one.
     pub fn exact(&self) -> Option<Origin> {
         match (&self.scheme, &self.host, self.port) {
@@ -216,6 +227,15 @@ impl Serialize for OriginPattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_patterns_that_name_their_hosts_get_secrets() {
+        let names = |t: &str| OriginPattern::parse(t).unwrap().names_its_hosts();
+        assert!(names("https://api.example.org"));
+        assert!(names("https://*.example.org"));
+        assert!(!names("https://*"));
+        assert!(!names("*"));
+    }
 
     fn origin(u: &str) -> Origin {
         Origin::of_url(&url::Url::parse(u).unwrap()).unwrap()

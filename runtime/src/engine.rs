@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use crate::config::DiveEnv;
 use thiserror::Error;
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -25,32 +26,31 @@ pub enum EngineError {
     Compile { path: PathBuf, message: String },
 }
 
+/// How the engine is set up.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// Where compiled components are kept; None disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Write a perf map naming guest functions (`perf record`).
+    pub perfmap: bool,
+    /// Instances each package keeps ready once it has been called twice (0: every
+    /// instance is made on the call path).
+    pub ready_instances: usize,
+}
+
+impl EngineOptions {
+    /// The options the environment asks for ([`DiveEnv`]'s cache dir, perf map and
+    /// ready instances).
+    pub fn of_env(env: &DiveEnv) -> Self {
+        EngineOptions { cache_dir: env.cache_dir.clone(), perfmap: env.perfmap, ready_instances: env.ready_instances }
+    }
 }
 
 impl Default for EngineOptions {
+    /// [`EngineOptions::of_env`] of the process environment.
     fn default() -> Self {
-        EngineOptions {
-            cache_dir: default_cache_dir(),
-        }
+        EngineOptions::of_env(&DiveEnv::from_env())
     }
-}
-
-/// `$DIVE_CACHE_DIR`, else `$XDG_CACHE_HOME/dive`, else `~/.cache/dive`.
-pub fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("DIVE_CACHE_DIR") {
-        if d.is_empty() {
-            return None;
-        }
-        return Some(PathBuf::from(d));
-    }
-    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
-        return Some(PathBuf::from(d).join("dive"));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("dive"))
 }
 
 /// What the component cache did for one load (for tests and `--verbose`).
@@ -67,6 +67,7 @@ pub enum CacheOutcome {
 pub struct DiveEngine {
     engine: Engine,
     cache_dir: Option<PathBuf>,
+    ready_instances: usize,
     engine_tag: String,
     ticker_stop: Arc<AtomicBool>,
 }
@@ -84,7 +85,7 @@ impl DiveEngine {
         config.epoch_interruption(true);
         config.cranelift_opt_level(wasmtime::OptLevel::Speed);
         // For profiling: `DIVE_PERFMAP=1 perf record …` names guest functions.
-        if std::env::var_os("DIVE_PERFMAP").is_some() {
+        if opts.perfmap {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
 
@@ -133,6 +134,7 @@ impl DiveEngine {
         Ok(DiveEngine {
             engine,
             cache_dir: opts.cache_dir,
+            ready_instances: opts.ready_instances,
             engine_tag,
             ticker_stop,
         })
@@ -143,6 +145,11 @@ impl DiveEngine {
     }
 
     /// Where compiled components (and the pool index) are kept, if anywhere.
+    /// Instances each package keeps ready ([`EngineOptions::ready_instances`]).
+    pub fn ready_instances(&self) -> usize {
+        self.ready_instances
+    }
+
     pub fn cache_dir(&self) -> Option<&Path> {
         self.cache_dir.as_deref()
     }

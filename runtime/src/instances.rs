@@ -21,29 +21,6 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use wasmtime::Store;
 
-/// Instances a package keeps ready once it has been called twice, unless
-/// `DIVE_READY_INSTANCES` says otherwise (0: make every instance on the call path).
-pub const READY_PER_PACKAGE: usize = 2;
-/// The most `DIVE_READY_INSTANCES` may ask for.
-pub const MAX_READY_PER_PACKAGE: usize = 16;
-
-/// How many instances each package keeps ready: `DIVE_READY_INSTANCES`, else
-/// [`READY_PER_PACKAGE`].
-pub fn ready_per_package() -> usize {
-    match std::env::var("DIVE_READY_INSTANCES") {
-        Ok(v) => match v.trim().parse::<usize>() {
-            Ok(n) => n.min(MAX_READY_PER_PACKAGE),
-            Err(_) => {
-                tracing::warn!(
-                    "DIVE_READY_INSTANCES={v:?} is not a number of instances (0..={MAX_READY_PER_PACKAGE}); using {READY_PER_PACKAGE}"
-                );
-                READY_PER_PACKAGE
-            }
-        },
-        Err(_) => READY_PER_PACKAGE,
-    }
-}
-
 /// An instance no call has used, in its store.
 pub(crate) struct Fresh {
     pub store: Store<CallCtx>,
@@ -126,10 +103,12 @@ pub(crate) struct ReadyInstances {
 }
 
 impl ReadyInstances {
-    pub fn new(memory_bytes: usize, timeout_ms: u64) -> ReadyInstances {
+    /// Ready instances of one package: `target` kept ready, each made with the
+    /// package's memory and wall-clock limits.
+    pub fn new(target: usize, memory_bytes: usize, timeout_ms: u64) -> ReadyInstances {
         ReadyInstances {
             ready: Mutex::new(Vec::new()),
-            target: ready_per_package(),
+            target,
             calls: AtomicU64::new(0),
             memory_bytes,
             timeout_ms,

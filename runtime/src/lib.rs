@@ -1,44 +1,46 @@
-//! dive runtime: runs tool components in a capability-limited WebAssembly sandbox.
+//! dive runtime: runs tool components in a capability-limited WebAssembly sandbox, and
+//! the façade the rest of dive depends on.
 //!
-//! - [`manifest`] and [`origin`]: the package format and its policy, as data
+//! - policy, re-exported from `dive-policy` (no engine): [`manifest`] and [`origin`],
+//!   the package format and its policy as data; [`untrusted`], bounded readers
+//! - evidence, re-exported from `dive-evidence` (no engine): [`canonical`],
+//!   [`exchange`], [`store`], [`trace`], [`fsck`], [`cassette`]
+//! - [`config`]: every `DIVE_*` variable, read in one place, and the network settings
 //! - [`engine`]: wasmtime configuration and the compiled-component cache
 //! - [`package`] and [`pool`]: loading packages and their tools; [`index`]: what
 //!   loading found out, so a command loads only the packages it runs
 //! - [`sandbox`]: the rules of one call (network, files, secrets, clocks, limits)
+//! - [`transport`]: where a request that passed the network rule goes: the live
+//!   network, a replayed trace, imported cassettes
 //! - [`runtime`]: running a call and classifying how it ended
-//! - [`store`], [`trace`], [`replay`], [`fsck`], [`cassette`]: evidence traces in a
-//!   BLAKE3 content-addressed store, offline replay, recordings made by others
+//! - [`record`] and [`replay`]: a session of calls written as a trace, and read back
 
-pub mod canonical;
-pub mod cassette;
+pub use dive_evidence::{canonical, cassette, exchange, fsck, fsutil, hash, store, store_s3, trace};
+pub use dive_policy::{manifest, origin, untrusted};
+
+pub mod config;
 pub mod engine;
-pub mod exchange;
-pub mod fsck;
-pub mod fsutil;
 pub mod fuzzing;
 pub mod index;
 mod instances;
 pub mod lock;
-pub mod manifest;
-pub mod origin;
 pub mod package;
 pub mod pool;
+pub mod record;
 pub mod replay;
 pub mod runtime;
 pub mod sandbox;
-pub mod store;
-pub mod store_s3;
-pub mod trace;
-pub mod untrusted;
+pub mod transport;
 
 mod bindings;
 
+pub use dive_evidence::Hash;
 pub use manifest::{Domain, Manifest, Policy};
 pub use package::{ToolSpec, Trust};
 pub use pool::{LoadIssue, ToolEntry, ToolIdentity};
 pub use runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, RuntimeConfig, RuntimeError, Usage};
 pub use sandbox::determinism::DeterminismConfig;
-pub use sandbox::network::NetworkConfig;
+pub use config::{DiveEnv, NetworkConfig};
 pub use sandbox::secrets::{Grants, SecretSource};
 
 /// This runtime's version, recorded in traces.

@@ -252,7 +252,7 @@ impl Runnable {
                 "it does not export dive:tool/tool@0.1.0 (build it for the dive:tool/tool-provider world): {e:#}"
             ))
         })?;
-        let ready = Arc::new(ReadyInstances::new(manifest.policy.memory_bytes(), manifest.policy.timeout_ms));
+        let ready = Arc::new(ReadyInstances::new(engine.ready_instances(), manifest.policy.memory_bytes(), manifest.policy.timeout_ms));
         Ok(Runnable { cache, pre, ready })
     }
 

@@ -25,13 +25,7 @@ impl std::fmt::Display for LoadIssue {
     }
 }
 
-/// What identifies a tool for traces: component bytes, name, effective policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ToolIdentity {
-    pub component: String,
-    pub name: String,
-    pub policy: String,
-}
+pub use dive_evidence::record::ToolIdentity;
 
 pub struct ToolEntry {
     /// Shared with the package's list (a pool of hundreds of tools is not copied).
@@ -39,6 +33,9 @@ pub struct ToolEntry {
     pub package: Arc<Package>,
     pub policy: Arc<Policy>,
     pub identity: ToolIdentity,
+    /// The package's read-only dirs this tool's policy lets it see (host path, guest
+    /// path), worked out once.
+    pub mounts: Vec<(PathBuf, String)>,
     input_validator: OnceLock<Result<jsonschema::Validator, String>>,
     output_validator: OnceLock<Option<Result<jsonschema::Validator, String>>>,
 }
@@ -52,11 +49,18 @@ impl ToolEntry {
             name: spec.name.clone(),
             policy: policy_hash.to_hex().to_string(),
         };
+        let mounts = package
+            .mounts
+            .iter()
+            .filter(|(_, guest)| policy.files.iter().any(|f| guest.trim_start_matches('/') == f))
+            .cloned()
+            .collect();
         ToolEntry {
             spec,
             package,
             policy: Arc::new(policy),
             identity,
+            mounts,
             input_validator: OnceLock::new(),
             output_validator: OnceLock::new(),
         }

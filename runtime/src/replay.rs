@@ -3,69 +3,14 @@
 //! trace id — is byte-identical. Live re-verification re-runs against the upstream and
 //! reports which calls drifted.
 
-use crate::exchange::{HttpExchange, HttpOutcome, RequestRecord};
+use crate::exchange::HttpExchange;
 use crate::runtime::{CallOptions, Runtime};
-use crate::sandbox::network::{SendContext, Transport, TransportError, TransportFuture};
+pub use crate::transport::ReplayTransport;
 use crate::store::{Store, StoreError};
 use crate::trace::{call_doc, load_exchanges_cached, read_trace, BlobCache, BlobSink, CallDoc, OutcomeDoc, TraceDoc};
 use serde::Serialize;
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
-
-/// Answers requests from recorded exchanges: the first unused one with the same method,
-/// URL and body. A request that is not in the recording fails, and is remembered.
-pub struct ReplayTransport {
-    recorded: Vec<HttpExchange>,
-    used: Mutex<Vec<bool>>,
-    unmatched: Mutex<Vec<String>>,
-}
-
-impl ReplayTransport {
-    pub fn new(recorded: Vec<HttpExchange>) -> Self {
-        let n = recorded.len();
-        ReplayTransport {
-            recorded,
-            used: Mutex::new(vec![false; n]),
-            unmatched: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Requests the guest made that the recording does not have.
-    pub fn unmatched(&self) -> Vec<String> {
-        self.unmatched.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-}
-
-impl Transport for ReplayTransport {
-    fn exchange<'a>(&'a self, req: &'a RequestRecord, _ctx: &'a SendContext) -> TransportFuture<'a> {
-        let found = {
-            let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-            let hit = (0..self.recorded.len()).find(|&i| !used[i] && self.recorded[i].request.same_request(req));
-            if let Some(i) = hit {
-                used[i] = true;
-            }
-            hit
-        };
-        let result = match found {
-            Some(i) => match &self.recorded[i].outcome {
-                HttpOutcome::Response(r) => Ok(r.clone()),
-                HttpOutcome::Failed { code, message } => Err(TransportError::Failed {
-                    code: code.clone(),
-                    message: message.clone(),
-                }),
-            },
-            None => {
-                let what = format!("{} {}", req.method, req.url);
-                self.unmatched.lock().unwrap_or_else(|p| p.into_inner()).push(what.clone());
-                Err(TransportError::Failed {
-                    code: "internal-error".into(),
-                    message: format!("replay: {what} is not in the recording"),
-                })
-            }
-        };
-        Box::pin(async move { result })
-    }
-}
+use std::sync::Arc;
 
 /// What happened to one call on replay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -170,7 +115,7 @@ pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool
                 calls,
                 model: doc.model.clone(),
             }
-            .id(),
+            .id().to_string(),
             None => String::new(),
         })
     };

@@ -2,16 +2,18 @@
 
 use crate::canonical;
 use crate::engine::{DiveEngine, EngineError, EngineOptions, MAX_CONCURRENT_CALLS};
-use crate::exchange::HttpExchange;
 use crate::instances::{self, limit_wall_clock};
-use crate::pool::{LoadIssue, ToolEntry, ToolIdentity, ToolPool};
+use crate::pool::{LoadIssue, ToolEntry, ToolPool};
+pub use dive_evidence::record::{CallRecord, Outcome, ToolErrorKind, Usage};
 use crate::sandbox::determinism::DeterminismConfig;
-use crate::sandbox::network::{LiveTransport, NetworkConfig, Transport};
+use crate::config::NetworkConfig;
+use crate::transport::{LiveTransport, Transport};
 use crate::index::PoolIndex;
-use crate::package::{LoadCtx, Trust};
+use crate::bindings::dive::tool::types as wit;
+use crate::package::{LoadCtx, Runnable, Trust};
 use crate::sandbox::secrets::{CallSecrets, Grants, SecretSource, SecretsError};
-use crate::sandbox::{CallCtx, Rule, SandboxSpec, Violation};
-use serde::{Deserialize, Serialize};
+use crate::sandbox::{CallCtx, CallMonitor, Rule, SandboxSpec, Violation};
+
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,96 +57,6 @@ pub enum CallError {
     MissingSecret(#[from] SecretsError),
     #[error("internal error running '{tool}': {message}")]
     Internal { tool: String, message: String },
-}
-
-impl CallError {
-    /// Exit code per ARCHITECTURE.md §6.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            CallError::Internal { .. } => 1,
-            _ => 2,
-        }
-    }
-}
-
-/// How a call that ran ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The tool's result: JSON text exactly as the tool returned it.
-    Ok(String),
-    /// The tool returned an error.
-    ToolError { kind: ToolErrorKind, message: String },
-    /// A sandbox rule was broken; the call was ended.
-    Violation { rule: String, message: String },
-    /// The guest trapped (crashed) without breaking a rule.
-    Trap { message: String },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolErrorKind {
-    InvalidArgs,
-    Upstream,
-    Internal,
-}
-
-impl Outcome {
-    /// Exit code per ARCHITECTURE.md §6: 0 success, 1 tool failed, 3 sandbox violation.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Outcome::Ok(_) => 0,
-            Outcome::ToolError { .. } | Outcome::Trap { .. } => 1,
-            Outcome::Violation { .. } => 3,
-        }
-    }
-
-    /// The error as JSON (what `dive call` prints on stdout when the call failed).
-    pub fn error_json(&self) -> Option<Value> {
-        match self {
-            Outcome::Ok(_) => None,
-            Outcome::ToolError { kind, message } => Some(serde_json::json!({
-                "error": { "kind": kind, "message": message }
-            })),
-            Outcome::Violation { rule, message } => Some(serde_json::json!({
-                "error": { "kind": "sandbox_violation", "rule": rule, "message": message }
-            })),
-            Outcome::Trap { message } => Some(serde_json::json!({
-                "error": { "kind": "trap", "message": message }
-            })),
-        }
-    }
-
-    fn violation(v: Violation) -> Outcome {
-        Outcome::Violation {
-            rule: v.rule.as_str().to_string(),
-            message: v.message,
-        }
-    }
-}
-
-/// What a call used. Not part of any hash.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Usage {
-    pub wall_us: u64,
-    pub http_requests: u32,
-    pub peak_memory_bytes: u64,
-    pub output_bytes: u64,
-    /// The call ran in an instance made ahead of time (see `instances.rs`), not one made
-    /// on the call path. Either is fresh; only the wall time differs.
-    #[serde(default)]
-    pub ready_instance: bool,
-}
-
-/// Everything about one call that ran.
-#[derive(Debug, Clone)]
-pub struct CallRecord {
-    pub tool: ToolIdentity,
-    /// Canonical JSON of the arguments (what the guest received).
-    pub args: String,
-    pub exchanges: Vec<HttpExchange>,
-    pub outcome: Outcome,
-    pub usage: Usage,
 }
 
 /// Per-call options.
@@ -298,32 +210,12 @@ impl Runtime {
         args: String,
         opts: &CallOptions,
     ) -> Result<CallRecord, CallError> {
-        let pkg = &entry.package;
-        let policy = entry.policy.clone();
-        let secrets = if opts.without_secrets {
-            CallSecrets::default()
-        } else {
-            let granted = self.0.grants.filter(pkg.trust, &pkg.name, &pkg.manifest, &entry.spec.name, &policy.secrets)?;
-            self.0.secrets.resolve(&pkg.manifest, &entry.spec.name, &granted)?
-        };
-        let mounts = pkg
-            .mounts
-            .iter()
-            .filter(|(_, guest)| policy.files.iter().any(|f| guest.trim_start_matches('/') == f))
-            .cloned()
-            .collect();
-        let internal = |message: String| CallError::Internal {
-            tool: entry.spec.name.clone(),
-            message,
-        };
-        let runnable = pkg
-            .runnable(self.load_ctx())
-            .await
-            .map_err(|e| internal(format!("cannot load its package: {e}")))?;
+        let internal = |message: String| CallError::Internal { tool: entry.spec.name.clone(), message };
+        let runnable = entry.package.runnable(self.load_ctx()).await.map_err(|e| internal(format!("cannot load its package: {e}")))?;
         let ctx = CallCtx::new(SandboxSpec {
-            policy: policy.clone(),
-            mounts,
-            secrets,
+            policy: entry.policy.clone(),
+            mounts: entry.mounts.clone(),
+            secrets: self.secrets_for(entry, opts)?,
             transport: opts.transport.clone().unwrap_or_else(|| self.0.live.clone()),
             determinism: opts.determinism,
             call_index: opts.call_index,
@@ -331,90 +223,99 @@ impl Runtime {
         .map_err(|e| internal(format!("cannot set up the sandbox: {e:#}")))?;
         let monitor = ctx.monitor.clone();
         let stderr = ctx.stderr.clone();
-
-        let _permit = self
-            .0
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| internal("the runtime is shutting down".into()))?;
+        let _permit = self.0.slots.acquire().await.map_err(|_| internal("the runtime is shutting down".into()))?;
         let started = Instant::now();
-        let name = entry.spec.name.as_str();
-        let mut ready_instance = false;
-        let run = async {
-            let mut fresh = match runnable.fresh_instance(policy.memory_bytes(), policy.timeout_ms).await {
-                Ok(fresh) => fresh,
-                Err(failure) => {
-                    if let Some(v) = failure.violation {
-                        monitor.violate(v);
-                    }
-                    return Err(failure.error);
-                }
-            };
-            ready_instance = fresh.made_ahead;
-            fresh.store.data_mut().adopt(ctx);
-            limit_wall_clock(&mut fresh.store, policy.timeout_ms);
-            let result = fresh.provider.dive_tool_tool().call_call(&mut fresh.store, name, &args).await;
-            instances::discard(fresh.store);
-            result
-        };
-        let result = tokio::time::timeout(Duration::from_millis(policy.timeout_ms), run).await;
+        let timeout = Duration::from_millis(entry.policy.timeout_ms);
+        let ran = tokio::time::timeout(timeout, run_in_fresh_instance(&runnable, entry, ctx, &args)).await;
         let wall = started.elapsed();
-        let peak_memory = monitor.peak_memory() as u64;
-
-        let outcome = match result {
-            Err(_elapsed) => {
-                monitor.violate(Violation::new(
-                    Rule::Timeout,
-                    format!(
-                        "the call ran longer than timeout_ms = {} (it was still waiting)",
-                        policy.timeout_ms
-                    ),
-                ));
-                Outcome::violation(monitor.violation().expect("just set"))
-            }
-            Ok(r) => match monitor.violation() {
-                Some(v) => Outcome::violation(v),
-                None => match r {
-                    Err(trap) => Outcome::Trap {
-                        message: trap_message(&trap, &stderr.contents()),
-                    },
-                    Ok(Err(e)) => {
-                        let (kind, message) = match e {
-                            crate::bindings::dive::tool::types::ToolError::InvalidArgs(m) => {
-                                (ToolErrorKind::InvalidArgs, m)
-                            }
-                            crate::bindings::dive::tool::types::ToolError::Upstream(m) => {
-                                (ToolErrorKind::Upstream, m)
-                            }
-                            crate::bindings::dive::tool::types::ToolError::Internal(m) => {
-                                (ToolErrorKind::Internal, m)
-                            }
-                        };
-                        Outcome::ToolError { kind, message }
-                    }
-                    Ok(Ok(text)) => check_result(entry, text),
-                },
+        let ready_instance = matches!(ran, Ok(Ran { ready_instance: true, .. }));
+        let outcome = classify(entry, &monitor, &stderr.contents(), ran.map(|r| r.result));
+        let usage = Usage {
+            wall_us: wall.as_micros() as u64,
+            http_requests: monitor.requests_made(),
+            peak_memory_bytes: monitor.peak_memory() as u64,
+            output_bytes: match &outcome {
+                Outcome::Ok(t) => t.len() as u64,
+                _ => 0,
             },
+            ready_instance,
         };
-        let output_bytes = match &outcome {
-            Outcome::Ok(t) => t.len() as u64,
-            _ => 0,
-        };
-        Ok(CallRecord {
-            tool: entry.identity.clone(),
-            args,
-            exchanges: monitor.take_exchanges(),
-            usage: Usage {
-                wall_us: wall.as_micros() as u64,
-                http_requests: monitor.requests_made(),
-                peak_memory_bytes: peak_memory,
-                output_bytes,
-                ready_instance,
-            },
-            outcome,
-        })
+        Ok(CallRecord { tool: entry.identity.clone(), args, exchanges: monitor.take_exchanges(), usage, outcome })
     }
+
+    /// The host secrets this call may use: none for a replay, else those the tool's
+    /// policy names that its package is trusted with, resolved from the host.
+    fn secrets_for(&self, entry: &ToolEntry, opts: &CallOptions) -> Result<CallSecrets, CallError> {
+        if opts.without_secrets {
+            return Ok(CallSecrets::default());
+        }
+        let pkg = &entry.package;
+        let granted = self.0.grants.filter(pkg.trust, &pkg.name, &pkg.manifest, &entry.spec.name, &entry.policy.secrets)?;
+        Ok(self.0.secrets.resolve(&pkg.manifest, &entry.spec.name, &granted)?)
+    }
+}
+
+/// What running the guest gave: its answer (or trap), and whether the instance was made
+/// ahead of time.
+struct Ran {
+    result: wasmtime::Result<Result<String, wit::ToolError>>,
+    ready_instance: bool,
+}
+
+/// Take a fresh instance of the package, give it the call's sandbox and run the call
+/// in it; the instance is discarded after.
+async fn run_in_fresh_instance(runnable: &Runnable, entry: &ToolEntry, ctx: CallCtx, args: &str) -> Ran {
+    let policy = &entry.policy;
+    let mut fresh = match runnable.fresh_instance(policy.memory_bytes(), policy.timeout_ms).await {
+        Ok(fresh) => fresh,
+        Err(failure) => {
+            if let Some(v) = failure.violation {
+                ctx.monitor.violate(v);
+            }
+            return Ran { result: Err(failure.error), ready_instance: false };
+        }
+    };
+    let ready_instance = fresh.made_ahead;
+    fresh.store.data_mut().adopt(ctx);
+    limit_wall_clock(&mut fresh.store, policy.timeout_ms);
+    let result = fresh.provider.dive_tool_tool().call_call(&mut fresh.store, &entry.spec.name, args).await;
+    instances::discard(fresh.store);
+    Ran { result, ready_instance }
+}
+
+/// How the call ended: a broken rule first (the wall clock, or what the monitor saw),
+/// then a trap, a tool error, or the result checked against the output schema.
+fn classify(
+    entry: &ToolEntry,
+    monitor: &CallMonitor,
+    stderr: &[u8],
+    ran: Result<wasmtime::Result<Result<String, wit::ToolError>>, tokio::time::error::Elapsed>,
+) -> Outcome {
+    let Ok(result) = ran else {
+        monitor.violate(Violation::new(
+            Rule::Timeout,
+            format!("the call ran longer than timeout_ms = {} (it was still waiting)", entry.policy.timeout_ms),
+        ));
+        return Outcome::from(monitor.violation().expect("just set"));
+    };
+    if let Some(v) = monitor.violation() {
+        return Outcome::from(v);
+    }
+    match result {
+        Err(trap) => Outcome::Trap { message: trap_message(&trap, stderr) },
+        Ok(Err(e)) => tool_error(e),
+        Ok(Ok(text)) => check_result(entry, text),
+    }
+}
+
+/// A WIT `tool-error` as an outcome.
+fn tool_error(e: wit::ToolError) -> Outcome {
+    let (kind, message) = match e {
+        wit::ToolError::InvalidArgs(m) => (ToolErrorKind::InvalidArgs, m),
+        wit::ToolError::Upstream(m) => (ToolErrorKind::Upstream, m),
+        wit::ToolError::Internal(m) => (ToolErrorKind::Internal, m),
+    };
+    Outcome::ToolError { kind, message }
 }
 
 fn new_linker(engine: &DiveEngine) -> Result<Linker<CallCtx>, RuntimeError> {
@@ -461,7 +362,7 @@ fn check_args(entry: &ToolEntry, args: &str) -> Result<String, CallError> {
 
 fn check_result(entry: &ToolEntry, text: String) -> Outcome {
     if text.len() as u64 > entry.policy.max_output_bytes {
-        return Outcome::violation(Violation::new(
+        return Outcome::from(Violation::new(
             Rule::OutputSize,
             format!(
                 "the result is {} bytes; the policy allows max_output_bytes = {}",

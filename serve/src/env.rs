@@ -17,7 +17,7 @@ use crate::session::{new_id, Recording, Session};
 use crate::ServeError;
 use bytes::Bytes;
 use dive_deriver::task::{answer_text, Task};
-use dive_runtime::sandbox::network::Transport;
+use dive_runtime::transport::Transport;
 use dive_runtime::store::Store;
 use dive_runtime::{CallOptions, DeterminismConfig, Outcome, Runtime};
 use http::{Method, Request, Response, StatusCode};
@@ -238,7 +238,7 @@ impl Env {
                     let result = serde_json::from_str::<Value>(text.as_str()).unwrap_or_else(|_| Value::String(text.clone()));
                     json!({ "result": result })
                 }
-                other => other.error_json().unwrap_or(Value::Null),
+                other => other.error_report().map(|r| serde_json::to_value(r).expect("an error report is JSON")).unwrap_or(Value::Null),
             },
             Err(e) => session_error_json(&e),
         };

@@ -5,8 +5,8 @@
 //! A request the recording lacks fails with an error saying so, or, when a live
 //! transport is given (`--live`), is sent for real.
 
-use dive_runtime::exchange::{HttpExchange, HttpOutcome, RequestRecord};
-use dive_runtime::sandbox::network::{SendContext, Transport, TransportError, TransportFuture};
+use dive_runtime::exchange::{FailureCode, HttpExchange, HttpOutcome, RequestRecord};
+use dive_runtime::transport::{SendContext, Transport, TransportError, TransportFuture};
 use dive_runtime::store::{Store, StoreError};
 use dive_runtime::trace::{load_exchanges_cached, read_trace, BlobCache, TraceDoc};
 use std::sync::Arc;
@@ -53,7 +53,7 @@ impl Transport for EvidenceTransport {
             (Some(ex), _) => {
                 let answer = match &ex.outcome {
                     HttpOutcome::Response(r) => Ok(r.clone()),
-                    HttpOutcome::Failed { code, message } => Err(TransportError::Failed { code: code.clone(), message: message.clone() }),
+                    HttpOutcome::Failed { code, message } => Err(TransportError::failed(*code, message.clone())),
                 };
                 Box::pin(async move { answer })
             }
@@ -63,7 +63,7 @@ impl Transport for EvidenceTransport {
                     "{} {} is not in the recorded evidence (no request leaves this server; `--live` sends such requests to the real service)",
                     req.method, req.url
                 );
-                Box::pin(async move { Err(TransportError::Failed { code: "internal-error".into(), message }) })
+                Box::pin(async move { Err(TransportError::failed(FailureCode::InternalError, message)) })
             }
         }
     }

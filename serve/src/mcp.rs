@@ -9,7 +9,7 @@
 use crate::edge::{self, Body, Edge};
 use crate::session::{new_id, Recording, Session, SessionError};
 use crate::ServeError;
-use dive_runtime::sandbox::network::Transport;
+use dive_runtime::transport::Transport;
 use dive_runtime::store::Store;
 use dive_runtime::{CallOptions, DeterminismConfig, Domain, Outcome, Runtime};
 use http::{Request, Response, StatusCode};
@@ -219,7 +219,7 @@ fn tool_result(ran: Result<dive_runtime::CallRecord, SessionError>) -> CallToolR
                 let value = serde_json::from_str::<Value>(text).ok().filter(Value::is_object);
                 (text.clone(), value, false)
             }
-            other => (other.error_json().unwrap_or(Value::Null).to_string(), None, true),
+            other => (other.error_report().map(|r| r.to_json()).unwrap_or_default(), None, true),
         },
         Err(e) => (session_error_json(&e).to_string(), None, true),
     };

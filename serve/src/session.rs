@@ -99,7 +99,7 @@ impl Session {
         };
         let id = write_trace(&r.store, &doc, usage)?;
         r.store.set_ref(&r.ref_name, &id)?;
-        Ok(Some(id))
+        Ok(Some(id.into()))
     }
 
     /// The ref this session records under, when it records.

@@ -34,12 +34,12 @@ fn env() -> Env {
         let runtime = Runtime::new(RuntimeConfig {
             tool_sources: vec![pkg],
             network: NetworkConfig {
-                upstreams: vec![NetworkConfig::parse_upstream(&format!("{LOGICAL}={}", fixture.url())).unwrap()],
+                upstreams: vec![dive_runtime::config::parse_upstream(&format!("{LOGICAL}={}", fixture.url())).unwrap()],
                 allow_private: true,
                 rates: vec![],
             },
             secrets: SecretSource::none(),
-            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
             ..Default::default()
         })
         .await
@@ -230,7 +230,7 @@ fn load_package(rt: &tokio::runtime::Runtime, pkg: &std::path::Path, network: Ne
         Runtime::new(RuntimeConfig {
             tool_sources: vec![pkg.to_path_buf()],
             network,
-            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
             ..Default::default()
         })
         .await
@@ -330,7 +330,7 @@ fn api_call_overhead(c: &mut Criterion) {
     let fixture = rt.block_on(Fixture::start(move |_s: &Seen| Reply::json(200, &body)));
     let load = |ready: &str| {
         let network = NetworkConfig {
-            upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
+            upstreams: vec![dive_runtime::config::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
             allow_private: true,
             rates: vec![],
         };
@@ -373,7 +373,7 @@ fn api_call_overhead(c: &mut Criterion) {
     // sandbox without the network), and the host's live transport alone (the network
     // path without the sandbox) sending the request the tool made.
     use dive_runtime::exchange::{RequestRecord, ResponseRecord};
-    use dive_runtime::sandbox::network::{LiveTransport, SendContext, Transport, TransportFuture};
+    use dive_runtime::transport::{LiveTransport, SendContext, Transport, TransportFuture};
     use dive_runtime::sandbox::secrets::CallSecrets;
     struct Canned(ResponseRecord);
     impl Transport for Canned {
@@ -388,7 +388,7 @@ fn api_call_overhead(c: &mut Criterion) {
         b.iter(|| rt.block_on(runtime.call("hugo_genes", &args, &canned)).unwrap())
     });
     let live = LiveTransport::new(NetworkConfig {
-        upstreams: vec![NetworkConfig::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
+        upstreams: vec![dive_runtime::config::parse_upstream(&format!("{ORIGIN}={}", fixture.url())).unwrap()],
         allow_private: true,
         rates: vec![],
     });

@@ -330,7 +330,7 @@ pub mod api {
         let upstreams = upstreams
             .iter()
             .map(|(origin, url)| {
-                NetworkConfig::parse_upstream(&format!("{origin}={url}"))
+                dive_runtime::config::parse_upstream(&format!("{origin}={url}"))
                     .unwrap_or_else(|e| panic!("upstream {origin}={url}: {e}"))
             })
             .collect();
@@ -346,6 +346,7 @@ pub mod api {
             secrets,
             engine: EngineOptions {
                 cache_dir: Some(repo_root().join("target/test-component-cache")),
+                ..Default::default()
             },
             ..Default::default()
         })

@@ -1,67 +1,25 @@
-//! Pinned clocks and seeded random: the same (seed, instant, call index) gives the guest
-//! the same time readings and the same random bytes, every run.
+//! Pinned clocks: the guest's wall clock reads the trace's instant, its monotonic clock
+//! steps a fixed amount per read ([`DeterminismConfig`] holds the instant and the seed).
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock};
 
+pub use dive_evidence::determinism::DeterminismConfig;
+
 /// How far the monotonic clock advances on each read.
 pub const MONOTONIC_STEP_NS: u64 = 1_000_000;
 
-/// What makes one call's view of time and randomness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DeterminismConfig {
-    /// The trace seed.
-    pub seed: u64,
-    /// The pinned wall-clock instant, nanoseconds since the Unix epoch.
-    pub clock_ns: u64,
-}
-
-impl DeterminismConfig {
-    /// The current time truncated to whole seconds: a good pin for a new live session.
-    pub fn now(seed: u64) -> Self {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        DeterminismConfig {
-            seed,
-            clock_ns: secs * 1_000_000_000,
-        }
-    }
-
-    /// 32 bytes of key material for one stream of one call.
-    fn derive(&self, call_index: u64, stream: &str) -> [u8; 32] {
-        let mut h = blake3::Hasher::new_derive_key("dive 2026 per-call random stream v1");
-        h.update(&self.seed.to_le_bytes());
-        h.update(&call_index.to_le_bytes());
-        h.update(stream.as_bytes());
-        *h.finalize().as_bytes()
-    }
-
-    pub fn secure_rng(&self, call_index: u64) -> ChaCha20Rng {
-        ChaCha20Rng::from_seed(self.derive(call_index, "secure"))
-    }
-
-    pub fn insecure_rng(&self, call_index: u64) -> ChaCha20Rng {
-        ChaCha20Rng::from_seed(self.derive(call_index, "insecure"))
-    }
-
-    pub fn insecure_seed(&self, call_index: u64) -> u128 {
-        let k = self.derive(call_index, "insecure-seed");
-        u128::from_le_bytes(k[..16].try_into().expect("16 bytes"))
-    }
-
-    pub fn wall_clock(&self) -> PinnedWallClock {
-        PinnedWallClock(Duration::from_nanos(self.clock_ns))
-    }
-}
-
 /// A wall clock that always reads the same instant.
 pub struct PinnedWallClock(Duration);
+
+impl PinnedWallClock {
+    /// The clock of a call with this determinism: it reads `clock_ns`.
+    pub fn of(determinism: &DeterminismConfig) -> Self {
+        PinnedWallClock(Duration::from_nanos(determinism.clock_ns))
+    }
+}
 
 impl HostWallClock for PinnedWallClock {
     fn resolution(&self) -> Duration {
@@ -88,21 +46,12 @@ impl HostMonotonicClock for SteppingClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
 
     #[test]
-    fn same_inputs_same_bytes_and_streams_differ() {
-        let d = DeterminismConfig { seed: 7, clock_ns: 1 };
-        let mut a = [0u8; 64];
-        let mut b = [0u8; 64];
-        d.secure_rng(3).fill_bytes(&mut a);
-        d.secure_rng(3).fill_bytes(&mut b);
-        assert_eq!(a, b);
-        d.secure_rng(4).fill_bytes(&mut b);
-        assert_ne!(a, b, "call index changes the stream");
-        d.insecure_rng(3).fill_bytes(&mut b);
-        assert_ne!(a, b, "secure and insecure streams differ");
+    fn the_clocks_read_the_pin_and_step() {
         let c = SteppingClock::default();
         assert_eq!((c.now(), c.now()), (0, MONOTONIC_STEP_NS));
+        let w = PinnedWallClock::of(&DeterminismConfig { seed: 1, clock_ns: 5_000 });
+        assert_eq!((w.now(), w.now()), (Duration::from_nanos(5_000), Duration::from_nanos(5_000)));
     }
 }

@@ -1,8 +1,8 @@
 //! The sandbox of one call. Each rule of ARCHITECTURE.md §4 lives in one module:
 //!
-//! - `network`: wasi:http only, origin allowlist, address rules, `--upstream`, no redirects
+//! - `network`: wasi:http only, the request cap, the origin allowlist, secrets only to
+//!   named origins (where requests then go: [`crate::transport`])
 //! - `outgoing`: wasi:http's outgoing handler, sending on the call's own task
-//! - `address`: which resolved addresses are private
 //! - `files`: the package's read-only dirs
 //! - `secrets`: host-side injection and scrubbing
 //! - `determinism`: pinned clocks, seeded random
@@ -12,7 +12,6 @@
 //! [`CallCtx::new`] is the only place a guest's WASI context is built, so reading it is
 //! reading everything a guest can reach.
 
-pub mod address;
 pub mod determinism;
 pub mod files;
 pub mod limits;
@@ -22,11 +21,12 @@ pub mod secrets;
 
 use crate::exchange::HttpExchange;
 use crate::manifest::Policy;
+pub use dive_policy::rules::{Rule, Violation};
 use determinism::{DeterminismConfig, SteppingClock};
 use limits::CallLimiter;
-use network::{HttpShared, SandboxHttp, Transport};
+use crate::transport::Transport;
+use network::{HttpShared, SandboxHttp};
 use secrets::CallSecrets;
-use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,65 +34,6 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
-
-/// The sandbox rule a violation broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Rule {
-    /// A request to an origin the policy does not allow.
-    Network,
-    /// A request whose host resolves only to loopback/private/... addresses.
-    PrivateAddress,
-    /// More requests than max_http_requests.
-    HttpRequests,
-    /// A response body above max_response_bytes.
-    ResponseSize,
-    /// A request body above the host's cap.
-    RequestSize,
-    /// A result above max_output_bytes.
-    OutputSize,
-    /// Memory above memory_mib.
-    Memory,
-    /// Wall clock above timeout_ms.
-    Timeout,
-}
-
-impl Rule {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::Network => "network",
-            Rule::PrivateAddress => "private_address",
-            Rule::HttpRequests => "max_http_requests",
-            Rule::ResponseSize => "max_response_bytes",
-            Rule::RequestSize => "request_size",
-            Rule::OutputSize => "max_output_bytes",
-            Rule::Memory => "memory_mib",
-            Rule::Timeout => "timeout_ms",
-        }
-    }
-}
-
-/// A broken sandbox rule. It ends the call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Violation {
-    pub rule: Rule,
-    pub message: String,
-}
-
-impl Violation {
-    pub fn new(rule: Rule, message: impl Into<String>) -> Self {
-        Violation {
-            rule,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sandbox rule '{}' broken: {}", self.rule.as_str(), self.message)
-    }
-}
 
 /// What the host learns during one call, shared by the HTTP hook, the limiter and the
 /// epoch callback.
@@ -194,7 +135,7 @@ impl CallCtx {
             policy: Arc::new(policy),
             mounts: Vec::new(),
             secrets: CallSecrets::default(),
-            transport: Arc::new(network::NoNetwork),
+            transport: Arc::new(crate::transport::NoNetwork),
             determinism: DeterminismConfig { seed: 0, clock_ns: 0 },
             call_index: 0,
         })
@@ -224,7 +165,7 @@ impl CallCtx {
             .allow_ip_name_lookup(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
             // Pinned clocks and seeded random.
-            .wall_clock(spec.determinism.wall_clock())
+            .wall_clock(determinism::PinnedWallClock::of(&spec.determinism))
             .monotonic_clock(SteppingClock::default())
             .secure_random(spec.determinism.secure_rng(spec.call_index))
             .insecure_random(spec.determinism.insecure_rng(spec.call_index))

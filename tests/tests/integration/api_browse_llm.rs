@@ -93,9 +93,9 @@ fn key_and(model: &str) -> SecretSource {
 
 /// The site mapped, and the model endpoint too when `llm` is given (base URL with /v1).
 fn network(site: &Fixture, llm: Option<&Fixture>) -> NetworkConfig {
-    let mut upstreams = vec![NetworkConfig::parse_upstream(&format!("{SITE}={}", site.url())).unwrap()];
+    let mut upstreams = vec![dive_runtime::config::parse_upstream(&format!("{SITE}={}", site.url())).unwrap()];
     if let Some(l) = llm {
-        upstreams.push(NetworkConfig::parse_upstream(&format!("{LLM}={}/v1", l.url())).unwrap());
+        upstreams.push(dive_runtime::config::parse_upstream(&format!("{LLM}={}/v1", l.url())).unwrap());
     }
     NetworkConfig { upstreams, allow_private: true, rates: vec![] }
 }
@@ -105,7 +105,7 @@ async fn runtime(network: NetworkConfig, secrets: SecretSource) -> Runtime {
         builtin_sources: vec![builtin_pool_dir().join("browse")],
         network,
         secrets,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
         ..Default::default()
     })
     .await
@@ -231,7 +231,7 @@ async fn browse_without_a_model_endpoint_answers_from_the_passages() {
     assert_eq!(rec.exchanges[1].request.url, format!("{LLM}/chat/completions"));
     match &rec.exchanges[1].outcome {
         HttpOutcome::Failed { code, message } => {
-            assert_eq!(code, "dns-error");
+            assert_eq!(code.as_str(), "dns-error");
             assert!(message.contains("https://llm.dive.invalid is not configured: map it with --upstream https://llm.dive.invalid=URL"), "{message}");
         }
         other => panic!("expected a network failure, got {other:?}"),

@@ -6,7 +6,8 @@
 
 use dive_integration_tests::api::{self, call_opts};
 use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
-use dive_runtime::cassette::{import, CassetteTransport};
+use dive_runtime::cassette::import;
+use dive_runtime::transport::CassetteTransport;
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::store::Store;
 use dive_runtime::{CallError, NetworkConfig, Outcome, SecretSource};

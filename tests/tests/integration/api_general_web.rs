@@ -8,7 +8,7 @@ use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
 use dive_runtime::engine::EngineOptions;
 use dive_runtime::exchange::RequestRecord;
 use dive_runtime::runtime::ToolErrorKind;
-use dive_runtime::sandbox::network::{LiveTransport, SendContext, Transport, TransportFuture};
+use dive_runtime::transport::{LiveTransport, SendContext, Transport, TransportFuture};
 use dive_runtime::{CallError, CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
 use serde_json::{json, Value};
 use std::sync::{Arc, Condvar, Mutex};
@@ -22,7 +22,7 @@ async fn runtime(family: &str, network: NetworkConfig, secrets: SecretSource) ->
         builtin_sources: vec![builtin_pool_dir().join(family)],
         network,
         secrets,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
         ..Default::default()
     })
     .await
@@ -33,7 +33,7 @@ async fn runtime(family: &str, network: NetworkConfig, secrets: SecretSource) ->
 
 fn mirror(origin: &str, f: &Fixture) -> NetworkConfig {
     NetworkConfig {
-        upstreams: vec![NetworkConfig::parse_upstream(&format!("{origin}={}", f.url())).unwrap()],
+        upstreams: vec![dive_runtime::config::parse_upstream(&format!("{origin}={}", f.url())).unwrap()],
         allow_private: true,
         rates: vec![],
     }
@@ -533,7 +533,7 @@ impl Transport for PublicSiteOnly {
 fn assert_private_refused(o: &Outcome) {
     match o {
         Outcome::Violation { rule, message } => {
-            assert_eq!(rule, "private_address", "{message}");
+            assert_eq!(rule.as_str(), "private_address", "{message}");
             assert!(message.contains("--allow-private-network"), "{message}");
         }
         other => panic!("expected a private_address violation, got {other:?}"),

@@ -11,7 +11,7 @@ use dive_integration_tests::api::{self, call_opts, ok, ok_value, upstream_messag
 use dive_integration_tests::{repo_root, Fixture, Reply, Seen};
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::store::Store;
-use dive_runtime::trace::Recorder;
+use dive_runtime::record::Recorder;
 use dive_runtime::{CallError, DeterminismConfig, Outcome, Runtime};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};

@@ -98,7 +98,7 @@ async fn the_pool_keeps_the_catalog_facts() {
     };
     let rt = Runtime::new(RuntimeConfig {
         builtin_sources: vec![builtin_pool_dir()],
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")) },
+        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
         ..Default::default()
     })
     .await

@@ -382,15 +382,15 @@ fn store_files_honour_the_umask() {
     let home = tempfile::tempdir().unwrap();
     let pkg = probe_pkg(&home.path().join("pkgs/probe"), "");
     let (store, id) = record_one(home.path(), &pkg, Some(0o022));
-    let trace = store.trace_path(&id);
+    let trace = store.trace_path(&dive_runtime::Hash::parse(&id).unwrap());
     let mode = std::fs::metadata(&trace).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644, "a trace under umask 022");
     for h in store.object_hashes().unwrap() {
-        let mode = std::fs::metadata(store.object_path(&h)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(store.object_path(&dive_runtime::Hash::parse(&h).unwrap())).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644, "object {h}");
     }
     let (store2, id2) = record_one(&tempdir_in(home.path()), &pkg, Some(0o077));
-    let mode = std::fs::metadata(store2.trace_path(&id2)).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(store2.trace_path(&dive_runtime::Hash::parse(&id2).unwrap())).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "a trace under umask 077");
 }
 

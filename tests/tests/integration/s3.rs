@@ -434,7 +434,7 @@ fn measure_object_store_put_and_get_rate() {
     }
     std::env::set_var("AWS_ENDPOINT_URL", moto.url());
     std::env::set_var("DIVE_CACHE_DIR", cache.path());
-    let store = dive_runtime::store::Store::open_location(Path::new(&format!("s3://{bucket}/rate"))).unwrap();
+    let store = dive_runtime::store::Store::open_location(Path::new(&format!("s3://{bucket}/rate")), &dive_runtime::DiveEnv::from_env().s3_cache_root()).unwrap();
     const N: usize = 1000;
     let blobs: Vec<Vec<u8>> = (0..N).map(|i| format!("{i:01024}").into_bytes()).collect();
     let report = |what: &str, n: usize, t: Duration| println!("{what}: {n} in {:.2}s = {:.0}/s", t.as_secs_f64(), n as f64 / t.as_secs_f64());
@@ -459,7 +459,7 @@ fn measure_object_store_put_and_get_rate() {
         report(&format!("get 1 KiB (from the server, hash checked), {threads} thread(s)"), N, t.elapsed());
         // Another writer of the same objects: each conditional put is refused (412) and
         // counts as written.
-        let other = dive_runtime::store::Store::open_location(Path::new(&format!("s3://{bucket}/rate"))).unwrap();
+        let other = dive_runtime::store::Store::open_location(Path::new(&format!("s3://{bucket}/rate")), &dive_runtime::DiveEnv::from_env().s3_cache_root()).unwrap();
         let t = Instant::now();
         chunk.iter().for_each(|b| drop(other.put_blob(b).unwrap()));
         report(&format!("put of objects another writer wrote (refused, a no-op), {threads} thread(s) before"), N, t.elapsed());
