@@ -35,7 +35,7 @@ NODE_MODULES := $(CURDIR)/node_modules
 PREFIX       ?= /usr/local
 
 
-.PHONY: all setup host tools python-tools pool guests test bench bench-compare demo install dist clean parity
+.PHONY: all setup host tools python-tools pool guests test bench bench-compare demo install dist clean parity gen gen-check
 
 all: host pool
 
@@ -110,6 +110,17 @@ install: all
 
 dist: all
 	scripts/dist.sh $(DIVE) $(POOL_DIR) $(CURDIR)/dist
+
+# Every generated file, regenerated in place (scripts/gen.sh: Biopython's tables, the
+# catalog-derived tool tables and seed pools when ../shared/reference is present, the
+# parity table). `make gen-check` regenerates into a temp dir and fails on any difference.
+gen: all setup
+	PYTHON=$(PYTHON) DIVE=$(DIVE) POOL_DIR=$(POOL_DIR) scripts/gen.sh $(CURDIR)
+
+gen-check: all setup
+	@tmp=$$(mktemp -d) && PYTHON=$(PYTHON) DIVE=$(DIVE) POOL_DIR=$(POOL_DIR) scripts/gen.sh $$tmp && \
+	  status=0 && for f in $$(cd $$tmp && find . -type f | sed 's|^\./||'); do \
+	    cmp -s $$tmp/$$f $$f || { echo "stale: $$f (run make gen)"; status=1; }; done; rm -rf $$tmp; exit $$status
 
 # The parity table (tests/parity/parity.tsv): DIVE's returned fields -> dive's output
 # paths, from the reviewed rules (scripts/parity/rules.tsv) and the pool's output schemas.

@@ -11,7 +11,8 @@ import os
 import sys
 
 src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "..", "shared", "reference", "dive", "seeds")
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deriver", "data", "seeds")
+# argv[2]: where to write them (default deriver/data/seeds).
+out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deriver", "data", "seeds")
 os.makedirs(out, exist_ok=True)
 
 DRUGS = """aspirin ibuprofen acetaminophen metformin lisinopril atorvastatin simvastatin amlodipine

@@ -9,7 +9,7 @@
 
 use crate::example::{self, Source};
 use dive_runtime::origin::Origin;
-use dive_runtime::package::Package;
+use dive_runtime::Package;
 use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime, ToolSpec};
 use serde::Serialize;
 use serde_json::Value;

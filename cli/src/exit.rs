@@ -34,7 +34,7 @@ pub fn of_call_error(e: &CallError) -> u8 {
 mod tests {
     use super::*;
     use dive_runtime::runtime::ToolErrorKind;
-    use dive_runtime::sandbox::Rule;
+    use dive_runtime::rules::Rule;
 
     #[test]
     fn outcomes_map_to_the_architecture_codes() {

@@ -672,7 +672,7 @@ mod tests {
     fn tools() -> BTreeMap<String, ToolInfo> {
         let mk = |name: &str, input: Value, out: Value| ToolInfo {
             name: name.into(),
-            domain: "biological".into(),
+            domain: dive_runtime::Domain::Biological,
             description: String::new(),
             input_schema: input,
             output_schema: Some(out),

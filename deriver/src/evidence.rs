@@ -1,6 +1,7 @@
 //! Evidence: the calls of one trace as the deriver sees them (tool, arguments, result),
 //! and the typed values their results hold.
 
+use dive_runtime::Domain;
 use crate::types;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -9,7 +10,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ToolInfo {
     pub name: String,
-    pub domain: String,
+    pub domain: Domain,
     pub description: String,
     pub input_schema: Value,
     #[serde(default)]

@@ -89,12 +89,9 @@ enum ModelSource {
     Recorded(VecDeque<HttpExchange>),
 }
 
+/// The start of a model's answer, for an error message.
 fn snippet(s: &str) -> String {
-    let t = s.trim();
-    match t.char_indices().nth(300) {
-        Some((i, _)) => format!("{}…", &t[..i]),
-        None => t.to_string(),
-    }
+    dive_runtime::untrusted::snippet(s.trim(), 300)
 }
 
 fn client(timeout: Duration) -> reqwest::Client {

@@ -313,7 +313,7 @@ mod tests {
     use serde_json::json;
 
     fn tool(name: &str, input: Value, output: Value) -> ToolInfo {
-        ToolInfo { name: name.into(), domain: "biological".into(), description: String::new(), input_schema: input, output_schema: Some(output), retrieval: false }
+        ToolInfo { name: name.into(), domain: dive_runtime::Domain::Biological, description: String::new(), input_schema: input, output_schema: Some(output), retrieval: false }
     }
 
     #[test]

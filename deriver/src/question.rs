@@ -509,7 +509,7 @@ mod tests {
     use serde_json::json;
 
     fn info(name: &str, input: Value) -> ToolInfo {
-        ToolInfo { name: name.into(), domain: "biological".into(), description: String::new(), input_schema: input, output_schema: None, retrieval: false }
+        ToolInfo { name: name.into(), domain: dive_runtime::Domain::Biological, description: String::new(), input_schema: input, output_schema: None, retrieval: false }
     }
 
     fn chain() -> (Vec<EvidenceCall>, BTreeMap<String, ToolInfo>) {

@@ -1,6 +1,7 @@
 //! Config sampling: everything random about a task comes from the run seed and the
 //! task index, so `--seed` fixes the whole dataset.
 
+use dive_runtime::Domain;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::Deserialize;
@@ -87,14 +88,13 @@ pub fn parse_pool(name: &str, text: &str) -> Result<Vec<Seed>, PoolError> {
 }
 
 /// The shipped pool of a domain (general has none: its tools join other domains).
-pub fn builtin_pool(domain: &str) -> Result<Vec<Seed>, PoolError> {
+pub fn builtin_pool(domain: Domain) -> Result<Vec<Seed>, PoolError> {
     let text = match domain {
-        "academic" => ACADEMIC,
-        "biological" => BIOLOGICAL,
-        "financial" => FINANCIAL,
-        "medical" => MEDICAL,
-        "general" => return Err(PoolError::GeneralHasNoSeeds),
-        other => return Err(PoolError::UnknownDomain(other.into())),
+        Domain::Academic => ACADEMIC,
+        Domain::Biological => BIOLOGICAL,
+        Domain::Financial => FINANCIAL,
+        Domain::Medical => MEDICAL,
+        Domain::General => return Err(PoolError::GeneralHasNoSeeds),
     };
     parse_pool(&format!("built-in {domain} pool"), text)
 }
@@ -153,10 +153,10 @@ mod tests {
 
     #[test]
     fn pools_parse_and_bad_pools_say_why() {
-        for d in ["academic", "biological", "financial", "medical"] {
+        for d in [Domain::Academic, Domain::Biological, Domain::Financial, Domain::Medical] {
             assert!(builtin_pool(d).unwrap().len() > 1000);
         }
-        assert!(matches!(builtin_pool("astrology"), Err(PoolError::UnknownDomain(_))));
+        assert!(matches!(builtin_pool(Domain::General), Err(PoolError::GeneralHasNoSeeds)));
         assert!(matches!(parse_pool("p", "\n"), Err(PoolError::Empty(_))));
         let e = parse_pool("p", "{\"value\": 1, \"type\": \"x\"}\nnot json").unwrap_err();
         assert!(e.to_string().contains("p:2"), "{e}");

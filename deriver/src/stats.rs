@@ -1,6 +1,7 @@
 //! DIVE's diversity table for a task set.
 
 use crate::derive::graph_form;
+use dive_runtime::Domain;
 use crate::graph::{canonical_form, GraphError};
 use crate::task::Task;
 use serde::Serialize;
@@ -9,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Stats {
     pub tasks: usize,
-    pub domains: BTreeMap<String, usize>,
+    pub domains: BTreeMap<Domain, usize>,
     /// Distinct tools called in at least one task's evidence.
     pub tools_covered: usize,
     /// Distinct tools offered in at least one task's toolset.
@@ -47,7 +48,7 @@ pub fn stats(tasks: &[Task], retrieval: &dyn Fn(&str) -> bool) -> Stats {
     let mut verifiers = BTreeMap::new();
     let (mut types, mut calls, mut rounds) = (0usize, 0usize, 0usize);
     for t in tasks {
-        *domains.entry(t.domain.clone()).or_insert(0) += 1;
+        *domains.entry(t.domain).or_insert(0) += 1;
         covered.extend(t.tool_graph.nodes.iter().cloned());
         offered.extend(t.tools.iter().cloned());
         let mut set = t.tools.clone();

@@ -16,7 +16,7 @@ use dive_runtime::exchange::HttpExchange;
 use dive_runtime::store::{Store, StoreError};
 use dive_runtime::record::{RecordError, Recorder};
 use dive_runtime::trace::{load_exchanges, load_model_exchanges, read_trace};
-use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime};
+use dive_runtime::{CallError, CallOptions, DeterminismConfig, Domain, Outcome, Runtime};
 use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
@@ -32,7 +32,7 @@ pub enum PolicyKind {
 
 #[derive(Clone)]
 pub struct SynthOptions {
-    pub domain: String,
+    pub domain: Domain,
     pub count: usize,
     pub run_seed: u64,
     pub workers: usize,
@@ -59,9 +59,9 @@ pub struct SynthOptions {
 }
 
 impl SynthOptions {
-    pub fn new(domain: &str, count: usize, run_seed: u64) -> SynthOptions {
+    pub fn new(domain: Domain, count: usize, run_seed: u64) -> SynthOptions {
         SynthOptions {
-            domain: domain.to_string(),
+            domain,
             count,
             run_seed,
             workers: 2,
@@ -105,7 +105,7 @@ pub enum SynthError {
     #[error(transparent)]
     Pool(#[from] sample::PoolError),
     #[error("the {domain} domain has no callable tools{detail}: load its packages (make pool) or drop --local-only")]
-    NoTools { domain: String, detail: String },
+    NoTools { domain: Domain, detail: String },
     #[error("no task could be derived from {tried} samples in a row: the toolset's tools cannot be chained from the seeds (check that tools tag parameters with x-dive-type and that the seed types match)")]
     NothingDerivable { tried: usize },
     #[error(transparent)]
@@ -141,7 +141,7 @@ pub fn tool_infos(runtime: &Runtime) -> BTreeMap<String, ToolInfo> {
                 t.spec.name.clone(),
                 ToolInfo {
                     name: t.spec.name.clone(),
-                    domain: t.package.manifest.domain.as_str().to_string(),
+                    domain: t.package.manifest.domain,
                     description: t.spec.description.clone(),
                     input_schema: t.spec.input_schema.clone(),
                     output_schema: t.spec.output_schema.clone(),
@@ -169,12 +169,9 @@ pub struct Synth {
 impl Synth {
     pub fn new(runtime: Runtime, store: Arc<Store>, opts: SynthOptions) -> Result<Synth, SynthError> {
         let tools = tool_infos(&runtime);
-        let domain = opts.domain.as_str();
-        if domain == "general" {
+        let domain = opts.domain;
+        if domain == Domain::General {
             return Err(sample::PoolError::GeneralHasNoSeeds.into());
-        }
-        if !["academic", "biological", "financial", "medical"].contains(&domain) {
-            return Err(sample::PoolError::UnknownDomain(domain.to_string()).into());
         }
         let seeds = match &opts.seeds {
             Some(s) if s.is_empty() => return Err(sample::PoolError::Empty("the given seed pool".into()).into()),
@@ -184,12 +181,12 @@ impl Synth {
         let keep = |t: &&ToolInfo| !opts.local_only || !t.retrieval;
         let domain_tools: Vec<String> = tools.values().filter(|t| t.domain == domain).filter(keep).map(|t| t.name.clone()).collect();
         let general_tools: Vec<String> = if opts.include_general {
-            tools.values().filter(|t| t.domain == "general").filter(keep).map(|t| t.name.clone()).collect()
+            tools.values().filter(|t| t.domain == Domain::General).filter(keep).map(|t| t.name.clone()).collect()
         } else {
             Vec::new()
         };
         if domain_tools.is_empty() {
-            return Err(SynthError::NoTools { domain: domain.into(), detail: if opts.local_only { " without network".into() } else { String::new() } });
+            return Err(SynthError::NoTools { domain, detail: if opts.local_only { " without network".into() } else { String::new() } });
         }
         // The built-in policy starts from the seed, so a seed no tool takes can give no
         // task (most of the financial pool is topics, which no Tushare tool takes): keep
@@ -235,7 +232,7 @@ impl Synth {
         use rand::RngExt;
         // The biological domain also seeds from DNA generated from the run seed (always,
         // offline), unless the user gave a pool of their own.
-        let generate = o.domain == "biological" && o.seeds.is_none() && (o.local_only || rng.random_range(0..2) == 0);
+        let generate = o.domain == Domain::Biological && o.seeds.is_none() && (o.local_only || rng.random_range(0..2) == 0);
         let seed = if generate {
             Seed { value: Value::String(sample::generated_dna(&mut rng)), sem_type: "dna_sequence".into() }
         } else {
@@ -275,7 +272,7 @@ impl Synth {
             }
             PolicyKind::Llm(cfg) => {
                 let client = model.as_mut().expect("the LLM policy has a model");
-                let mut policy = LlmPolicy { session: LlmSession::new(client, &infos, &seed, &o.domain), toolset: &toolset, model: &cfg.model, index };
+                let mut policy = LlmPolicy { session: LlmSession::new(client, &infos, &seed, o.domain.as_str()), toolset: &toolset, model: &cfg.model, index };
                 let collected = policy.collect(self, &recorder, &mut calls).await;
                 let name = policy.name();
                 drop(policy);
@@ -366,7 +363,7 @@ impl Synth {
             uuid: String::new(),
             question: question.unwrap_or_else(|| last.question.clone()),
             ground_truth: last.ground_truth.clone(),
-            domain: self.opts.domain.clone(),
+            domain: self.opts.domain,
             seed: seed.text(),
             tools: toolset,
             evidence: d.evidence,

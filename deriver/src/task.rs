@@ -1,6 +1,7 @@
 //! Task records (JSON Lines) and the answer binding every task carries.
 
 use crate::evidence::EvidenceCall;
+use dive_runtime::Domain;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -171,7 +172,7 @@ pub struct Task {
     pub uuid: String,
     pub question: String,
     pub ground_truth: String,
-    pub domain: String,
+    pub domain: Domain,
     pub seed: String,
     pub tools: Vec<String>,
     pub evidence: Evidence,

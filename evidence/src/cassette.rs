@@ -17,52 +17,75 @@ use std::path::Path;
 use std::sync::Mutex;
 use thiserror::Error;
 
+/// Why a cassette was not imported.
 #[derive(Debug, Error)]
 pub enum CassetteError {
-    #[error("cannot read cassette {path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The file is not a cassette dive can import: bad YAML, too deep or too large
+    /// once expanded, or an interaction missing its method, URI or status.
     #[error("{path} is not a vcrpy cassette: {message}")]
-    Format { path: String, message: String },
+    Format {
+        /// The cassette file, as given.
+        path: String,
+        /// What is wrong, naming the interaction (from 0) where there is one.
+        message: String,
+    },
+    /// Storing a body or the cassette index failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The bounded reader refused the file (over [`caps::CASSETTE_BYTES`], not a
+    /// regular file, not UTF-8).
     #[error("cannot import the cassette: {0}")]
     Untrusted(#[from] crate::untrusted::UntrustedError),
 }
 
+/// A recorded request, as imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CassetteRequest {
+    /// The HTTP method, uppercase.
     pub method: String,
+    /// The absolute URL, as recorded (checked to parse).
     pub uri: String,
+    /// Header name/value pairs in recorded order; a header recorded with several values
+    /// gives one pair per value.
     pub headers: Vec<(String, String)>,
+    /// The body, when it was not empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<BlobRef>,
 }
 
+/// A recorded response, as imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CassetteResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// Header name/value pairs; after a gzip or deflate body was decoded,
+    /// `content-encoding` is gone and `content-length` gives the decoded length.
     pub headers: Vec<(String, String)>,
+    /// The body, decoded (possibly empty).
     pub body: BlobRef,
 }
 
+/// One recorded request and the response it got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interaction {
+    /// What was sent.
     pub request: CassetteRequest,
+    /// What came back.
     pub response: CassetteResponse,
 }
 
 /// An imported cassette as the store keeps it (`cassettes/<name>.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredCassette {
+    /// The file name it was imported from (no directory).
     pub source: String,
+    /// Its interactions, in file order.
     pub interactions: Vec<Interaction>,
 }
 
 impl StoredCassette {
+    /// The hash of every body it refers to: per interaction, the request body (if any)
+    /// then the response body. `fsck` checks these blobs and `gc` keeps them.
     pub fn blob_hashes(&self) -> impl Iterator<Item = &str> {
         self.interactions.iter().flat_map(|i| {
             i.request

@@ -36,14 +36,19 @@ impl DeterminismConfig {
         *h.finalize().as_bytes()
     }
 
+    /// The stream behind the guest's `wasi:random/random` (secure random) in call
+    /// `call_index` of the trace.
     pub fn secure_rng(&self, call_index: u64) -> ChaCha20Rng {
         ChaCha20Rng::from_seed(self.derive(call_index, "secure"))
     }
 
+    /// The stream behind the guest's `wasi:random/insecure` in call `call_index`;
+    /// independent of [`DeterminismConfig::secure_rng`].
     pub fn insecure_rng(&self, call_index: u64) -> ChaCha20Rng {
         ChaCha20Rng::from_seed(self.derive(call_index, "insecure"))
     }
 
+    /// The value the guest's `wasi:random/insecure-seed` returns in call `call_index`.
     pub fn insecure_seed(&self, call_index: u64) -> u128 {
         let k = self.derive(call_index, "insecure-seed");
         u128::from_le_bytes(k[..16].try_into().expect("16 bytes"))

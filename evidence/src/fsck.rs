@@ -7,11 +7,16 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
+/// What [`fsck`] checked and found.
 #[derive(Debug, Default, Serialize)]
 pub struct FsckReport {
+    /// Objects re-hashed (strays in `objects/` are problems, not counted here).
     pub objects_checked: usize,
+    /// Traces read back and their blob references resolved.
     pub traces_checked: usize,
+    /// Refs checked to name a trace in this store.
     pub refs_checked: usize,
+    /// Imported cassettes read and their bodies resolved.
     pub cassettes_checked: usize,
     /// One line per problem, each naming the bad object, trace, ref or cassette.
     pub problems: Vec<String>,
@@ -20,6 +25,7 @@ pub struct FsckReport {
 }
 
 impl FsckReport {
+    /// No problems (stale temporary files do not count).
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()
     }
@@ -82,6 +88,7 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
     Ok(r)
 }
 
+/// What [`gc`] removed, or would remove in a dry run.
 #[derive(Debug, Default, Serialize)]
 pub struct GcReport {
     /// Objects no trace or cassette references (removed, or to remove in a dry run).
@@ -89,8 +96,11 @@ pub struct GcReport {
     /// Unreachable objects kept because they are younger than the grace period (a
     /// recording may be writing them right now).
     pub kept_recent: usize,
+    /// Temporary files older than the grace period (removed, or to remove).
     pub stale_temp_files: usize,
+    /// Total size of `unreachable_objects`, in bytes (temporary files not included).
     pub bytes: u64,
+    /// Whether the removals were made; `false` for a dry run.
     pub applied: bool,
     /// What gc found in objects/ that is not an object (symlinks, special files, stray
     /// names): never removed, never followed.

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! dive's evidence, free of the engine (ARCHITECTURE.md §5): what a call was and how it
 //! ended, kept so that it can be checked by anyone, long after.
 //!

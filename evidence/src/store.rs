@@ -40,7 +40,9 @@ fn temp_builder(prefix: &str) -> tempfile::Builder<'_, 'static> {
 /// device, a stray name). fsck reports them; gc never deletes or follows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stray {
+    /// Where it is (on an object store, its `s3://` URL).
     pub path: PathBuf,
+    /// What is wrong with it, in words (e.g. "is a symlink").
     pub why: String,
 }
 
@@ -52,39 +54,78 @@ pub struct ObjectScan {
     pub objects: Vec<(String, PathBuf)>,
     /// Size and last-modified time of each object, by hash (when it could be read).
     pub info: HashMap<String, (u64, SystemTime)>,
+    /// Everything else found there; left alone.
     pub strays: Vec<Stray>,
 }
 
+/// Why a store operation failed.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// A filesystem operation on the store failed.
     #[error("store {path}: {source}")]
     Io {
+        /// The file or dir it failed on.
         path: PathBuf,
+        /// What the filesystem said.
         #[source]
         source: std::io::Error,
     },
+    /// No object with this hash is in the store (the hash is named, as given; a
+    /// malformed hash is reported this way too).
     #[error("object {0} is not in the store (was it removed by gc, or is this the wrong --store?)")]
     MissingObject(String),
+    /// An object's bytes do not hash to its name: the store was changed outside dive.
     #[error("object {hash} is corrupt: its content hashes to {actual}; the store was modified outside dive (run `dive store fsck`)")]
-    CorruptObject { hash: String, actual: String },
+    CorruptObject {
+        /// The object's name, the hash it should have.
+        hash: String,
+        /// The hash of the bytes found.
+        actual: String,
+    },
+    /// No trace with this id is in the store (the id is named; empty when a caller
+    /// only uses the variant to mean "not found").
     #[error("trace {0} is not in the store (`dive store fsck` lists the traces there are)")]
     MissingTrace(String),
+    /// A trace does not hash to its id, does not parse, or is not in canonical form;
+    /// also an imported cassette's unreadable index.
     #[error("trace {id} is corrupt: {message}")]
-    CorruptTrace { id: String, message: String },
+    CorruptTrace {
+        /// The trace id (or cassette name).
+        id: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The text is neither a trace id, a unique prefix of one, nor a ref in this store.
     #[error("'{0}' is not a trace id, a unique id prefix or a ref name in this store")]
     UnknownTrace(String),
+    /// The id prefix matches more than one trace.
     #[error("'{0}' matches several traces; give more characters of the id")]
     AmbiguousTrace(String),
+    /// The ref name breaks [`Store::check_ref_name`].
     #[error("invalid ref name '{0}': use letters, digits, '-', '_', '.' and '/' between parts")]
     BadRefName(String),
+    /// An id prefix of fewer than 6 hex digits that is not a ref name.
     #[error("'{0}' is too short to pick a trace: give at least 6 hex digits of its id, or a ref name")]
     PrefixTooShort(String),
+    /// The bounded reader refused a store file (over its cap, or not a regular file).
     #[error("store: {0}")]
     Untrusted(#[from] UntrustedError),
+    /// Reading one trace back would load more distinct blob bytes than `limit`
+    /// ([`caps::TRACE_EVIDENCE_BYTES`]).
     #[error("the trace's evidence is over {limit} distinct bytes; this dive loads at most that for one trace")]
-    EvidenceTooLarge { limit: u64 },
+    EvidenceTooLarge {
+        /// The bound, in bytes.
+        limit: u64,
+    },
+    /// A path in the store is a symlink, not a regular file, or not under the store
+    /// root; the store neither reads through nor deletes such a path.
     #[error("store {path}: {why}; the store does not follow links out of itself (run `dive store fsck`)")]
-    Unsafe { path: PathBuf, why: String },
+    Unsafe {
+        /// The offending path.
+        path: PathBuf,
+        /// What is wrong with it, in words.
+        why: String,
+    },
     /// The object store refused or failed a request (after retries), or is misconfigured.
     #[error(transparent)]
     Remote(#[from] S3Error),
@@ -100,6 +141,9 @@ fn not_found_as(e: UntrustedError, missing: StoreError) -> StoreError {
 
 pub use crate::hash::is_hash;
 
+/// A handle on one evidence store, a directory or an object store. Cheap to clone;
+/// clones share the writes not yet made durable, so any clone's [`Store::commit`] or
+/// [`Store::flush`] covers them.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// The store's directory; for an object store, the local read cache of its blobs.
@@ -174,6 +218,7 @@ impl Store {
         PathBuf::from(".dive/store")
     }
 
+    /// The store's directory; for an object store, its local blob cache.
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -611,6 +656,8 @@ impl Store {
         self.write_file(&self.root.join("refs").join(name), bytes.as_bytes())
     }
 
+    /// The trace id `refs/<name>` points at (a leading `refs/` is optional); `None` when
+    /// there is no such ref or the name is not a valid ref name. The id is not checked.
     pub fn get_ref(&self, name: &str) -> Result<Option<String>, StoreError> {
         let name = name.strip_prefix("refs/").unwrap_or(name);
         if Self::check_ref_name(name).is_err() {
@@ -690,6 +737,8 @@ impl Store {
         Err(StoreError::UnknownTrace(what.to_string()))
     }
 
+    /// `cassettes/` under [`Store::root`], where a directory store keeps imported
+    /// cassettes (an object store keeps them in the bucket).
     pub fn cassette_dir(&self) -> PathBuf {
         self.root.join("cassettes")
     }

@@ -32,25 +32,57 @@ use thiserror::Error;
 pub enum S3Error {
     /// `s3://` given without a bucket, or with parts the store cannot use.
     #[error("'{url}' is not an object store location: {why} (write s3://BUCKET/PREFIX)")]
-    BadUrl { url: String, why: String },
+    BadUrl {
+        /// The location as given.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The client could not be configured (endpoint, credentials, region).
     #[error("cannot use {url}: {message} (set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and, for a service other than AWS, AWS_ENDPOINT_URL)")]
-    Config { url: String, message: String },
+    Config {
+        /// The store's `s3://BUCKET/PREFIX`.
+        url: String,
+        /// The client's complaint.
+        message: String,
+    },
     /// A request failed after its retries. (`cause` is shown in the message, not chained:
     /// object_store's own text already carries its causes.)
     #[error("{op} {url}/{key}: {cause} (check AWS_ENDPOINT_URL, the credentials and the bucket)")]
     Request {
+        /// The operation: `get`, `put`, `head`, `list` or `delete`.
         op: &'static str,
+        /// The store's `s3://BUCKET/PREFIX`.
         url: String,
+        /// The key below the prefix (for `list`, the dir listed).
         key: String,
+        /// The last failure, as the client reported it.
         cause: object_store::Error,
     },
     /// An object is larger than the store reads (the same bound as the directory store).
     #[error("{url}/{key} is {size} bytes; at most {limit} are read ({what})")]
-    TooLarge { url: String, key: String, size: u64, limit: u64, what: &'static str },
+    TooLarge {
+        /// The store's `s3://BUCKET/PREFIX`.
+        url: String,
+        /// The key below the prefix.
+        key: String,
+        /// Its listed size, or the bytes received when the stream ran past the bound.
+        size: u64,
+        /// The bound, in bytes.
+        limit: u64,
+        /// Which cap the bound is, in words.
+        what: &'static str,
+    },
     /// A ref kept changing under us while we tried to update it.
     #[error("ref {url}/{key} changed {tries} times while being updated; try again")]
-    Contended { url: String, key: String, tries: usize },
+    Contended {
+        /// The store's `s3://BUCKET/PREFIX`.
+        url: String,
+        /// The ref's key below the prefix (`refs/<name>`).
+        key: String,
+        /// How many conditional puts were refused.
+        tries: usize,
+    },
 }
 
 /// Where a `--store` points: a directory or an object-store location.

@@ -67,48 +67,88 @@ impl From<TraceFormat> for String {
 /// A body stored as a blob.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobRef {
+    /// The blob's hash: its name in the store.
     pub blake3: Hash,
+    /// Its length in bytes.
     pub len: u64,
 }
 
+/// A request in a trace ([`RequestRecord`] with its body stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestDoc {
+    /// The body; absent when it was empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<BlobRef>,
+    /// The headers the guest set, in order (no secrets: the host adds those later).
     pub headers: Vec<(String, String)>,
+    /// The HTTP method.
     pub method: String,
+    /// The logical URL the guest asked for (not an `--upstream` target).
     pub url: String,
 }
 
+/// A response in a trace ([`ResponseRecord`] with its body stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResponseDoc {
+    /// The body as the guest received it, secrets scrubbed (stored even when empty).
     pub body: BlobRef,
+    /// The response headers, in order.
     pub headers: Vec<(String, String)>,
+    /// The HTTP status.
     pub status: u16,
 }
 
+/// A request that got no response, as the guest was told.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailureDoc {
+    /// The wasi:http error code the guest saw.
     pub code: FailureCode,
+    /// What happened, as the transport explained it.
     pub message: String,
 }
 
+/// One HTTP exchange in a trace: the request and exactly one of `response` or
+/// `failure` (a recording with neither replays as an `internal-error` failure).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeDoc {
+    /// How the request failed, when it got no response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<FailureDoc>,
+    /// What the guest sent.
     pub request: RequestDoc,
+    /// What came back, when anything did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<ResponseDoc>,
 }
 
+/// How a call ended, in a trace ([`Outcome`] with the result stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeDoc {
-    Ok { result: BlobRef },
-    ToolError { kind: ToolErrorKind, message: String },
-    Violation { message: String, rule: Rule },
-    Trap { message: String },
+    /// The tool returned a result.
+    Ok {
+        /// The result's JSON text, exactly as the tool returned it.
+        result: BlobRef,
+    },
+    /// The tool returned an error.
+    ToolError {
+        /// Whose fault it was.
+        kind: ToolErrorKind,
+        /// The tool's explanation.
+        message: String,
+    },
+    /// A sandbox rule was broken; the call was ended.
+    Violation {
+        /// What happened.
+        message: String,
+        /// The rule broken.
+        rule: Rule,
+    },
+    /// The guest trapped without breaking a rule.
+    Trap {
+        /// The trap, as wasmtime describes it.
+        message: String,
+    },
 }
 
 impl OutcomeDoc {
@@ -125,13 +165,20 @@ impl OutcomeDoc {
     }
 }
 
+/// One call in a trace: what was called with what, what it sent and got, how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallDoc {
     /// Canonical: built from canonical JSON text, so its keys are in sorted order.
     pub args: Value,
+    /// Its HTTP exchanges, in the order the guest made them.
     pub http: Vec<ExchangeDoc>,
+    /// The call's index in its session: unique in the trace, the order of
+    /// [`TraceDoc::calls`], and what the call's random streams are derived from
+    /// (gaps are allowed).
     pub index: u64,
+    /// How it ended.
     pub outcome: OutcomeDoc,
+    /// The tool called: component hash, tool name, policy hash.
     pub tool: ToolIdentity,
 }
 
@@ -143,9 +190,12 @@ pub struct CallDoc {
 /// written depends on the [`TraceFormat`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TraceDoc {
+    /// The calls, in index order.
     pub calls: Vec<CallDoc>,
+    /// The pinned wall-clock instant, nanoseconds since the Unix epoch.
     #[serde(deserialize_with = "number_or_text")]
     pub clock_ns: u64,
+    /// The format the trace is written in; it fixes the canonical bytes.
     pub format: TraceFormat,
     /// A model's chat-completions exchanges made while the trace was recorded (the LLM
     /// evidence policy, rephrasing), in order: evidence like any HTTP exchange, so a
@@ -153,7 +203,9 @@ pub struct TraceDoc {
     /// (traces without a model keep their bytes).
     #[serde(default)]
     pub model: Vec<ExchangeDoc>,
+    /// The version of the runtime that recorded it.
     pub runtime: String,
+    /// The trace seed every call's random streams are derived from.
     #[serde(deserialize_with = "number_or_text")]
     pub seed: u64,
 }
@@ -224,6 +276,7 @@ impl TraceDoc {
         .expect("a trace serializes")
     }
 
+    /// The seed and pinned instant the trace was recorded with, to replay it under.
     pub fn determinism(&self) -> DeterminismConfig {
         DeterminismConfig {
             seed: self.seed,
@@ -234,7 +287,9 @@ impl TraceDoc {
 
 /// Where the blobs of a record go: into a store, or only hashed (for comparison).
 pub enum BlobSink<'a> {
+    /// Write each blob into this store.
     Store(&'a Store),
+    /// Only hash each blob; nothing is written.
     HashOnly,
 }
 
@@ -323,12 +378,13 @@ pub fn read_trace(store: &Store, id: &str) -> Result<(TraceDoc, Vec<Usage>), Sto
     Ok((doc, usage))
 }
 
-/// The blobs a trace references, in order of appearance.
 /// The bodies of one exchange that are blobs.
 fn exchange_bodies(ex: &ExchangeDoc) -> impl Iterator<Item = &BlobRef> {
     ex.request.body.iter().chain(ex.response.as_ref().map(|r| &r.body))
 }
 
+/// The blobs a trace references, in order of appearance (repeats included): each call's
+/// exchange bodies then its result, then the model exchanges' bodies.
 pub fn blob_refs(doc: &TraceDoc) -> Vec<&BlobRef> {
     let mut out = Vec::new();
     for c in &doc.calls {
@@ -355,6 +411,7 @@ pub struct BlobCache<'s> {
 }
 
 impl<'s> BlobCache<'s> {
+    /// An empty cache reading from `store`.
     pub fn new(store: &'s Store) -> Self {
         BlobCache { store, loaded: Default::default(), total: 0 }
     }

@@ -152,16 +152,16 @@ pub fn write(dir: &Path, tasks: &[Value], prov: &Provenance) -> Result<(), HfErr
     let data = dir.join("data");
     std::fs::create_dir_all(&data).map_err(|e| write_err(&data, e))?;
     let file = data.join("train-00000-of-00001.parquet");
-    let tmp = data.join(".train.parquet.tmp");
-    let f = std::fs::File::create(&tmp).map_err(|e| write_err(&tmp, e))?;
     let props = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
         .set_created_by(format!("dive {}", prov.dive_version))
         .build();
-    let mut w = parquet::arrow::ArrowWriter::try_new(f, schema, Some(props)).map_err(|e| write_err(&tmp, e))?;
-    w.write(&batch).map_err(|e| write_err(&tmp, e))?;
-    w.close().map_err(|e| write_err(&tmp, e))?;
-    std::fs::rename(&tmp, &file).map_err(|e| write_err(&file, e))?;
+    let mut bytes = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, schema, Some(props)).map_err(|e| write_err(&file, e))?;
+    w.write(&batch).map_err(|e| write_err(&file, e))?;
+    w.close().map_err(|e| write_err(&file, e))?;
+    // The one atomic write (temp file, fsync, rename): a reader sees the old split or the new one.
+    dive_runtime::fsutil::write_atomic(&file, &bytes).map_err(|e| write_err(&file, e))?;
 
     let card = card(&cols, rows.len(), prov);
     dive_runtime::fsutil::write_atomic(&dir.join("README.md"), card.as_bytes()).map_err(|e| write_err(dir, e))?;

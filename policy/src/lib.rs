@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! dive's capability policy as plain data (ARCHITECTURE.md §4, §9), free of the engine:
 //!
 //! - [`manifest`]: `dive-tool.toml`, the package format and its per-tool policy

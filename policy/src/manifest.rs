@@ -13,34 +13,60 @@ use thiserror::Error;
 /// The file name of a package manifest.
 pub const MANIFEST_FILE: &str = "dive-tool.toml";
 
+/// Why a manifest could not be loaded. Every variant names the manifest file.
 #[derive(Debug, Error)]
 pub enum ManifestError {
+    /// The manifest file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The manifest file.
         path: PathBuf,
+        /// What the filesystem said.
         #[source]
         source: std::io::Error,
     },
+    /// The bounded reader refused the file: too large, not a regular file, or a
+    /// symlink that leaves the package (ARCHITECTURE.md §9).
     #[error(transparent)]
     Untrusted(#[from] untrusted::UntrustedError),
+    /// The file is not UTF-8, not TOML, or has unknown or mistyped keys.
     #[error("{path} is not a valid dive-tool.toml: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The manifest file.
+        path: PathBuf,
+        /// The decoder's complaint, on one line.
+        message: String,
+    },
+    /// The file parses but breaks a rule of §4: a path outside the package, a limit
+    /// above the host cap, a secret without its `[secrets.NAME]` table, a per-tool
+    /// policy that widens the package's, and so on.
     #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid {
+        /// The manifest file.
+        path: PathBuf,
+        /// Which table or key is wrong, and why.
+        message: String,
+    },
 }
 
 /// The five domains of the DIVE pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Domain {
+    /// Scholarly literature and its metadata (`academic`).
     Academic,
+    /// Sequences, structures and other biological data (`biological`).
     Biological,
+    /// Markets and company data (`financial`).
     Financial,
+    /// Tools that fit no one domain: web search, browsing, code (`general`).
     General,
+    /// Drugs and clinical data (`medical`).
     Medical,
 }
 
 impl Domain {
+    /// Every domain, in the order of their names.
     pub const ALL: [Domain; 5] = [
         Domain::Academic,
         Domain::Biological,
@@ -49,6 +75,7 @@ impl Domain {
         Domain::Medical,
     ];
 
+    /// The lowercase name used in `dive-tool.toml` and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Domain::Academic => "academic",
@@ -83,12 +110,20 @@ impl std::fmt::Display for Domain {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretRule {
+    /// Send the secret as this request header (a valid header name), replacing any
+    /// header of that name the guest set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
+    /// Replace this text (non-empty) with the secret wherever the guest wrote it: URL,
+    /// header values, body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
+    /// Add the secret as this query parameter (non-empty name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// Whether a call fails, before any request, when the host lacks the secret (or a
+    /// community package was not granted it). Defaults to `true`; an optional secret
+    /// is just not injected.
     #[serde(default = "yes")]
     pub required: bool,
 }
@@ -101,12 +136,17 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Injection {
+    /// As the request header of this name.
     Header(String),
+    /// In place of this text, in the URL, header values and body.
     Placeholder(String),
+    /// As the query parameter of this name.
     Query(String),
 }
 
 impl SecretRule {
+    /// The one injection this rule sets. Only meaningful on a rule from a parsed
+    /// [`Manifest`], where exactly one of the three is set.
     pub fn injection(&self) -> Injection {
         // validated at parse time: exactly one is set
         if let Some(h) = &self.header {
@@ -122,13 +162,23 @@ impl SecretRule {
 /// The effective capability policy of one tool: what its sandbox may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Policy {
+    /// Origins the tool may send HTTP requests to; empty means no network.
     pub network: Vec<OriginPattern>,
+    /// Package-relative directories (`/`-separated, no `..`), each mounted read-only in
+    /// the guest at `/<dir>`.
     pub files: Vec<String>,
+    /// Names of the host secrets the tool may use; each has a `[secrets.NAME]` rule in
+    /// the manifest.
     pub secrets: Vec<String>,
+    /// Wall-clock limit of one call, in milliseconds (1 to [`MAX_TIMEOUT_MS`]).
     pub timeout_ms: u64,
+    /// Guest memory limit, in MiB (1 to [`MAX_MEMORY_MIB`]).
     pub memory_mib: u64,
+    /// Largest result, in bytes of its JSON text (at least 1).
     pub max_output_bytes: u64,
+    /// Most HTTP requests one call may make.
     pub max_http_requests: u32,
+    /// Largest body of one HTTP response, in bytes.
     pub max_response_bytes: u64,
 }
 
@@ -157,6 +207,7 @@ impl Default for Policy {
 /// Upper bounds no manifest may exceed; they keep one call from starving the host
 /// (ARCHITECTURE.md §9; all host caps are in [`crate::untrusted::caps`]).
 pub const MAX_TIMEOUT_MS: u64 = caps::TIMEOUT_MS;
+/// The highest `memory_mib` a manifest may set (the host cap, ARCHITECTURE.md §9).
 pub const MAX_MEMORY_MIB: u64 = caps::MEMORY_MIB;
 
 /// The `[policy]` table as written; every field optional.
@@ -202,9 +253,12 @@ pub struct Manifest {
     pub dir: PathBuf,
     /// Absolute path of the component.
     pub component: PathBuf,
+    /// The domain the package's tools are listed under.
     pub domain: Domain,
     /// The package-wide policy.
     pub policy: Policy,
+    /// How each granted secret is injected, by secret name; exactly the names in
+    /// `policy.secrets`.
     pub secrets: BTreeMap<String, SecretRule>,
     /// Per-tool narrowed policies, already checked never to widen the package policy.
     pub tool_policies: BTreeMap<String, Policy>,

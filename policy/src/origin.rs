@@ -7,8 +7,12 @@ use std::fmt;
 /// The origin of one request: scheme, lowercase host, explicit port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin {
+    /// `http` or `https`, lowercase.
     pub scheme: String,
+    /// A domain (lowercase, no trailing dot), an IPv4 address, or an IPv6 address in
+    /// brackets (`[::1]`).
     pub host: String,
+    /// The port, the scheme's default when the URL gives none.
     pub port: u16,
 }
 
@@ -31,6 +35,7 @@ impl Origin {
         Ok(Origin { scheme, host, port })
     }
 
+    /// 80 for `http`, 443 for anything else.
     pub fn default_port(scheme: &str) -> u16 {
         if scheme == "http" {
             80
@@ -72,6 +77,10 @@ pub struct OriginPattern {
 }
 
 impl OriginPattern {
+    /// Parse one `network` entry. The host is normalised (lowercase, IDNA) and a
+    /// missing port becomes the scheme's default. Fails, with a message that names the
+    /// entry and shows the accepted forms, on any other scheme, a path, query,
+    /// fragment or user, a bad port, or a misplaced `*`.
     pub fn parse(text: &str) -> Result<OriginPattern, String> {
         let bad = |why: &str| {
             format!("network entry \"{text}\" {why}; write scheme://host[:port], e.g. \"https://api.example.org\", \"https://*.example.org\" or \"*\"")
@@ -137,6 +146,8 @@ impl OriginPattern {
         })
     }
 
+    /// Whether a request to `o` is allowed by this entry: scheme, port and host all
+    /// match (`*.example.org` matches `a.example.org`, never `example.org`).
     pub fn matches(&self, o: &Origin) -> bool {
         if let Some(s) = &self.scheme {
             if *s != o.scheme {
@@ -207,6 +218,7 @@ impl OriginPattern {
         }
     }
 
+    /// The entry as written in the manifest.
     pub fn as_str(&self) -> &str {
         &self.text
     }

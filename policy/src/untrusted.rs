@@ -40,8 +40,9 @@ pub mod caps {
     pub const OBJECT_BYTES: u64 = 256 << 20;
     /// The distinct evidence bytes (bodies and results) one replay of a trace may load.
     pub const TRACE_EVIDENCE_BYTES: u64 = 1 << 30;
-    /// A cassette file, and what its YAML may expand to (aliases included).
+    /// A cassette file.
     pub const CASSETTE_BYTES: u64 = 64 << 20;
+    /// What a cassette's YAML may expand to, aliases included.
     pub const CASSETTE_EXPANDED_BYTES: u64 = 256 << 20;
     /// Nesting of flow collections (`[`/`{`) in a cassette.
     pub const YAML_FLOW_DEPTH: usize = 256;
@@ -60,23 +61,46 @@ pub mod caps {
 /// Why an untrusted file was not read.
 #[derive(Debug, Error)]
 pub enum UntrustedError {
+    /// Opening, reading or resolving the file failed, or text was not UTF-8
+    /// (`InvalidData`).
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file (or root) that failed.
         path: PathBuf,
+        /// What the filesystem said.
         #[source]
         source: std::io::Error,
     },
+    /// The file is a directory, device, FIFO or socket, or a symlink where none is
+    /// followed.
     #[error("{path} is not a regular file (it is {kind}); only regular files are read")]
-    NotRegular { path: PathBuf, kind: &'static str },
+    NotRegular {
+        /// The file as named by the caller.
+        path: PathBuf,
+        /// What it is instead, in words (from [`kind_of`]).
+        kind: &'static str,
+    },
+    /// The file is over its bound; nothing past the bound was read.
     #[error("{path} is {size} bytes; at most {limit} are read ({what})")]
     TooLarge {
+        /// The file (`(streamed body)` for a reader).
         path: PathBuf,
+        /// Its size in bytes, or the bytes read when it grew past the bound (at least
+        /// `limit + 1`).
         size: u64,
+        /// The bound, in bytes.
         limit: u64,
+        /// Which cap the bound is, in words (e.g. "the manifest size cap").
         what: &'static str,
     },
+    /// The path resolves, through `..` or a symlink, to somewhere outside `root`.
     #[error("{path} leads outside {root} (a symlink?); only files inside it are read")]
-    Escapes { path: PathBuf, root: PathBuf },
+    Escapes {
+        /// The path as named by the caller.
+        path: PathBuf,
+        /// The canonical directory it had to stay in.
+        root: PathBuf,
+    },
 }
 
 /// What kind of file a file type is, in words.
@@ -188,9 +212,25 @@ pub fn inside(root: &Path, path: &Path) -> Result<PathBuf, UntrustedError> {
     Ok(real)
 }
 
+/// The first `chars` characters of `text`, with `…` when there was more: how a message
+/// quotes a text that may be huge (a result, an upstream's answer).
+pub fn snippet(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_cut_on_characters() {
+        assert_eq!(snippet("αβγδ", 2), "αβ…");
+        assert_eq!(snippet("ab", 2), "ab");
+        assert_eq!(snippet("", 0), "");
+    }
 
     #[test]
     fn devices_fifos_and_large_files_are_refused_without_blocking() {

@@ -279,7 +279,7 @@ mod tests {
     fn every_variable_the_sources_name_is_listed() {
         let listed: Vec<&str> = VARIABLES.iter().map(|(name, _)| *name).collect();
         let src = include_str!("config.rs");
-        let read = src.split('"').filter(|s| s.starts_with("DIVE_") && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        let read = src.split('"').filter(|s| s.len() > 5 && s.starts_with("DIVE_") && s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
         for name in read {
             assert!(listed.contains(&name), "{name} is read but not listed in VARIABLES");
         }

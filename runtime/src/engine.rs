@@ -18,12 +18,20 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// Calls that may run at once in one process (the pool is sized for it).
 pub const MAX_CONCURRENT_CALLS: usize = 256;
 
+/// Why the engine could not be set up, or a component not compiled.
 #[derive(Debug, Error)]
 pub enum EngineError {
+    /// wasmtime refused the configuration, or the epoch thread could not start.
     #[error("cannot configure the WebAssembly engine: {0}")]
     Config(String),
+    /// A component did not validate or compile.
     #[error("{path} is not a usable WebAssembly component: {message}")]
-    Compile { path: PathBuf, message: String },
+    Compile {
+        /// The component file.
+        path: PathBuf,
+        /// wasmtime's explanation.
+        message: String,
+    },
 }
 
 /// How the engine is set up.
@@ -64,6 +72,8 @@ pub enum CacheOutcome {
     Uncached,
 }
 
+/// The one wasmtime engine of a process, its epoch ticker and its compiled-component
+/// cache. Dropping it stops the ticker.
 pub struct DiveEngine {
     engine: Engine,
     cache_dir: Option<PathBuf>,
@@ -79,6 +89,8 @@ impl Drop for DiveEngine {
 }
 
 impl DiveEngine {
+    /// Configure the engine (component model, async, epoch interruption, a pooling
+    /// allocator) and start a thread that advances its epoch every [`EPOCH_TICK`].
     pub fn new(opts: EngineOptions) -> Result<DiveEngine, EngineError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
@@ -140,16 +152,17 @@ impl DiveEngine {
         })
     }
 
+    /// The wasmtime engine itself.
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
-    /// Where compiled components (and the pool index) are kept, if anywhere.
     /// Instances each package keeps ready ([`EngineOptions::ready_instances`]).
     pub fn ready_instances(&self) -> usize {
         self.ready_instances
     }
 
+    /// Where compiled components (and the pool index) are kept, if anywhere.
     pub fn cache_dir(&self) -> Option<&Path> {
         self.cache_dir.as_deref()
     }

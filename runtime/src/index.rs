@@ -44,9 +44,12 @@ pub const RACY_WINDOW: Duration = Duration::from_secs(2);
 /// Why an index entry could not be written (reads never fail: they miss).
 #[derive(Debug, Error)]
 pub enum IndexError {
+    /// The entry's directory could not be made private, or the entry not written.
     #[error("cannot write the pool index entry {path}: {source}")]
     Write {
+        /// The entry file.
         path: PathBuf,
+        /// What the filesystem said.
         #[source]
         source: std::io::Error,
     },
@@ -56,10 +59,15 @@ pub enum IndexError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileStamp {
+    /// Length in bytes.
     pub size: u64,
+    /// Last content change, in nanoseconds since the Unix epoch.
     pub mtime_ns: i128,
+    /// Last status change, in nanoseconds since the Unix epoch.
     pub ctime_ns: i128,
+    /// Inode number.
     pub ino: u64,
+    /// Device the file is on.
     pub dev: u64,
 }
 
@@ -90,9 +98,13 @@ impl FileStamp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexedTool {
+    /// The tool's name (snake_case, unique in the pool).
     pub name: String,
+    /// What the tool does, as the component describes it.
     pub description: String,
+    /// The JSON Schema (draft 2020-12) its arguments must match.
     pub input_schema: serde_json::Value,
+    /// The JSON Schema its result must match, when it declares one.
     pub output_schema: Option<serde_json::Value>,
 }
 
@@ -100,8 +112,11 @@ pub struct IndexedTool {
 /// package needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indexed {
+    /// BLAKE3 of the component's bytes.
     pub component_hash: blake3::Hash,
+    /// The component's length in bytes.
     pub component_size: u64,
+    /// Its tools, in the order `list-tools` gave them.
     pub tools: Vec<IndexedTool>,
 }
 
@@ -130,7 +145,9 @@ pub struct PoolIndex {
 /// A package as the index is asked about it: its manifest (read now) and that
 /// manifest's bytes' digest.
 pub struct Lookup<'a> {
+    /// The package's manifest, as just read.
     pub manifest: &'a Manifest,
+    /// BLAKE3 of that manifest's bytes ([`Manifest::load_digested`]).
     pub manifest_hash: &'a blake3::Hash,
 }
 

@@ -290,14 +290,18 @@ fn background() -> &'static Background {
     })
 }
 
-/// Nice the calling thread (Linux: priorities are per thread) so that the scheduler
-/// prefers the threads serving calls; errors are ignored (it only matters for speed).
+/// Put the calling thread in the idle scheduling class (Linux: the policy is per
+/// thread) so that the scheduler prefers the threads serving calls. A refusal only
+/// costs speed: it is logged, not reported.
 fn lower_this_threads_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: gettid has no preconditions; setpriority on our own thread id only
-    // changes this thread's nice value.
-    unsafe {
+    {
         let param = libc::sched_param { sched_priority: 0 };
-        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+        // SAFETY: pid 0 names the calling thread, `param` is a valid sched_param that
+        // outlives the call, and SCHED_IDLE requires a priority of 0, which it holds.
+        let refused = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } != 0;
+        if refused {
+            tracing::debug!("the ready-instance thread keeps its priority: {}", std::io::Error::last_os_error());
+        }
     }
 }

@@ -20,7 +20,9 @@ pub const LOCK_VERSION: u32 = 1;
 /// A lock file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lock {
+    /// The format version; only [`LOCK_VERSION`] is read.
     pub version: u32,
+    /// The pinned packages (`[[package]]` tables), sorted by name then component digest.
     #[serde(default, rename = "package")]
     pub packages: Vec<LockedPackage>,
 }
@@ -30,6 +32,8 @@ pub struct Lock {
 pub struct LockedPackage {
     /// The package directory's name.
     pub name: String,
+    /// Whether it came from the built-in pool or a community source (recorded, not
+    /// compared).
     pub trust: Trust,
     /// BLAKE3 of the component bytes.
     pub component: String,
@@ -43,12 +47,31 @@ pub struct LockedPackage {
 /// What is wrong with a lock file or with the pool against it.
 #[derive(Debug, Error)]
 pub enum LockError {
+    /// The lock file could not be read (missing, not a regular file, too large, not
+    /// UTF-8).
     #[error("cannot read the lock file {path}: {message}")]
-    Read { path: String, message: String },
+    Read {
+        /// The lock file.
+        path: String,
+        /// Why not.
+        message: String,
+    },
+    /// The file is not TOML of the lock's shape, or has another version.
     #[error("{path} is not a dive tools lock (version {LOCK_VERSION}): {message}")]
-    Parse { path: String, message: String },
+    Parse {
+        /// The lock file.
+        path: String,
+        /// The decoder's complaint, on one line, or the version found.
+        message: String,
+    },
+    /// Some loaded packages are not in the lock, or differ from their entries.
     #[error("the pool does not match the lock file {path}:\n  {}\nrun `dive tools lock --out {path}` if these packages are the ones you mean to run", problems.join("\n  "))]
-    Mismatch { path: String, problems: Vec<String> },
+    Mismatch {
+        /// The lock file.
+        path: String,
+        /// One line per package that does not match ([`Lock::problems`]).
+        problems: Vec<String>,
+    },
 }
 
 /// The digest of a manifest's policy.

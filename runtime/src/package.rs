@@ -54,9 +54,16 @@ pub enum Trust {
 /// A tool's description, as its component declares it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToolSpec {
+    /// The tool's name: snake_case, starting with a letter, at most 64 characters,
+    /// unique in the pool.
     pub name: String,
+    /// What the tool does, for people and models choosing a tool.
     pub description: String,
+    /// The JSON Schema (draft 2020-12) the arguments of a call must match; checked
+    /// before the call runs.
     pub input_schema: Value,
+    /// The JSON Schema a result must match, when the tool declares one; a result that
+    /// does not is an internal tool error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<Value>,
 }
@@ -65,14 +72,19 @@ pub struct ToolSpec {
 /// component made ready for calls — at load, or at its first call when what is known came
 /// from the pool index ([`crate::index`]).
 pub struct Package {
+    /// The package's manifest and policy.
     pub manifest: Manifest,
     /// The package directory's name: what `--grant PACKAGE:SECRET` names.
     pub name: String,
+    /// Which source it came from: the built-in pool or a community one.
     pub trust: Trust,
+    /// BLAKE3 of the component's bytes (part of each tool's identity).
     pub component_hash: blake3::Hash,
+    /// The component's length in bytes.
     pub component_size: usize,
     /// The package's read-only dirs, resolved and checked: (host dir, guest path).
     pub mounts: Vec<(PathBuf, String)>,
+    /// Its tools, in the order the component lists them.
     pub tools: Vec<Arc<ToolSpec>>,
     /// Whether what is known came from the pool index rather than a full load.
     pub from_index: bool,

@@ -2,20 +2,19 @@
 //! `DIVE_TOOLS`, with tool names unique across all of them.
 
 use crate::canonical;
-use crate::engine::DiveEngine;
 use crate::manifest::{Domain, Policy, MANIFEST_FILE};
 use crate::package::{LoadCtx, Package, ToolSpec, Trust};
-use crate::sandbox::CallCtx;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-use wasmtime::component::Linker;
 
 /// A package that was not loaded, and why. Loading goes on without it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadIssue {
+    /// The package's manifest, or the tool source when it could not be listed.
     pub path: PathBuf,
+    /// Why it was refused.
     pub message: String,
 }
 
@@ -27,11 +26,15 @@ impl std::fmt::Display for LoadIssue {
 
 pub use dive_evidence::record::ToolIdentity;
 
+/// One tool of the pool, with everything a call of it needs.
 pub struct ToolEntry {
     /// Shared with the package's list (a pool of hundreds of tools is not copied).
     pub spec: Arc<ToolSpec>,
+    /// The package that provides it.
     pub package: Arc<Package>,
+    /// Its effective policy: the package's, narrowed by its `[tools.NAME.policy]`.
     pub policy: Arc<Policy>,
+    /// What traces record it as: component hash, name, hash of `policy`.
     pub identity: ToolIdentity,
     /// The package's read-only dirs this tool's policy lets it see (host path, guest
     /// path), worked out once.
@@ -66,6 +69,7 @@ impl ToolEntry {
         }
     }
 
+    /// The domain of its package.
     pub fn domain(&self) -> Domain {
         self.package.manifest.domain
     }
@@ -117,15 +121,10 @@ pub struct ToolPool {
 }
 
 impl ToolPool {
-    /// Load every package under `sources`, in order, in full. The first package to
-    /// provide a tool name keeps it; a later package that repeats one is refused, naming
-    /// both files.
-    pub async fn load(sources: &[(PathBuf, Trust)], engine: &DiveEngine, linker: &Linker<CallCtx>) -> ToolPool {
-        ToolPool::open(sources, LoadCtx { engine, linker, index: None }).await
-    }
-
-    /// [`ToolPool::load`], taking what the pool index knows of each package where it has
-    /// a current entry (such a package's component is read only when it is called).
+    /// Load every package under `sources`, in order. The first package to provide a tool
+    /// name keeps it; a later package that repeats one is refused, naming both files.
+    /// What the pool index knows of a package with a current entry is taken from it
+    /// (such a package's component is read only when it is called).
     pub async fn open(sources: &[(PathBuf, Trust)], ctx: LoadCtx<'_>) -> ToolPool {
         let mut pool = ToolPool::default();
         for (source, trust) in sources {

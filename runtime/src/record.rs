@@ -21,17 +21,23 @@ pub struct Recorder<'a> {
     model: Mutex<Vec<ExchangeDoc>>,
 }
 
+/// Why a call was not recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
+    /// The call was not run (unknown tool, invalid arguments, missing secret, internal).
     #[error(transparent)]
     Call(#[from] CallError),
+    /// Its bodies or result could not be stored.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A call at this index was already recorded in this session.
     #[error("call index {0} was recorded twice in one trace")]
     DuplicateIndex(u64),
 }
 
 impl<'a> Recorder<'a> {
+    /// A recorder whose calls use the live network, with `determinism`'s seed and
+    /// pinned instant.
     pub fn new(runtime: &'a Runtime, store: &'a Store, determinism: DeterminismConfig) -> Self {
         Self::with_options(runtime, store, CallOptions::live(determinism))
     }

@@ -19,41 +19,59 @@ pub enum Verdict {
     /// Identical outcome (and, offline, identical requests).
     Same,
     /// Offline: the replay did not reproduce the recording. Live: the answer drifted.
-    Diverged { reason: String },
+    Diverged {
+        /// The first difference found (a changed component or policy, a request not in
+        /// the recording, the first differing exchange, the differing outcome), or why
+        /// the call could not run again.
+        reason: String,
+    },
 }
 
+/// The verdict on one call of the trace.
 #[derive(Debug, Clone, Serialize)]
 pub struct CallReplay {
+    /// The call's index in the trace.
     pub index: u64,
+    /// The tool's name.
     pub tool: String,
+    /// Whether it reproduced, and if not, why.
     #[serde(flatten)]
     pub verdict: Verdict,
 }
 
+/// The result of replaying (or live re-verifying) one trace.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplayReport {
+    /// The id of the trace replayed.
     pub trace: String,
+    /// Whether the calls went to the live upstream rather than the recording.
     pub live: bool,
     /// Offline: the id of the trace rebuilt from the replay (equal to `trace` when
-    /// everything matched).
+    /// everything matched; empty when a call diverged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replayed_trace: Option<String>,
+    /// One verdict per call, in trace order.
     pub calls: Vec<CallReplay>,
 }
 
 impl ReplayReport {
+    /// Every call reproduced and, offline, the rebuilt trace has the recorded id.
     pub fn all_same(&self) -> bool {
         self.calls.iter().all(|c| c.verdict == Verdict::Same)
             && self.replayed_trace.as_ref().is_none_or(|r| *r == self.trace)
     }
 
+    /// The first call, in trace order, that did not reproduce.
     pub fn first_divergence(&self) -> Option<&CallReplay> {
         self.calls.iter().find(|c| c.verdict != Verdict::Same)
     }
 }
 
+/// Why a trace could not be replayed at all (a call that does not reproduce is a
+/// [`Verdict`], not an error).
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// The trace or one of its blobs is missing, corrupt or too large to load.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -239,7 +257,7 @@ fn describe_outcome_difference(
             }
             format!("the result changed (recorded {}, now {})", short(&a.blake3), short(&b.blake3))
                 + &match new_outcome {
-                    crate::runtime::Outcome::Ok(text) => format!("; now: {}", truncate(text, 200)),
+                    crate::runtime::Outcome::Ok(text) => format!("; now: {}", crate::untrusted::snippet(text, 200)),
                     _ => String::new(),
                 }
         }
@@ -250,12 +268,6 @@ fn describe_outcome_difference(
     }
 }
 
-fn truncate(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
 
 /// The first place two JSON values differ, as `$.path: recorded X, now Y`.
 pub fn first_difference(old: &Value, new: &Value) -> Option<String> {
@@ -271,8 +283,8 @@ pub fn first_difference(old: &Value, new: &Value) -> Option<String> {
                     path.push_str(k);
                     let r = match (x.get(k), y.get(k)) {
                         (Some(p), Some(q)) => walk(p, q, path),
-                        (Some(p), None) => Some(format!("{path}: recorded {}, now absent", truncate(&p.to_string(), 80))),
-                        (None, Some(q)) => Some(format!("{path}: absent in the recording, now {}", truncate(&q.to_string(), 80))),
+                        (Some(p), None) => Some(format!("{path}: recorded {}, now absent", crate::untrusted::snippet(&p.to_string(), 80))),
+                        (None, Some(q)) => Some(format!("{path}: absent in the recording, now {}", crate::untrusted::snippet(&q.to_string(), 80))),
                         (None, None) => None,
                     };
                     if r.is_some() {
@@ -296,8 +308,8 @@ pub fn first_difference(old: &Value, new: &Value) -> Option<String> {
             _ if a == b => None,
             _ => Some(format!(
                 "{path}: recorded {}, now {}",
-                truncate(&a.to_string(), 80),
-                truncate(&b.to_string(), 80)
+                crate::untrusted::snippet(&a.to_string(), 80),
+                crate::untrusted::snippet(&b.to_string(), 80)
             )),
         }
     }

@@ -32,15 +32,23 @@ pub struct RuntimeConfig {
     pub tool_sources: Vec<PathBuf>,
     /// `--grant PACKAGE:SECRET` / `DIVE_GRANTS`.
     pub grants: Grants,
+    /// Upstream overrides, the private-network switch and request rates for live
+    /// requests.
     pub network: NetworkConfig,
+    /// Where host secret values are read from.
     pub secrets: SecretSource,
+    /// How the wasmtime engine and its cache are set up.
     pub engine: EngineOptions,
 }
 
+/// Why a runtime could not be built. A package that fails to load is not one: it is a
+/// [`LoadIssue`] ([`Runtime::load_issues`]).
 #[derive(Debug, Error)]
 pub enum RuntimeError {
+    /// The engine could not be configured.
     #[error(transparent)]
     Engine(#[from] EngineError),
+    /// The WASI or outgoing-HTTP host functions could not be added to the linker.
     #[error("cannot set up the host imports: {0}")]
     Linker(String),
 }
@@ -49,20 +57,43 @@ pub enum RuntimeError {
 /// `Internal`.
 #[derive(Debug, Error)]
 pub enum CallError {
+    /// No tool of this name is in the pool.
     #[error("unknown tool '{name}'{hint}")]
-    UnknownTool { name: String, hint: String },
+    UnknownTool {
+        /// The name asked for.
+        name: String,
+        /// Text appended to the message: the nearest name or where to look, and how
+        /// many packages failed to load, when some did.
+        hint: String,
+    },
+    /// The arguments are not a JSON object or do not match the tool's input schema.
     #[error("arguments for '{tool}' are not valid: {message}")]
-    InvalidArgs { tool: String, message: String },
+    InvalidArgs {
+        /// The tool called.
+        tool: String,
+        /// What is wrong: the JSON error, or the first schema problems (up to five),
+        /// each naming its field.
+        message: String,
+    },
+    /// A required secret is missing from the host or not granted to the package.
     #[error(transparent)]
     MissingSecret(#[from] SecretsError),
+    /// The host could not load the package, set up the sandbox or take a call slot.
     #[error("internal error running '{tool}': {message}")]
-    Internal { tool: String, message: String },
+    Internal {
+        /// The tool called.
+        tool: String,
+        /// What failed.
+        message: String,
+    },
 }
 
 /// Per-call options.
 #[derive(Clone)]
 pub struct CallOptions {
+    /// The trace seed and pinned instant the call sees.
     pub determinism: DeterminismConfig,
+    /// The call's index in its session, from which its random streams are derived.
     pub call_index: u64,
     /// Where requests go; None: the live network.
     pub transport: Option<Arc<dyn Transport>>,
@@ -71,6 +102,7 @@ pub struct CallOptions {
 }
 
 impl CallOptions {
+    /// Options for a live call at index 0: the live network, secrets injected.
     pub fn live(determinism: DeterminismConfig) -> Self {
         CallOptions {
             determinism,
@@ -99,6 +131,9 @@ struct RuntimeInner {
 }
 
 impl Runtime {
+    /// Set up the engine and load every source in order, built-in first (through the
+    /// pool index when the engine has a cache dir). Packages that fail to load are
+    /// skipped and listed in [`Runtime::load_issues`].
     pub async fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
         let engine = DiveEngine::new(config.engine)?;
         let linker = new_linker(&engine)?;
@@ -127,6 +162,7 @@ impl Runtime {
         self.0.pool.tools.values()
     }
 
+    /// The tool of this name, if the pool has it.
     pub fn tool(&self, name: &str) -> Option<&ToolEntry> {
         self.0.pool.tools.get(name)
     }
@@ -136,6 +172,7 @@ impl Runtime {
         &self.0.pool.issues
     }
 
+    /// The packages that loaded, in load order.
     pub fn packages(&self) -> &[Arc<crate::package::Package>] {
         &self.0.pool.packages
     }
@@ -145,6 +182,7 @@ impl Runtime {
         package.trust == Trust::Builtin || self.0.grants.allows(&package.name, secret)
     }
 
+    /// The engine calls run on.
     pub fn engine(&self) -> &DiveEngine {
         &self.0.engine
     }

@@ -374,7 +374,7 @@ fn api_call_overhead(c: &mut Criterion) {
     // path without the sandbox) sending the request the tool made.
     use dive_runtime::exchange::{RequestRecord, ResponseRecord};
     use dive_runtime::transport::{LiveTransport, SendContext, Transport, TransportFuture};
-    use dive_runtime::sandbox::secrets::CallSecrets;
+    use dive_runtime::CallSecrets;
     struct Canned(ResponseRecord);
     impl Transport for Canned {
         fn exchange<'a>(&'a self, _req: &'a RequestRecord, _ctx: &'a SendContext) -> TransportFuture<'a> {

@@ -21,7 +21,7 @@
 //!
 //! [`Table::check_output`] is called on every successful result the Biopython
 //! differential tests and the API tests (recorded answers and loopback imitations) get,
-//! through `bio::check` and `api::ok`; `tests/tests/parity.rs` checks the table against
+//! through `bio::check` and `api::ok`; `tests/tests/integration/parity.rs` checks the table against
 //! every tool's output schema.
 
 use serde_json::Value;

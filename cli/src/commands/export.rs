@@ -71,9 +71,9 @@ async fn hf(g: &Global, tasks_path: &std::path::Path, out: &std::path::Path, ver
             components.insert((name, c.tool.component.clone()));
         }
     }
-    let mut runs: BTreeMap<(String, u64, String), usize> = BTreeMap::new();
+    let mut runs: BTreeMap<(dive_runtime::Domain, u64, String), usize> = BTreeMap::new();
     for t in &tasks {
-        *runs.entry((t.domain.clone(), t.config.run_seed, t.config.policy.clone())).or_default() += 1;
+        *runs.entry((t.domain, t.config.run_seed, t.config.policy.clone())).or_default() += 1;
     }
     let commands = runs
         .iter()

@@ -141,7 +141,8 @@ pub async fn synth(g: &Global, a: &SynthArgs) -> Result<u8> {
         Some(f) => Some(dive_deriver::sample::file_pool(f).map_err(|e: PoolError| usage(e.to_string()))?),
         None => None,
     };
-    let mut opts = SynthOptions::new(&a.domain, a.count, a.seed);
+    let domain: dive_runtime::Domain = a.domain.parse().map_err(|_| usage(dive_deriver::sample::PoolError::UnknownDomain(a.domain.clone()).to_string()))?;
+    let mut opts = SynthOptions::new(domain, a.count, a.seed);
     opts.workers = a.workers.max(1);
     opts.rounds = a.rounds;
     opts.steps_per_round = a.steps;

@@ -1,6 +1,6 @@
 //! Per-call limits: memory through a resource limiter, wall clock through epoch
 //! interruption plus an async timeout; output, response and request-count caps are
-//! checked where the bytes pass (see `network.rs` and `call.rs`).
+//! checked where the bytes pass (the network rule in `network.rs`, the result in `runtime.rs`).
 
 use super::{CallMonitor, Rule, Violation};
 use std::sync::Arc;

@@ -4,7 +4,6 @@
 //! recorded under its logical URL and handed to a [`Transport`]
 //! ([`crate::transport`]: the live network, a replay or cassettes).
 
-use super::outgoing::Answer;
 use super::secrets::CallSecrets;
 use super::{CallMonitor, Rule, Violation};
 use crate::manifest::Policy;
@@ -18,7 +17,9 @@ use std::sync::Arc;
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
-pub use crate::config::NetworkConfig;
+
+/// What the guest gets for a request: the response, or the wasi:http error it sees.
+pub(crate) type Answer = Result<http::Response<WasiBody>, ErrorCode>;
 
 /// Largest request body a guest may send.
 pub const MAX_REQUEST_BODY: usize = 16 << 20;

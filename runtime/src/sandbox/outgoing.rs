@@ -17,7 +17,7 @@
 //! A request without a body the guest never waits for is never sent (wasmtime-wasi-http
 //! aborts such a request when its future is dropped; here it simply never starts).
 
-use super::network::HttpShared;
+use super::network::{Answer, HttpShared};
 use super::CallCtx;
 use std::future::Future;
 use std::pin::Pin;
@@ -36,8 +36,6 @@ use wasmtime_wasi_http::{FieldMap, RequestOptions, WasiBody, WasiHttp, WasiHttpV
 const TYPES: &str = "wasi:http/types@0.2.12";
 const HANDLER: &str = "wasi:http/outgoing-handler@0.2.12";
 
-/// What the guest gets for a request: the response, or the wasi:http error it sees.
-pub(crate) type Answer = Result<http::Response<WasiBody>, ErrorCode>;
 
 /// The host side of a guest's `future-incoming-response`.
 pub struct PendingResponse {

@@ -8,20 +8,42 @@ use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
 
+/// Why secrets could not be read, or a call cannot have a secret it requires. No
+/// variant holds a secret value.
 #[derive(Debug, Error)]
 pub enum SecretsError {
+    /// The secrets file could not be read (missing, not a regular file, over 1 MiB,
+    /// not UTF-8).
     #[error("secrets file: {0}")]
     Untrusted(#[from] crate::untrusted::UntrustedError),
+    /// A line of the secrets file is not `NAME=VALUE`.
     #[error("secrets file {path}, line {line}: {message}")]
     Syntax {
+        /// The secrets file.
         path: String,
+        /// The line number, from 1.
         line: usize,
+        /// What is wrong with the line.
         message: String,
     },
+    /// A required secret is in neither the environment nor the secrets file.
     #[error("tool '{tool}' needs the secret {name}, which this host does not have: set the environment variable {name} or add a line `{name}=...` to a file passed with --secrets FILE")]
-    Missing { tool: String, name: String },
+    Missing {
+        /// The tool called.
+        tool: String,
+        /// The secret's name.
+        name: String,
+    },
+    /// A community package requires a secret it was not granted (ARCHITECTURE.md §9).
     #[error("tool '{tool}' needs the secret {name}, which community package '{package}' has not been granted: if you trust it with {name}, pass --grant {package}:{name} (or DIVE_GRANTS={package}:{name})")]
-    NotGranted { tool: String, package: String, name: String },
+    NotGranted {
+        /// The tool called.
+        tool: String,
+        /// The package's name, as `--grant` spells it.
+        package: String,
+        /// The secret's name.
+        name: String,
+    },
 }
 
 /// The host secrets the user granted to community packages: `--grant PACKAGE:SECRET`
@@ -153,6 +175,8 @@ impl SecretSource {
         Ok(self)
     }
 
+    /// The value of secret `name`: an explicit value first, then (if enabled) the
+    /// environment variable `name`; an empty variable counts as unset.
     pub fn get(&self, name: &str) -> Option<String> {
         if let Some(v) = self.from_file.get(name) {
             return Some(v.clone());
@@ -214,10 +238,12 @@ impl std::fmt::Debug for CallSecrets {
 }
 
 impl CallSecrets {
+    /// The call has no secrets.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The call's secrets (those the host has), in the order the policy names them.
     pub fn iter(&self) -> impl Iterator<Item = &ResolvedSecret> {
         self.0.iter()
     }
@@ -299,6 +325,7 @@ impl CallSecrets {
         out
     }
 
+    /// [`CallSecrets::scrub`] for text.
     pub fn scrub_str(&self, text: &str) -> String {
         if self.is_empty() {
             return text.to_string();

@@ -16,9 +16,6 @@ use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 fn default_table() -> u32 {
     1
@@ -36,7 +33,7 @@ fn gap_byte(value: &str) -> Result<Option<u8>, ToolError> {
     match (chars.next(), chars.next()) {
         (None, _) => Ok(None),
         (Some(c), None) => Ok(u8::try_from(c).ok().filter(u8::is_ascii)),
-        _ => Err(invalid(format!(
+        _ => Err(ToolError::InvalidArgs(format!(
             "gap must be a single character, got {value:?} (Biopython raises)"
         ))),
     }
@@ -103,15 +100,15 @@ impl Tool for Translate {
             Some(g) => gap_byte(g)?,
             None => None,
         };
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
-        let mut code = GeneticCode::new(a.table).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
+        let mut code = GeneticCode::new(a.table).map_err(ToolError::InvalidArgs)?;
         let opts = TranslateOptions {
             stop_symbol: &a.stop_symbol,
             to_stop: a.to_stop,
             cds: a.cds,
             gap,
         };
-        let t = code.translate(&a.sequence, &opts).map_err(invalid)?;
+        let t = code.translate(&a.sequence, &opts).map_err(ToolError::InvalidArgs)?;
         Ok(TranslateOutput {
             length: t.protein.len() as u64,
             protein: t.protein,
@@ -172,7 +169,7 @@ impl Tool for Complement {
     type Output = ComplementOutput;
 
     async fn run(a: ComplementArgs) -> Result<ComplementOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let result = match a.operation {
             ComplementOp::Complement => nucleotide::complement(&a.sequence),
             ComplementOp::ReverseComplement => nucleotide::reverse_complement(&a.sequence),
@@ -235,7 +232,7 @@ impl Tool for Transcribe {
     type Output = TranscribeOutput;
 
     async fn run(a: TranscribeArgs) -> Result<TranscribeOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let result = match a.operation {
             TranscribeOp::Transcribe => nucleotide::transcribe(&a.sequence),
             TranscribeOp::BackTranscribe => nucleotide::back_transcribe(&a.sequence),
@@ -285,10 +282,10 @@ impl Tool for Count {
     type Output = CountOutput;
 
     async fn run(a: CountArgs) -> Result<CountOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
-        check_seq_text("subsequence", &a.subsequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
+        check_seq_text("subsequence", &a.subsequence).map_err(ToolError::InvalidArgs)?;
         if a.subsequence.is_empty() {
-            return Err(invalid("subsequence must not be empty".into()));
+            return Err(ToolError::InvalidArgs("subsequence must not be empty".into()));
         }
         let count = Matcher::new(a.subsequence.as_bytes()).count(a.sequence.as_bytes(), a.overlap);
         Ok(CountOutput {
@@ -363,10 +360,10 @@ impl Tool for Find {
     type Output = FindOutput;
 
     async fn run(a: FindArgs) -> Result<FindOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
-        check_seq_text("subsequence", &a.subsequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
+        check_seq_text("subsequence", &a.subsequence).map_err(ToolError::InvalidArgs)?;
         if a.subsequence.is_empty() {
-            return Err(invalid("subsequence must not be empty".into()));
+            return Err(ToolError::InvalidArgs("subsequence must not be empty".into()));
         }
         let text = a.sequence.as_bytes();
         let (s, e) = search::window(text.len(), index(a.start), a.end.map(index));
@@ -470,10 +467,10 @@ impl Tool for Pattern {
     type Output = PatternOutput;
 
     async fn run(a: PatternArgs) -> Result<PatternOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
-        check_seq_text("pattern", &a.pattern).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
+        check_seq_text("pattern", &a.pattern).map_err(ToolError::InvalidArgs)?;
         if a.pattern.is_empty() {
-            return Err(invalid("pattern must not be empty".into()));
+            return Err(ToolError::InvalidArgs("pattern must not be empty".into()));
         }
         let (text, pat) = (a.sequence.as_bytes(), a.pattern.as_bytes());
         let (start, end) = (index(a.start), a.end.map(index));
@@ -530,7 +527,7 @@ impl Tool for BackTranscribe {
     type Output = BackTranscribeOutput;
 
     async fn run(a: RnaArgs) -> Result<BackTranscribeOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let dna = nucleotide::back_transcribe(&a.sequence);
         Ok(BackTranscribeOutput {
             length: dna.len() as u64,
@@ -559,7 +556,7 @@ impl Tool for ComplementRna {
     type Output = ComplementRnaOutput;
 
     async fn run(a: RnaArgs) -> Result<ComplementRnaOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let complement = nucleotide::complement_rna(&a.sequence);
         Ok(ComplementRnaOutput {
             length: complement.len() as u64,
@@ -588,7 +585,7 @@ impl Tool for ReverseComplement {
     type Output = ReverseComplementOutput;
 
     async fn run(a: DnaArgs) -> Result<ReverseComplementOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let rc = nucleotide::reverse_complement(&a.sequence);
         Ok(ReverseComplementOutput {
             length: rc.len() as u64,
@@ -617,7 +614,7 @@ impl Tool for ReverseComplementRna {
     type Output = ReverseComplementRnaOutput;
 
     async fn run(a: RnaArgs) -> Result<ReverseComplementRnaOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let rc = nucleotide::reverse_complement_rna(&a.sequence);
         Ok(ReverseComplementRnaOutput {
             length: rc.len() as u64,

@@ -26,13 +26,10 @@ use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 /// Any text within the size cap (the functions take Python strings).
 fn check_text(field: &str, text: &str) -> Result<(), ToolError> {
-    check_len(field, text).map_err(invalid)
+    check_len(field, text).map_err(ToolError::InvalidArgs)
 }
 
 /// Count of each byte (an ASCII letter's count is its count as a character).
@@ -194,7 +191,7 @@ impl Tool for Gc123 {
         let gc_all: u64 = counts.iter().map(|c| c.0).sum();
         let n_all: u64 = counts.iter().map(|c| c.1).sum();
         if n_all == 0 {
-            return Err(invalid(
+            return Err(ToolError::InvalidArgs(
                 "the sequence has no A, C, G or T: the GC percentage is undefined (Biopython divides by zero)".into(),
             ));
         }
@@ -283,12 +280,12 @@ impl Tool for GcSkew {
     async fn run(a: GcSkewArgs) -> Result<GcSkewOutput, ToolError> {
         check_text("sequence", &a.sequence)?;
         if a.window == 0 {
-            return Err(invalid("window must be at least 1".into()));
+            return Err(ToolError::InvalidArgs("window must be at least 1".into()));
         }
         let w = usize::try_from(a.window).unwrap_or(usize::MAX);
         let windows = a.sequence.chars().count().div_ceil(w);
         if windows > MAX_WINDOWS {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "{windows} windows of {w} bases; the limit is {MAX_WINDOWS} windows (the result must fit \
                  the 16 MiB output cap): use a larger window"
             )));
@@ -362,7 +359,7 @@ const MAX_RESULT: usize = 12_000_000;
 /// A seq1/seq3 result of `size` bytes as JSON text fits [`MAX_RESULT`].
 fn check_result_bytes(size: usize) -> Result<(), ToolError> {
     if size > MAX_RESULT {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "the result would take {size} bytes as JSON text; the limit is {MAX_RESULT} (it must fit \
              the 16 MiB output cap)"
         )));
@@ -473,7 +470,7 @@ fn default_code() -> u32 {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = bio_core::schema::plain_integers)]
 pub struct SixFrameArgs {
-    /// DNA or RNA sequence (IUPAC codes, either case; any other character makes its codons invalid, an error); an RNA complement is used when it holds a U. At most 1,000,000 bases.
+    /// DNA or RNA sequence (IUPAC codes, either case; any other character makes its codons ToolError::InvalidArgs, an error); an RNA complement is used when it holds a U. At most 1,000,000 bases.
     #[schemars(length(min = 3), extend("x-dive-type" = "nucleotide_sequence"))]
     pub sequence: String,
     /// NCBI genetic code id (1 Standard, 2 Vertebrate Mitochondrial, 11 Bacterial, ...). Ids 7, 8 and 17-20 are not assigned.
@@ -525,14 +522,14 @@ impl Tool for SixFrame {
     type Output = SixFrameOutput;
 
     async fn run(a: SixFrameArgs) -> Result<SixFrameOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         if a.sequence.len() > MAX_SIX_FRAME {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "sequence is {} bases long; six_frame takes at most {MAX_SIX_FRAME} (its text, about nine characters per base, must fit the 16 MiB output cap)",
                 a.sequence.len()
             )));
         }
-        let mut code = GeneticCode::new(a.genetic_code).map_err(invalid)?;
+        let mut code = GeneticCode::new(a.genetic_code).map_err(ToolError::InvalidArgs)?;
         let seq = a.sequence.as_str();
         let anti = if seq.bytes().any(|b| b == b'u' || b == b'U') {
             nucleotide::reverse_complement_rna(seq)
@@ -555,12 +552,12 @@ impl Tool for SixFrame {
             let hi = (i + frag).min(length);
             forward.push(
                 code.translate(&seq[lo..hi], &opts)
-                    .map_err(invalid)?
+                    .map_err(ToolError::InvalidArgs)?
                     .protein,
             );
             let r = code
                 .translate(&anti[lo..hi], &opts)
-                .map_err(invalid)?
+                .map_err(ToolError::InvalidArgs)?
                 .protein;
             reverse.push(r.chars().rev().collect::<String>());
         }
@@ -659,7 +656,7 @@ impl Tool for NtSearch {
         check_text("sequence", &a.sequence)?;
         let k = a.subsequence.chars().count();
         if k > MAX_PATTERN {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "subsequence is {k} characters long; the limit is {MAX_PATTERN} (the search time grows \
                  with the pattern's length)"
             )));
@@ -673,7 +670,7 @@ impl Tool for NtSearch {
                 .find(|(key, _)| key.len() == 1 && key.chars().next() == Some(ch))
                 .map(|(_, v)| *v)
                 .ok_or_else(|| {
-                    invalid(format!(
+                    ToolError::InvalidArgs(format!(
                         "subsequence: character {ch:?} at position {i} is not an upper-case IUPAC DNA code (A C G T M R W S Y K V H D B X N)"
                     ))
                 })?;
@@ -721,7 +718,7 @@ impl Tool for NtSearch {
             }
             if d[last_word] & last_bit != 0 {
                 if positions.len() == MAX_MATCHES {
-                    return Err(invalid(format!(
+                    return Err(ToolError::InvalidArgs(format!(
                         "more than {MAX_MATCHES} matches (the result must fit the 16 MiB output cap); search a shorter \
                          sequence or a more specific pattern"
                     )));

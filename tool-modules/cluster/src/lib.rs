@@ -27,9 +27,6 @@ pub const MAX_PCA_DIM: usize = 100;
 /// The largest magnitude of a value.
 pub const MAX_VALUE: f64 = 1e15;
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 #[derive(Deserialize, Serialize, JsonSchema, Clone, Copy)]
 #[schemars(inline)]
@@ -93,25 +90,25 @@ fn check_data(data: &[Vec<f64>]) -> Result<(usize, usize), ToolError> {
     let nrows = data.len();
     let ncols = data.first().map_or(0, |r| r.len());
     if nrows == 0 || ncols == 0 {
-        return Err(invalid(
+        return Err(ToolError::InvalidArgs(
             "data is empty: it needs at least one row with at least one value".into(),
         ));
     }
     if let Some((i, r)) = data.iter().enumerate().find(|(_, r)| r.len() != ncols) {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "data must be rectangular: row 0 has {ncols} values but row {i} has {}",
             r.len()
         )));
     }
     if nrows * ncols > MAX_VALUES {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "data holds {} values; at most {MAX_VALUES} are accepted",
             nrows * ncols
         )));
     }
     for (i, r) in data.iter().enumerate() {
         if let Some(x) = r.iter().find(|x| !x.is_finite() || x.abs() > MAX_VALUE) {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "data[{i}]: value {x} is outside [-1e15, 1e15]"
             )));
         }
@@ -128,7 +125,7 @@ fn items_for(data: &[Vec<f64>], transpose: bool, dist: Dist) -> Result<Vec<Vec<f
         (nrows, ncols)
     };
     if nitems > MAX_ITEMS {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "{nitems} items ({}) to compare; at most {MAX_ITEMS} are accepted",
             if transpose { "columns" } else { "rows" }
         )));
@@ -140,7 +137,7 @@ fn items_for(data: &[Vec<f64>], transpose: bool, dist: Dist) -> Result<Vec<Vec<f
     };
     let work = (nitems as f64) * (nitems as f64) / 2.0 * per_pair.max(1.0);
     if work > MAX_WORK {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "{nitems} items of {ndata} values need about {work:.2e} operations with this distance; \
              at most {MAX_WORK:.0e} are accepted"
         )));
@@ -254,7 +251,7 @@ impl Tool for TreeCluster {
         let dist = a.dist.dist();
         let items = items_for(&a.data, a.transpose, dist)?;
         if items.len() < 2 {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "clustering needs at least 2 items ({}), got 1",
                 if a.transpose { "columns" } else { "rows" }
             )));
@@ -318,7 +315,7 @@ impl Tool for ClusterPca {
     async fn run(a: PcaArgs) -> Result<PcaOutput, ToolError> {
         let (nrows, ncols) = check_data(&a.data)?;
         if nrows.min(ncols) > MAX_PCA_DIM {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "data is {nrows} x {ncols}; PCA accepts at most {MAX_PCA_DIM} rows or {MAX_PCA_DIM} columns"
             )));
         }

@@ -17,9 +17,6 @@ use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 #[derive(Deserialize, Serialize, JsonSchema, Clone, Copy)]
 #[schemars(inline)]
@@ -129,7 +126,7 @@ impl Tool for Create {
     async fn run(a: CreateArgs) -> Result<CreateOutput, ToolError> {
         let total: usize = a.sequences.iter().map(|s| json_len(s)).sum();
         if total > bio_core::MAX_SEQUENCE_LEN {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "the sequences take {total} bytes as JSON text in all; the limit is {} bytes (10 MB, \
                  10,000,000 sequence letters), so that the call fits the sandbox's memory limit",
                 bio_core::MAX_SEQUENCE_LEN
@@ -139,12 +136,12 @@ impl Tool for Create {
         let lengths: Vec<usize> = a.sequences.iter().map(|s| s.chars().count()).collect();
         let length = lengths.first().copied().unwrap_or(0);
         if length > MAX_MOTIF {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "the motif is {length} positions long; the limit is {MAX_MOTIF} (its matrices must fit the output)"
             )));
         }
         if let Some(n) = lengths.iter().find(|&&n| n != length) {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "all sequences must have the same length: the first is {length} long, another {n} \
                  (Biopython raises)"
             )));
@@ -175,7 +172,7 @@ impl Tool for Create {
             let col: Vec<u64> = counts.iter().map(|r| r[i]).collect();
             let sum = col.iter().fold(0.0f64, |acc, &c| acc + c as f64);
             if sum == 0.0 {
-                return Err(invalid(format!(
+                return Err(ToolError::InvalidArgs(format!(
                     "position {i} holds no letter of the alphabet {}: its weights are undefined (Biopython divides by zero)",
                     String::from_utf8_lossy(letters)
                 )));
@@ -266,7 +263,7 @@ impl Tool for ReverseComplement {
     type Output = DnaOutput;
 
     async fn run(a: DnaArgs) -> Result<DnaOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let rc = nucleotide::reverse_complement(&a.sequence);
         Ok(DnaOutput {
             length: rc.len() as u64,
@@ -308,7 +305,7 @@ impl Tool for ReverseComplementRna {
     type Output = RnaOutput;
 
     async fn run(a: RnaArgs) -> Result<RnaOutput, ToolError> {
-        check_seq_text("sequence", &a.sequence).map_err(invalid)?;
+        check_seq_text("sequence", &a.sequence).map_err(ToolError::InvalidArgs)?;
         let rc = nucleotide::reverse_complement_rna(&a.sequence);
         Ok(RnaOutput {
             length: rc.len() as u64,

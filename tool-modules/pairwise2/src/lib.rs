@@ -24,9 +24,6 @@ pub const MAX_RETURNED: usize = 100;
 /// The largest magnitude of a score or penalty.
 pub const MAX_SCORE: f64 = 100.0;
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 fn default_match() -> f64 {
     2.0
@@ -75,13 +72,13 @@ pub struct AlignOutput {
 
 fn check_seq(field: &str, s: &str) -> Result<(), ToolError> {
     if s.len() > MAX_LEN {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "{field} has {} characters; at most {MAX_LEN} are accepted",
             s.len()
         )));
     }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_graphic()) {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "{field} may hold only printable ASCII characters without spaces, found {c:?}"
         )));
     }
@@ -108,7 +105,7 @@ fn run_align(c: Common) -> Result<AlignOutput, ToolError> {
     let gap = match c.gap_char.as_bytes() {
         [g] if g.is_ascii_graphic() => *g,
         _ => {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "gap_char must be one printable ASCII character, got {:?}",
                 c.gap_char
             )))
@@ -121,16 +118,16 @@ fn run_align(c: Common) -> Result<AlignOutput, ToolError> {
         ("gap_extend", c.extend),
     ] {
         if !(v.abs() <= MAX_SCORE) {
-            return Err(invalid(format!("{name} = {v} is outside [-100, 100]")));
+            return Err(ToolError::InvalidArgs(format!("{name} = {v} is outside [-100, 100]")));
         }
     }
     if c.open > 0.0 || c.extend > 0.0 {
-        return Err(invalid(
+        return Err(ToolError::InvalidArgs(
             "gap penalties must not be positive (gap_open, gap_extend <= 0)".into(),
         ));
     }
     if c.extend < c.open {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "the gap opening penalty must not be smaller than the extension penalty (gap_open {} < gap_extend {})",
             c.open, c.extend
         )));

@@ -18,19 +18,16 @@ use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 /// Upper-cased, right-padded residue name, or the reason it is refused.
 fn residue_key(name: &str) -> Result<String, ToolError> {
     if name.is_empty() || name.len() > 3 {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "residue must be a PDB residue name of 1 to 3 characters, got {name:?}"
         )));
     }
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "residue may hold only ASCII letters, digits and spaces, got {name:?}"
         )));
     }
@@ -184,11 +181,11 @@ impl Tool for CalcAngle {
     type Output = AngleOutput;
 
     async fn run(a: CalcAngleArgs) -> Result<AngleOutput, ToolError> {
-        let v1 = geometry::check_point("v1", &a.v1).map_err(invalid)?;
-        let v2 = geometry::check_point("v2", &a.v2).map_err(invalid)?;
-        let v3 = geometry::check_point("v3", &a.v3).map_err(invalid)?;
+        let v1 = geometry::check_point("v1", &a.v1).map_err(ToolError::InvalidArgs)?;
+        let v2 = geometry::check_point("v2", &a.v2).map_err(ToolError::InvalidArgs)?;
+        let v3 = geometry::check_point("v3", &a.v3).map_err(ToolError::InvalidArgs)?;
         if geometry::is_zero(geometry::diff(v1, v2)) || geometry::is_zero(geometry::diff(v3, v2)) {
-            return Err(invalid(
+            return Err(ToolError::InvalidArgs(
                 "the angle is undefined: v1 and v3 must both differ from the vertex v2".into(),
             ));
         }
@@ -230,17 +227,17 @@ impl Tool for CalcDihedral {
     type Output = AngleOutput;
 
     async fn run(a: CalcDihedralArgs) -> Result<AngleOutput, ToolError> {
-        let v1 = geometry::check_point("v1", &a.v1).map_err(invalid)?;
-        let v2 = geometry::check_point("v2", &a.v2).map_err(invalid)?;
-        let v3 = geometry::check_point("v3", &a.v3).map_err(invalid)?;
-        let v4 = geometry::check_point("v4", &a.v4).map_err(invalid)?;
+        let v1 = geometry::check_point("v1", &a.v1).map_err(ToolError::InvalidArgs)?;
+        let v2 = geometry::check_point("v2", &a.v2).map_err(ToolError::InvalidArgs)?;
+        let v3 = geometry::check_point("v3", &a.v3).map_err(ToolError::InvalidArgs)?;
+        let v4 = geometry::check_point("v4", &a.v4).map_err(ToolError::InvalidArgs)?;
         if v2 == v3 {
-            return Err(invalid(
+            return Err(ToolError::InvalidArgs(
                 "the dihedral is undefined: v2 and v3 coincide".into(),
             ));
         }
         if collinear(v1, v2, v3) {
-            return Err(invalid(
+            return Err(ToolError::InvalidArgs(
                 "the dihedral is undefined: v1, v2 and v3 are collinear".into(),
             ));
         }
@@ -248,7 +245,7 @@ impl Tool for CalcDihedral {
             geometry::diff(v4, v3),
             geometry::diff(v3, v2),
         )) {
-            return Err(invalid(
+            return Err(ToolError::InvalidArgs(
                 "the dihedral is undefined: v2, v3 and v4 are collinear".into(),
             ));
         }

@@ -16,9 +16,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -30,13 +27,13 @@ pub struct ProteinArgs {
 
 /// The sequence as a checked byte string.
 fn protein(seq: &str) -> Result<&[u8], ToolError> {
-    bio_core::alphabet::check_len("sequence", seq).map_err(invalid)?;
+    bio_core::alphabet::check_len("sequence", seq).map_err(ToolError::InvalidArgs)?;
     if seq.is_empty() {
-        return Err(invalid("sequence is empty".into()));
+        return Err(ToolError::InvalidArgs("sequence is empty".into()));
     }
     for (i, ch) in seq.chars().enumerate() {
         if !(ch.is_ascii() && data::PROTEIN_LETTERS.contains(&(ch as u8))) {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "sequence: character {ch:?} at position {i} is not one of the 20 standard amino acids (ACDEFGHIKLMNPQRSTVWY, upper case: the schema's pattern, from the catalog)"
             )));
         }

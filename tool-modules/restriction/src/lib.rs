@@ -20,9 +20,6 @@ use enzyme::{Cuts, Definition, Enzyme};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 fn lookup(name: &str) -> Result<&'static Enzyme, ToolError> {
     data::ENZYMES
@@ -39,7 +36,7 @@ fn lookup(name: &str) -> Result<&'static Enzyme, ToolError> {
             } else {
                 format!(" (names are case-sensitive: did you mean {}?)", near.join(", "))
             };
-            invalid(format!(
+            ToolError::InvalidArgs(format!(
                 "unknown restriction enzyme {name:?}{hint}; restriction_all_enzymes lists the {} names",
                 data::ENZYMES.len()
             ))
@@ -47,13 +44,13 @@ fn lookup(name: &str) -> Result<&'static Enzyme, ToolError> {
 }
 
 fn check_dna(seq: &str) -> Result<(), ToolError> {
-    bio_core::alphabet::check_len("sequence", seq).map_err(invalid)?;
+    bio_core::alphabet::check_len("sequence", seq).map_err(ToolError::InvalidArgs)?;
     if seq.is_empty() {
-        return Err(invalid("sequence is empty".into()));
+        return Err(ToolError::InvalidArgs("sequence is empty".into()));
     }
     for (i, ch) in seq.chars().enumerate() {
         if !matches!(ch, 'A' | 'C' | 'G' | 'T') {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "sequence: character {ch:?} at position {i} is not allowed; use upper-case A, C, G, T (the schema's pattern, from the catalog)"
             )));
         }
@@ -102,9 +99,9 @@ impl Tool for Search {
     async fn run(a: DigestArgs) -> Result<SearchOutput, ToolError> {
         check_dna(&a.sequence)?;
         let e = lookup(&a.enzyme_name)?;
-        let positions = e.search(&a.sequence).map_err(invalid)?;
+        let positions = e.search(&a.sequence).map_err(ToolError::InvalidArgs)?;
         if positions.len() > MAX_POSITIONS {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "{} cuts: more than {MAX_POSITIONS} (the result must fit the 16 MiB output cap); search a shorter sequence",
                 positions.len()
             )));
@@ -149,7 +146,7 @@ impl Tool for Catalyse {
     async fn run(a: DigestArgs) -> Result<CatalyseOutput, ToolError> {
         check_dna(&a.sequence)?;
         let e = lookup(&a.enzyme_name)?;
-        let fragments = e.catalyse(&a.sequence, MAX_FRAGMENTS).map_err(invalid)?;
+        let fragments = e.catalyse(&a.sequence, MAX_FRAGMENTS).map_err(ToolError::InvalidArgs)?;
         Ok(CatalyseOutput {
             enzyme: e.name.to_string(),
             lengths: fragments.iter().map(|f| f.len() as u64).collect(),

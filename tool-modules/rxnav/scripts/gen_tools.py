@@ -6,7 +6,7 @@ enums, bounds, defaults, patterns) are read from the catalog; everything else --
 RxNav endpoint, the upstream query name of each parameter, semantic types, the response
 groups and every description -- is written here by hand.
 
-    python3 scripts/gen_tools.py [path/to/medical.json]
+    python3 scripts/gen_tools.py [path/to/medical.json [OUT]]   (OUT: default src/tools.json)
 
 Default catalog path: ../../../shared/reference/dive/tool-catalog/medical.json
 (relative to this crate). Prints any conflict between duplicate catalog entries.
@@ -338,7 +338,7 @@ def main():
             "groups": spec["groups"],
             "params": params,
         })
-    dest = os.path.join(CRATE, "src", "tools.json")
+    dest = sys.argv[2] if len(sys.argv) > 2 else os.path.join(CRATE, "src", "tools.json")
     with open(dest, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")

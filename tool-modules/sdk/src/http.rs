@@ -22,12 +22,17 @@ use wstd::runtime::AsyncPollable;
 /// A complete response.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// The HTTP status code.
     pub status: u16,
+    /// Header name/value pairs in the order received; values that are not UTF-8 are
+    /// decoded lossily.
     pub headers: Vec<(String, String)>,
+    /// The whole body, as received (secrets already scrubbed by the host).
     pub body: Vec<u8>,
 }
 
 impl Response {
+    /// The first value of header `name` (compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -35,10 +40,12 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The body as text; bytes that are not UTF-8 become U+FFFD.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The dive guest SDK: a tool is a type with typed arguments and a typed result.
 //!
 //! ```ignore
@@ -62,12 +63,15 @@ pub enum ToolError {
 }
 
 impl ToolError {
+    /// [`ToolError::InvalidArgs`]: the caller's arguments are at fault.
     pub fn invalid(msg: impl Into<String>) -> Self {
         ToolError::InvalidArgs(msg.into())
     }
+    /// [`ToolError::Upstream`]: the remote service is at fault.
     pub fn upstream(msg: impl Into<String>) -> Self {
         ToolError::Upstream(msg.into())
     }
+    /// [`ToolError::Internal`]: the tool itself is at fault.
     pub fn internal(msg: impl Into<String>) -> Self {
         ToolError::Internal(msg.into())
     }
@@ -97,10 +101,15 @@ impl From<ToolError> for wit::ToolError {
 pub trait Tool {
     /// Unique across the whole pool, snake_case.
     const NAME: &'static str;
+    /// What the tool does, for the people and models choosing a tool.
     const DESCRIPTION: &'static str;
+    /// The arguments; their JSON Schema is the tool's input schema. Arguments that do
+    /// not deserialize fail the call as [`ToolError::InvalidArgs`].
     type Args: DeserializeOwned + JsonSchema;
     /// Use `serde_json::Value` for a result without a schema.
     type Output: Serialize + JsonSchema;
+    /// Run one call, to completion: the future is driven by `wstd`'s executor, so it may
+    /// await [`http`] requests. The result is returned as JSON.
     fn run(args: Self::Args) -> impl Future<Output = Result<Self::Output, ToolError>>;
 }
 
@@ -217,7 +226,9 @@ macro_rules! hand_schema {
 /// the same shape from a table (e.g. one upstream endpoint per tool).
 #[derive(Debug, Clone)]
 pub struct ToolDef {
+    /// Unique across the whole pool, snake_case.
     pub name: String,
+    /// What the tool does, for the people and models choosing a tool.
     pub description: String,
     /// JSON Schema (2020-12) of the arguments object.
     pub input_schema: Value,
@@ -231,7 +242,10 @@ pub struct ToolDef {
 /// only calls listed names; `tools()` is not rebuilt on every call, since for a large
 /// family building every schema costs more than the call itself).
 pub trait ToolSet {
+    /// Every tool of the family, as the component lists them.
     fn tools() -> Vec<ToolDef>;
+    /// Run tool `name` on `args` (always a JSON object), to completion on `wstd`'s
+    /// executor.
     fn call(name: &str, args: Value) -> impl Future<Output = Result<Value, ToolError>>;
 }
 

@@ -20,9 +20,6 @@ use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 fn default_true() -> bool {
     true
@@ -49,7 +46,7 @@ struct Loc {
 impl Loc {
     fn new(start: u64, end: u64, strand: Option<i8>) -> Result<Loc, ToolError> {
         if end < start {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "end ({end}) must be greater than or equal to start ({start})"
             )));
         }
@@ -91,9 +88,9 @@ const MAX_EXTRACT: usize = 12_000_000;
 /// (`location.extract(Seq(sequence))`: Biopython's Seq holds ASCII only).
 fn check(seq: &str, extract: bool) -> Result<(), ToolError> {
     if extract {
-        check_seq_text("sequence", seq).map_err(invalid)
+        check_seq_text("sequence", seq).map_err(ToolError::InvalidArgs)
     } else {
-        check_len("sequence", seq).map_err(invalid)
+        check_len("sequence", seq).map_err(ToolError::InvalidArgs)
     }
 }
 
@@ -252,12 +249,12 @@ impl Tool for Compound {
     async fn run(a: CompoundArgs) -> Result<CompoundOutput, ToolError> {
         check(&a.sequence, a.extract)?;
         if a.locations.is_empty() {
-            return Err(invalid("locations must hold at least one location".into()));
+            return Err(ToolError::InvalidArgs("locations must hold at least one location".into()));
         }
         let mut locs = Vec::with_capacity(a.locations.len());
         for (i, p) in a.locations.iter().enumerate() {
             locs.push(Loc::new(p.start, p.end, p.strand).map_err(|e| match e {
-                ToolError::InvalidArgs(m) => invalid(format!("locations[{i}]: {m}")),
+                ToolError::InvalidArgs(m) => ToolError::InvalidArgs(format!("locations[{i}]: {m}")),
                 other => other,
             })?);
         }
@@ -281,7 +278,7 @@ impl Tool for Compound {
             // many bytes as JSON text as its slice.
             let total: usize = locs.iter().map(|l| json_len(l.slice(&a.sequence))).sum();
             if total > MAX_EXTRACT {
-                return Err(invalid(format!(
+                return Err(ToolError::InvalidArgs(format!(
                     "the extracted sequence would take {total} bytes as JSON text; the limit is {MAX_EXTRACT} \
                      (it must fit the 16 MiB output cap)"
                 )));

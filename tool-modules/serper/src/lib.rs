@@ -14,9 +14,6 @@ use dive_tool_sdk::{Tool, ToolError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 const ENDPOINT: &str = "https://google.serper.dev/search";
 
@@ -273,43 +270,6 @@ async fn run_query(query: String) -> Result<SearchResult, ToolError> {
     parse_answer(&query, resp.status, &resp.body)
 }
 
-/// Poll every future until all are done, so their requests are in flight together.
-struct JoinAll<F: Future> {
-    futures: Vec<Option<Pin<Box<F>>>>,
-    outputs: Vec<Option<F::Output>>,
-}
-
-impl<F: Future> Future for JoinAll<F> {
-    type Output = Vec<F::Output>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // Safe: neither field is structurally pinned (the futures are boxed).
-        let this = unsafe { self.get_unchecked_mut() };
-        let mut pending = false;
-        for (slot, out) in this.futures.iter_mut().zip(this.outputs.iter_mut()) {
-            if let Some(f) = slot {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => {
-                        *out = Some(v);
-                        *slot = None;
-                    }
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(this.outputs.iter_mut().map(|o| o.take().expect("every future finished")).collect())
-        }
-    }
-}
-
-fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> JoinAll<F> {
-    let futures: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
-    let outputs = futures.iter().map(|_| None).collect();
-    JoinAll { futures, outputs }
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchArgs {
@@ -382,7 +342,8 @@ impl Tool for ParallelSearch {
             .enumerate()
             .map(|(i, q)| check_query(q).map(str::to_string).map_err(|_| ToolError::invalid(format!("queries[{i}] is empty"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let outcomes = join_all(queries.iter().cloned().map(run_query)).await;
+        // Every query at once, so their requests are in flight together.
+        let outcomes = futures_util::future::join_all(queries.iter().cloned().map(run_query)).await;
         let mut results = Vec::new();
         let mut errors = Vec::new();
         for (q, o) in queries.iter().zip(outcomes) {

@@ -18,9 +18,6 @@ use serde::{Deserialize, Serialize};
 /// The most points a set may hold.
 pub const MAX_POINTS: usize = 100_000;
 
-fn invalid(msg: String) -> ToolError {
-    ToolError::InvalidArgs(msg)
-}
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +53,7 @@ pub struct SuperimposeOutput {
 
 fn points(field: &str, rows: &[Vec<f64>]) -> Result<Vec<[f64; 3]>, ToolError> {
     if rows.len() > MAX_POINTS {
-        return Err(invalid(format!(
+        return Err(ToolError::InvalidArgs(format!(
             "{field} holds {} points; at most {MAX_POINTS} are accepted",
             rows.len()
         )));
@@ -65,13 +62,13 @@ fn points(field: &str, rows: &[Vec<f64>]) -> Result<Vec<[f64; 3]>, ToolError> {
         .enumerate()
         .map(|(i, r)| {
             if r.len() != 3 {
-                return Err(invalid(format!(
+                return Err(ToolError::InvalidArgs(format!(
                     "{field}[{i}] must be [x, y, z], got {} numbers",
                     r.len()
                 )));
             }
             if let Some(x) = r.iter().find(|x| !x.is_finite() || x.abs() > MAX_COORD) {
-                return Err(invalid(format!(
+                return Err(ToolError::InvalidArgs(format!(
                     "{field}[{i}]: coordinate {x} is outside [-1e15, 1e15]"
                 )));
             }
@@ -95,16 +92,16 @@ impl Tool for SvdSuperimpose {
         let reference = points("coordinates1", &a.coordinates1)?;
         let coords = points("coordinates2", &a.coordinates2)?;
         if reference.len() != coords.len() {
-            return Err(invalid(format!(
+            return Err(ToolError::InvalidArgs(format!(
                 "coordinates1 has {} points but coordinates2 has {}: the sets must pair up",
                 reference.len(),
                 coords.len()
             )));
         }
         if reference.len() < 3 {
-            return Err(invalid("at least 3 point pairs are needed".into()));
+            return Err(ToolError::InvalidArgs("at least 3 point pairs are needed".into()));
         }
-        let s = superimpose(&reference, &coords).map_err(invalid)?;
+        let s = superimpose(&reference, &coords).map_err(ToolError::InvalidArgs)?;
         Ok(SuperimposeOutput {
             rms: s.rms,
             init_rms: s.init_rms,

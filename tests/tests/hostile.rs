@@ -7,6 +7,12 @@
 //! (`ru_maxrss`) stays under [`PEAK_RSS_LIMIT`], and that it ends with a clear message
 //! and the documented exit code — never a panic (101), a signal or a hang — and that
 //! nothing outside the store or the temp dir was touched.
+//!
+//! This is the one test binary besides `integration`: Linux counts a child's peak
+//! resident memory from before its `exec` (the copy of its parent it was forked as), so
+//! `ru_maxrss` measures `dive` only when the parent is a small process. Run among the
+//! other areas, the parent has loaded pools and servers and every child would report
+//! its hundreds of MiB.
 
 use dive_integration_tests::{dive_bin, guest_wasm, isolated_env, make_package};
 use std::io::Write;
