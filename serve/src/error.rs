@@ -64,13 +64,17 @@ pub enum ServeError {
 }
 
 impl ServeError {
-    /// Exit code per ARCHITECTURE.md §6: 2 for what the caller asked wrongly, 1 else.
-    pub fn exit_code(&self) -> u8 {
+    /// Whether the caller asked for something wrong (a bad address, token file, task
+    /// file or trace) rather than the server or the store failing: the CLI exits 2 for
+    /// these, 1 for the rest (ARCHITECTURE.md §6).
+    pub fn is_callers_fault(&self) -> bool {
         use dive_runtime::store::StoreError as S;
-        match self {
-            ServeError::Bind { .. } | ServeError::Mcp(_) | ServeError::Io(_) => 1,
-            ServeError::Store(S::Io { .. } | S::MissingObject(_) | S::CorruptObject { .. }) => 1,
-            _ => 2,
-        }
+        !matches!(
+            self,
+            ServeError::Bind { .. }
+                | ServeError::Mcp(_)
+                | ServeError::Io(_)
+                | ServeError::Store(S::Io { .. } | S::MissingObject(_) | S::CorruptObject { .. })
+        )
     }
 }

@@ -85,11 +85,13 @@ pub(crate) struct EnvArgs {
     max_episodes: usize,
 }
 
-/// Exit code 2 for what the caller asked wrongly, else 1 (ARCHITECTURE.md §6).
+/// A serving error at the edge: a usage error (exit 2) when the caller asked wrongly,
+/// else a failure (exit 1).
 fn explained(e: ServeError) -> anyhow::Error {
-    match e.exit_code() {
-        2 => usage(e.to_string()),
-        _ => anyhow::Error::new(e),
+    if e.is_callers_fault() {
+        usage(e.to_string())
+    } else {
+        anyhow::Error::new(e)
     }
 }
 
