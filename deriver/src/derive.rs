@@ -294,8 +294,7 @@ fn candidates(
     for call in upto.iter().filter(|c| round_calls.contains(&c.index)) {
         let Some(result) = &call.result else { continue };
         let Some(path) = PathScore::of(round, upto, call, graph, prev) else { continue };
-        let ancestors = graph.ancestors(call.index);
-        let rules = AnswerRules::new(input, upto, call, &ancestors);
+        let rules = AnswerRules::new(input, upto, call, &path.ancestors);
         let schema = input.tools.get(&call.tool).and_then(|t| t.output_schema.as_ref());
         for leaf in leaves(result, schema, LEAF_CAP) {
             match &leaf.value {
@@ -360,6 +359,8 @@ struct NumericLeaf {
 
 /// What an answer's path through the evidence is worth, before the answer itself.
 struct PathScore {
+    /// The call's ancestors in the evidence (worked out once, for the answer rules too).
+    ancestors: BTreeSet<usize>,
     /// Calls on the path (the call and its ancestors).
     depth: usize,
     /// The path's score ([`weight`]).
@@ -397,7 +398,7 @@ impl PathScore {
         } else {
             "chain"
         };
-        Some(PathScore { depth, base, composition })
+        Some(PathScore { ancestors, depth, base, composition })
     }
 }
 

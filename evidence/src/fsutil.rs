@@ -12,6 +12,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// [`write_atomic`] creating the file with `mode` (less the umask); 0o600 for files
 /// only their owner may read or change (the compiled-component cache).
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    write_atomic_with(path, mode, |f| f.write_all(bytes))
+}
+
+/// [`write_atomic`] for output written by `write` as it is made (a large file need not
+/// be held in memory): the temp file is fsynced and renamed into place only when
+/// `write` succeeded; on an error it is removed and the old file stays.
+pub fn write_atomic_with(path: &Path, mode: u32, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir)?;
     use std::os::unix::fs::PermissionsExt;
@@ -20,7 +27,7 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Resul
         .prefix(".tmp-")
         .permissions(std::fs::Permissions::from_mode(mode))
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    write(tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

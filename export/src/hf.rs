@@ -156,12 +156,14 @@ pub fn write(dir: &Path, tasks: &[Value], prov: &Provenance) -> Result<(), HfErr
         .set_compression(parquet::basic::Compression::SNAPPY)
         .set_created_by(format!("dive {}", prov.dive_version))
         .build();
-    let mut bytes = Vec::new();
-    let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, schema, Some(props)).map_err(|e| write_err(&file, e))?;
-    w.write(&batch).map_err(|e| write_err(&file, e))?;
-    w.close().map_err(|e| write_err(&file, e))?;
-    // The one atomic write (temp file, fsync, rename): a reader sees the old split or the new one.
-    dive_runtime::fsutil::write_atomic(&file, &bytes).map_err(|e| write_err(&file, e))?;
+    // Streamed into the one atomic write (temp file, fsync, rename): a reader sees the
+    // old split or the new one, and the Parquet bytes are never held in memory.
+    dive_runtime::fsutil::write_atomic_with(&file, 0o666, |f| {
+        let mut w = parquet::arrow::ArrowWriter::try_new(f, schema, Some(props)).map_err(std::io::Error::other)?;
+        w.write(&batch).map_err(std::io::Error::other)?;
+        w.close().map(drop).map_err(std::io::Error::other)
+    })
+    .map_err(|e| write_err(&file, e))?;
 
     let card = card(&cols, rows.len(), prov);
     dive_runtime::fsutil::write_atomic(&dir.join("README.md"), card.as_bytes()).map_err(|e| write_err(dir, e))?;

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use wasmtime::component::Linker;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 /// How a runtime is put together.
 #[derive(Debug, Clone, Default)]
@@ -267,7 +268,7 @@ impl Runtime {
         let ran = tokio::time::timeout(timeout, run_in_fresh_instance(&runnable, entry, ctx, &args)).await;
         let wall = started.elapsed();
         let ready_instance = matches!(ran, Ok(Ran { ready_instance: true, .. }));
-        let outcome = classify(entry, &monitor, &stderr.contents(), ran.map(|r| r.result));
+        let outcome = classify(entry, &monitor, &stderr, ran.map(|r| r.result));
         let usage = Usage {
             wall_us: wall.as_micros() as u64,
             http_requests: monitor.requests_made(),
@@ -326,7 +327,7 @@ async fn run_in_fresh_instance(runnable: &Runnable, entry: &ToolEntry, ctx: Call
 fn classify(
     entry: &ToolEntry,
     monitor: &CallMonitor,
-    stderr: &[u8],
+    stderr: &MemoryOutputPipe,
     ran: Result<wasmtime::Result<Result<String, wit::ToolError>>, tokio::time::error::Elapsed>,
 ) -> Outcome {
     let Ok(result) = ran else {
@@ -340,7 +341,8 @@ fn classify(
         return Outcome::from(v);
     }
     match result {
-        Err(trap) => Outcome::Trap { message: trap_message(&trap, stderr) },
+        // The guest's stderr is copied out only for a trap, not on every call.
+        Err(trap) => Outcome::Trap { message: trap_message(&trap, &stderr.contents()) },
         Ok(Err(e)) => tool_error(e),
         Ok(Ok(text)) => check_result(entry, text),
     }

@@ -3,10 +3,10 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
 use dive_runtime::replay::replay;
 use dive_runtime::store::Store;
-use dive_runtime::trace::{read_trace, Recorder};
+use dive_runtime::record::Recorder;
+use dive_runtime::trace::read_trace;
 use dive_runtime::{CallOptions, DeterminismConfig, NetworkConfig, Runtime, RuntimeConfig, SecretSource};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -39,7 +39,7 @@ fn env() -> Env {
                 rates: vec![],
             },
             secrets: SecretSource::none(),
-            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
+            engine: dive_integration_tests::test_engine(),
             ..Default::default()
         })
         .await
@@ -230,7 +230,7 @@ fn load_package(rt: &tokio::runtime::Runtime, pkg: &std::path::Path, network: Ne
         Runtime::new(RuntimeConfig {
             tool_sources: vec![pkg.to_path_buf()],
             network,
-            engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
+            engine: dive_integration_tests::test_engine(),
             ..Default::default()
         })
         .await

@@ -17,6 +17,17 @@ pub fn repo_root() -> PathBuf {
 
 /// The project's Python interpreter: `.venv/bin/python3` made by `make setup` (it has
 /// the packages of requirements.txt), else `python3` from PATH.
+/// Where the tests keep compiled components (shared by every test and `dive` child).
+pub fn test_cache_dir() -> PathBuf {
+    repo_root().join("target/test-component-cache")
+}
+
+/// Engine options of an in-process test runtime: the shared component cache, the rest
+/// as the environment says.
+pub fn test_engine() -> dive_runtime::engine::EngineOptions {
+    dive_runtime::engine::EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() }
+}
+
 pub fn python() -> PathBuf {
     let venv = repo_root().join(".venv/bin/python3");
     if venv.exists() {
@@ -46,7 +57,7 @@ pub fn isolated_env(home: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
     vec![
         ("PATH", std::env::var_os("PATH").unwrap_or_default()),
         ("DIVE_BUILTIN_TOOLS", "".into()),
-        ("DIVE_CACHE_DIR", repo_root().join("target/test-component-cache").into_os_string()),
+        ("DIVE_CACHE_DIR", test_cache_dir().into_os_string()),
         ("HOME", home.as_os_str().to_os_string()),
     ]
 }
@@ -307,8 +318,7 @@ pub fn builtin_pool_dir() -> PathBuf {
 pub mod parity;
 
 pub mod api {
-    use super::{builtin_pool_dir, repo_root};
-    use dive_runtime::engine::EngineOptions;
+    use super::{builtin_pool_dir, test_engine};
     use dive_runtime::runtime::ToolErrorKind;
     use dive_runtime::{CallOptions, DeterminismConfig, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
     use serde_json::Value;
@@ -344,10 +354,7 @@ pub mod api {
             builtin_sources: vec![builtin_pool_dir()],
             network,
             secrets,
-            engine: EngineOptions {
-                cache_dir: Some(repo_root().join("target/test-component-cache")),
-                ..Default::default()
-            },
+            engine: test_engine(),
             ..Default::default()
         })
         .await

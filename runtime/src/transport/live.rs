@@ -74,10 +74,11 @@ impl LiveTransport {
 
     async fn send(&self, req: &RequestRecord, ctx: &SendContext) -> Result<ResponseRecord, TransportError> {
         let logical = url::Url::parse(&req.url).map_err(|e| TransportError::failed(FailureCode::InternalError, e.to_string()))?;
-        let origin = Origin::of_url(&logical).map(|o| o.to_string()).unwrap_or_default();
-        if let Ok(o) = Origin::of_url(&logical) {
-            self.pacing.wait_turn(&o, &ctx.secrets).await;
+        let parsed = Origin::of_url(&logical).ok();
+        if let Some(o) = &parsed {
+            self.pacing.wait_turn(o, &ctx.secrets).await;
         }
+        let origin = parsed.map(|o| o.to_string()).unwrap_or_default();
         let mut headers = req.headers.clone();
         let mut body = req.body.to_vec();
         let with_secrets = ctx.secrets.inject(&logical, &mut headers, &mut body);

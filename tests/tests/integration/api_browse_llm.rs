@@ -6,8 +6,7 @@
 //! output, the fallback to the lexical passages when no endpoint is mapped, and the notes
 //! when the endpoint errs or answers something that is not a completion.
 
-use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
+use dive_integration_tests::{builtin_pool_dir, Fixture, Reply, Seen};
 use dive_runtime::exchange::HttpOutcome;
 use dive_runtime::replay::ReplayTransport;
 use dive_runtime::runtime::CallRecord;
@@ -105,7 +104,7 @@ async fn runtime(network: NetworkConfig, secrets: SecretSource) -> Runtime {
         builtin_sources: vec![builtin_pool_dir().join("browse")],
         network,
         secrets,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
+        engine: dive_integration_tests::test_engine(),
         ..Default::default()
     })
     .await

@@ -5,7 +5,6 @@
 //! address refused by the host's real address check.
 
 use dive_integration_tests::{builtin_pool_dir, repo_root, Fixture, Reply, Seen};
-use dive_runtime::engine::EngineOptions;
 use dive_runtime::exchange::RequestRecord;
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::transport::{LiveTransport, SendContext, Transport, TransportFuture};
@@ -22,7 +21,7 @@ async fn runtime(family: &str, network: NetworkConfig, secrets: SecretSource) ->
         builtin_sources: vec![builtin_pool_dir().join(family)],
         network,
         secrets,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
+        engine: dive_integration_tests::test_engine(),
         ..Default::default()
     })
     .await

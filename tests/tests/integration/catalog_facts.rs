@@ -4,7 +4,6 @@
 //! present). Skipped cleanly when ../shared/reference is absent.
 
 use dive_integration_tests::{builtin_pool_dir, repo_root};
-use dive_runtime::engine::EngineOptions;
 use dive_runtime::{Runtime, RuntimeConfig};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -98,7 +97,7 @@ async fn the_pool_keeps_the_catalog_facts() {
     };
     let rt = Runtime::new(RuntimeConfig {
         builtin_sources: vec![builtin_pool_dir()],
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
+        engine: dive_integration_tests::test_engine(),
         ..Default::default()
     })
     .await

@@ -7,7 +7,6 @@
 //! Needs the pooled package (`make pool` builds build/tools/code_execution/).
 
 use dive_integration_tests::{builtin_pool_dir, dive_bin, make_package, repo_root};
-use dive_runtime::engine::EngineOptions;
 use dive_runtime::{CallError, CallOptions, DeterminismConfig, Outcome, Runtime, RuntimeConfig};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -32,10 +31,7 @@ async fn runtime_over(pkg: PathBuf) -> Runtime {
     let _one_at_a_time = LOAD.lock().await;
     let rt = Runtime::new(RuntimeConfig {
         tool_sources: vec![pkg],
-        engine: EngineOptions {
-            cache_dir: Some(repo_root().join("target/test-component-cache")),
-            ..Default::default()
-        },
+        engine: dive_integration_tests::test_engine(),
         ..Default::default()
     })
     .await

@@ -1,7 +1,7 @@
 //! The sandbox rules of ARCHITECTURE.md §4, each proved by the probe guest that tries
 //! to break it (tests/guests/sandbox-probe), against a loopback fixture upstream.
 
-use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture};
+use dive_integration_tests::{echo_handler, guest_wasm, make_package, Fixture};
 use dive_runtime::engine::EngineOptions;
 use dive_runtime::runtime::ToolErrorKind;
 use dive_runtime::{CallError, CallOptions, DeterminismConfig, Grants, NetworkConfig, Outcome, Runtime, RuntimeConfig, SecretSource};
@@ -12,10 +12,7 @@ use tempfile::TempDir;
 const LOGICAL: &str = "https://api.example.test";
 
 fn engine_opts() -> EngineOptions {
-    EngineOptions {
-        cache_dir: Some(repo_root().join("target/test-component-cache")),
-        ..Default::default()
-    }
+    dive_integration_tests::test_engine()
 }
 
 struct Setup {

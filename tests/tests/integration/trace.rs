@@ -2,7 +2,6 @@
 //! crashes are caught; secrets never reach the store; cassettes answer calls.
 
 use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture};
-use dive_runtime::engine::EngineOptions;
 use dive_runtime::fsck::{fsck, gc};
 use dive_runtime::replay::{replay, Verdict};
 use dive_runtime::store::{Store, StoreError};
@@ -41,7 +40,7 @@ async fn runtime(pkg: &Path, network: NetworkConfig, secrets: bool) -> Runtime {
         network,
         secrets,
         grants,
-        engine: EngineOptions { cache_dir: Some(repo_root().join("target/test-component-cache")), ..Default::default() },
+        engine: dive_integration_tests::test_engine(),
         ..Default::default()
     })
     .await
