@@ -142,6 +142,14 @@ pub(crate) async fn open_runtime(g: &Global) -> Result<Runtime> {
     start_runtime(g, runtime_config(g)?).await
 }
 
+/// The runtime of a command that runs at most one call at a time (`dive call`, `dive
+/// tools`): its engine sets up one fiber stack instead of one per possible call.
+pub(crate) async fn open_runtime_for_one_call(g: &Global) -> Result<Runtime> {
+    let mut config = runtime_config(g)?;
+    config.engine.concurrent_calls = 1;
+    start_runtime(g, config).await
+}
+
 /// The runtime settings of the global flags and their environment variables.
 pub(crate) fn runtime_config(g: &Global) -> Result<RuntimeConfig> {
     let builtin_sources: Vec<PathBuf> = if g.no_builtin { Vec::new() } else { builtin_dir(&g.env).into_iter().collect() };

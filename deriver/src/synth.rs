@@ -143,8 +143,8 @@ pub fn tool_infos(runtime: &Runtime) -> BTreeMap<String, ToolInfo> {
                     name: t.spec.name.clone(),
                     domain: t.package.manifest.domain,
                     description: t.spec.description.clone(),
-                    input_schema: t.spec.input_schema.clone(),
-                    output_schema: t.spec.output_schema.clone(),
+                    input_schema: t.spec.input_schema.value().clone(),
+                    output_schema: t.spec.output_schema.as_ref().map(|s| s.value().clone()),
                     retrieval: !t.policy.network.is_empty(),
                 },
             )

@@ -82,7 +82,7 @@ pub fn mcp(t: &ToolEntry) -> Value {
         },
     });
     if let Some(o) = &t.spec.output_schema {
-        v["outputSchema"] = o.clone();
+        v["outputSchema"] = o.value().clone();
     }
     v
 }

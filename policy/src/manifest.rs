@@ -262,6 +262,10 @@ pub struct Manifest {
     pub secrets: BTreeMap<String, SecretRule>,
     /// Per-tool narrowed policies, already checked never to widen the package policy.
     pub tool_policies: BTreeMap<String, Policy>,
+    /// The package directory with every symlink resolved, when [`Manifest::load`] worked
+    /// it out (resolving a path costs a system call per component of it, and a pool of
+    /// packages asks for it several times each).
+    real_dir: Option<PathBuf>,
 }
 
 impl Manifest {
@@ -274,15 +278,26 @@ impl Manifest {
     /// is keyed by).
     pub fn load_digested(dir: &Path) -> Result<(Manifest, blake3::Hash), ManifestError> {
         let path = dir.join(MANIFEST_FILE);
+        let real_dir = dir.canonicalize().map_err(|source| untrusted::UntrustedError::Io { path: dir.to_path_buf(), source })?;
         // A symlink may point within the package, never out of it.
-        let real = untrusted::inside(dir, &path)?;
+        let real = untrusted::inside_real(&real_dir, &path)?;
         let bytes = untrusted::read_bounded(&real, caps::MANIFEST_BYTES, "the manifest size cap", Follow::No)?;
         let digest = blake3::hash(&bytes);
         let text = String::from_utf8(bytes).map_err(|_| ManifestError::Parse {
             path: path.clone(),
             message: "it is not UTF-8 text".into(),
         })?;
-        Ok((Manifest::parse(&text, &path)?, digest))
+        let mut manifest = Manifest::parse(&text, &path)?;
+        manifest.real_dir = Some(real_dir);
+        Ok((manifest, digest))
+    }
+
+    /// The package directory with every symlink resolved.
+    pub fn real_dir(&self) -> std::io::Result<PathBuf> {
+        match &self.real_dir {
+            Some(d) => Ok(d.clone()),
+            None => self.dir.canonicalize(),
+        }
     }
 
     /// Validate manifest text as if it were at `path`.
@@ -357,6 +372,7 @@ impl Manifest {
             policy,
             secrets: raw.secrets,
             tool_policies,
+            real_dir: None,
         })
     }
 

@@ -205,9 +205,14 @@ pub fn inside(root: &Path, path: &Path) -> Result<PathBuf, UntrustedError> {
         move |source| UntrustedError::Io { path: p, source }
     };
     let root = root.canonicalize().map_err(io(root))?;
-    let real = path.canonicalize().map_err(io(path))?;
-    if !real.starts_with(&root) {
-        return Err(UntrustedError::Escapes { path: path.to_path_buf(), root });
+    inside_real(&root, path)
+}
+
+/// [`inside`] for a `root` that is already canonical (its symlinks resolved).
+pub fn inside_real(root: &Path, path: &Path) -> Result<PathBuf, UntrustedError> {
+    let real = path.canonicalize().map_err(|source| UntrustedError::Io { path: path.to_path_buf(), source })?;
+    if !real.starts_with(root) {
+        return Err(UntrustedError::Escapes { path: path.to_path_buf(), root: root.to_path_buf() });
     }
     Ok(real)
 }

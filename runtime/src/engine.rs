@@ -15,8 +15,13 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// How often the epoch advances; the wall-clock limit is checked at each tick.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
-/// Calls that may run at once in one process (the pool is sized for it).
+/// Calls that may run at once in one process, unless [`EngineOptions::concurrent_calls`]
+/// says fewer (the pool is sized for it).
 pub const MAX_CONCURRENT_CALLS: usize = 256;
+
+/// Fiber stacks beyond one per concurrent call: the background thread making instances
+/// ahead, a package's `list-tools` at load, and one spare.
+const EXTRA_STACKS: usize = 3;
 
 /// Why the engine could not be set up, or a component not compiled.
 #[derive(Debug, Error)]
@@ -44,13 +49,22 @@ pub struct EngineOptions {
     /// Instances each package keeps ready once it has been called twice (0: every
     /// instance is made on the call path).
     pub ready_instances: usize,
+    /// Calls that may run at once (at most [`MAX_CONCURRENT_CALLS`]). Each gets a fiber
+    /// stack from the pool, and setting up a stack costs a system call at engine start,
+    /// so a command that makes one call (`dive call`, `dive tools`) asks for 1.
+    pub concurrent_calls: usize,
 }
 
 impl EngineOptions {
     /// The options the environment asks for ([`DiveEnv`]'s cache dir, perf map and
     /// ready instances).
     pub fn of_env(env: &DiveEnv) -> Self {
-        EngineOptions { cache_dir: env.cache_dir.clone(), perfmap: env.perfmap, ready_instances: env.ready_instances }
+        EngineOptions {
+            cache_dir: env.cache_dir.clone(),
+            perfmap: env.perfmap,
+            ready_instances: env.ready_instances,
+            concurrent_calls: MAX_CONCURRENT_CALLS,
+        }
     }
 }
 
@@ -78,6 +92,7 @@ pub struct DiveEngine {
     engine: Engine,
     cache_dir: Option<PathBuf>,
     ready_instances: usize,
+    concurrent_calls: usize,
     engine_tag: String,
     ticker_stop: Arc<AtomicBool>,
 }
@@ -92,6 +107,7 @@ impl DiveEngine {
     /// Configure the engine (component model, async, epoch interruption, a pooling
     /// allocator) and start a thread that advances its epoch every [`EPOCH_TICK`].
     pub fn new(opts: EngineOptions) -> Result<DiveEngine, EngineError> {
+        let concurrent_calls = opts.concurrent_calls.clamp(1, MAX_CONCURRENT_CALLS);
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -110,7 +126,10 @@ impl DiveEngine {
             .total_tables(2000)
             .max_tables_per_component(16)
             .table_elements(20_000)
-            .total_stacks(1000)
+            // One stack per call that may run at once (a stack is held only while an
+            // instance runs: being made, or called), each with a guard page set up by an
+            // mprotect at start: 1,000 of them took ~4 ms of a 30 ms `dive call`.
+            .total_stacks((concurrent_calls + EXTRA_STACKS) as u32)
             .max_memory_size(crate::manifest::MAX_MEMORY_MIB as usize * (1 << 20))
             // Keep what an instance wrote resident when its slot is reset (with
             // PAGEMAP_SCAN only the written pages are found and copied back from the
@@ -147,6 +166,7 @@ impl DiveEngine {
             engine,
             cache_dir: opts.cache_dir,
             ready_instances: opts.ready_instances,
+            concurrent_calls,
             engine_tag,
             ticker_stop,
         })
@@ -160,6 +180,11 @@ impl DiveEngine {
     /// Instances each package keeps ready ([`EngineOptions::ready_instances`]).
     pub fn ready_instances(&self) -> usize {
         self.ready_instances
+    }
+
+    /// Calls that may run at once on this engine.
+    pub fn concurrent_calls(&self) -> usize {
+        self.concurrent_calls
     }
 
     /// Where compiled components (and the pool index) are kept, if anywhere.
@@ -198,8 +223,9 @@ impl DiveEngine {
             }
             let read = || crate::untrusted::read_bounded(cp, 1 << 30, "the cache entry cap", crate::untrusted::Follow::No).ok();
             if let Some(compiled) = usable.then(read).flatten() {
-                // Read into memory rather than mmap the file: a cache file truncated by
-                // someone else while mapped would crash the process (SIGBUS).
+                // Read into memory rather than mmap the file: a cache file truncated
+                // while mapped (by a test, or by hand) would crash the process (SIGBUS);
+                // mapped, a test that rewrote an entry in place did.
                 // SAFETY: the bytes were written by `Component::serialize` of an engine
                 // with the same compatibility hash (it is in the file name), atomically
                 // (temp file + rename, mode 0600), and the file and its dir are owned by

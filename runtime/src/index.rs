@@ -93,9 +93,11 @@ impl FileStamp {
     }
 }
 
-/// One tool as `list-tools` declared it, its schemas parsed (JSON values keep their key
-/// order and numbers, so a spec read back is the one a full load made).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One tool as `list-tools` declared it, its schemas as the compact JSON text of the values
+/// a full load parsed (so a spec read back is the one a full load made). Reading an entry
+/// checks that text is JSON but builds no values: a command parses only the schemas it
+/// uses ([`crate::schema::Schema`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexedTool {
     /// The tool's name (snake_case, unique in the pool).
@@ -103,14 +105,14 @@ pub struct IndexedTool {
     /// What the tool does, as the component describes it.
     pub description: String,
     /// The JSON Schema (draft 2020-12) its arguments must match.
-    pub input_schema: serde_json::Value,
+    pub input_schema: Box<serde_json::value::RawValue>,
     /// The JSON Schema its result must match, when it declares one.
-    pub output_schema: Option<serde_json::Value>,
+    pub output_schema: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// What a full load of a package found out: everything a command that does not run the
 /// package needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Indexed {
     /// BLAKE3 of the component's bytes.
     pub component_hash: blake3::Hash,
@@ -171,14 +173,14 @@ impl PoolIndex {
     /// What the index knows of this package, if its entry is present, private, well
     /// formed and current (see the module doc); `None` in every other case.
     pub fn get(&self, at: &Lookup<'_>) -> Option<Indexed> {
-        let dir = at.manifest.dir.canonicalize().ok()?;
+        let dir = at.manifest.real_dir().ok()?;
         let path = self.entry_path(&dir);
         if !crate::fsutil::owned_and_private(&path) {
             return None;
         }
         let bytes = untrusted::read_bounded(&path, ENTRY_BYTES, "the index entry cap", Follow::No).ok()?;
         let entry: Entry = serde_json::from_slice(&bytes).ok()?;
-        let component = untrusted::inside(&dir, &at.manifest.component).ok()?;
+        let component = untrusted::inside_real(&dir, &at.manifest.component).ok()?;
         let stamp = FileStamp::of(&component)?;
         let current = entry.version == INDEX_VERSION
             && entry.engine == self.engine
@@ -219,8 +221,8 @@ impl PoolIndex {
     /// Record what a full load found. `stamp` is the component's stamp taken before its
     /// bytes were read (a later change then shows as a different stamp).
     pub fn put(&self, at: &Lookup<'_>, stamp: FileStamp, indexed: &Indexed) -> Result<(), IndexError> {
-        let Ok(dir) = at.manifest.dir.canonicalize() else { return Ok(()) };
-        let Ok(component_path) = untrusted::inside(&dir, &at.manifest.component) else { return Ok(()) };
+        let Ok(dir) = at.manifest.real_dir() else { return Ok(()) };
+        let Ok(component_path) = untrusted::inside_real(&dir, &at.manifest.component) else { return Ok(()) };
         let path = self.entry_path(&dir);
         let entry = Entry {
             version: INDEX_VERSION,
@@ -241,7 +243,7 @@ impl PoolIndex {
 
     /// Drop this package's entry (its component turned out not to be the indexed one).
     pub fn forget(&self, manifest: &Manifest) {
-        if let Ok(dir) = manifest.dir.canonicalize() {
+        if let Ok(dir) = manifest.real_dir() {
             let _ = std::fs::remove_file(self.entry_path(&dir));
         }
     }
@@ -262,11 +264,11 @@ fn check_tools(tools: &[IndexedTool], manifest: &Manifest) -> Option<()> {
     }
     let mut seen = BTreeSet::new();
     for t in tools {
-        let schema = |v: &serde_json::Value| v.is_object() || v.is_boolean();
+        let schema = crate::schema::is_object_or_boolean;
         if !crate::package::is_snake_case(&t.name)
             || !seen.insert(t.name.as_str())
             || !schema(&t.input_schema)
-            || !t.output_schema.as_ref().is_none_or(schema)
+            || !t.output_schema.as_deref().is_none_or(schema)
         {
             return None;
         }

@@ -32,6 +32,7 @@ pub mod record;
 pub mod replay;
 pub mod runtime;
 mod sandbox;
+pub mod schema;
 pub mod transport;
 
 mod bindings;
@@ -39,6 +40,7 @@ mod bindings;
 pub use dive_evidence::Hash;
 pub use manifest::{Domain, Manifest, Policy};
 pub use package::{Package, ToolSpec, Trust};
+pub use schema::Schema;
 pub use pool::{LoadIssue, ToolEntry, ToolIdentity};
 pub use runtime::{CallError, CallOptions, CallRecord, Outcome, Runtime, RuntimeConfig, RuntimeError, Usage};
 pub use sandbox::determinism::DeterminismConfig;

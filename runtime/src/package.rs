@@ -8,6 +8,7 @@ use crate::index::{FileStamp, Indexed, IndexedTool, Lookup, PoolIndex};
 use crate::instances::{self, ReadyInstances};
 use crate::manifest::{Manifest, ManifestError};
 use crate::sandbox::{files, CallCtx};
+use crate::schema::Schema;
 use crate::untrusted::{self, caps, Follow};
 use serde::Serialize;
 use serde_json::Value;
@@ -61,11 +62,11 @@ pub struct ToolSpec {
     pub description: String,
     /// The JSON Schema (draft 2020-12) the arguments of a call must match; checked
     /// before the call runs.
-    pub input_schema: Value,
+    pub input_schema: Schema,
     /// The JSON Schema a result must match, when the tool declares one; a result that
     /// does not is an internal tool error.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_schema: Option<Value>,
+    pub output_schema: Option<Schema>,
 }
 
 /// A loaded package: what is known of it (manifest, component digest, tools), and the
@@ -147,7 +148,7 @@ impl Package {
                 let tools = specs_from_index(hit.tools);
                 let mounts = resolve_mounts(&manifest)?;
                 return Ok(Package {
-                    name: package_name(&manifest.dir),
+                    name: name_of(&manifest),
                     trust,
                     manifest,
                     component_hash: hit.component_hash,
@@ -189,7 +190,7 @@ impl Package {
             (s, indexed)
         });
         let pkg = Package {
-            name: package_name(&manifest.dir),
+            name: name_of(&manifest),
             trust,
             manifest,
             component_hash,
@@ -317,13 +318,14 @@ fn indexed_tool(s: &ToolSpec) -> IndexedTool {
     IndexedTool {
         name: s.name.clone(),
         description: s.description.clone(),
-        input_schema: s.input_schema.clone(),
-        output_schema: s.output_schema.clone(),
+        input_schema: s.input_schema.text().to_owned(),
+        output_schema: s.output_schema.as_ref().map(|o| o.text().to_owned()),
     }
 }
 
-/// The specs of an index entry: the schemas are stored as JSON values, so they read back
-/// as the values a full load parsed (same keys, same order, same numbers).
+/// The specs of an index entry. The schemas are stored as the compact text of the values
+/// a full load parsed, so they read back as those values (same keys, same order, same
+/// numbers) — parsed only when a command reads them.
 fn specs_from_index(tools: Vec<IndexedTool>) -> Vec<Arc<ToolSpec>> {
     tools
         .into_iter()
@@ -331,8 +333,8 @@ fn specs_from_index(tools: Vec<IndexedTool>) -> Vec<Arc<ToolSpec>> {
             Arc::new(ToolSpec {
                 name: t.name,
                 description: t.description,
-                input_schema: t.input_schema,
-                output_schema: t.output_schema,
+                input_schema: Schema::from_raw(t.input_schema),
+                output_schema: t.output_schema.map(Schema::from_raw),
             })
         })
         .collect()
@@ -350,15 +352,22 @@ fn read_component(manifest: &Manifest) -> Result<(Vec<u8>, Option<FileStamp>), P
             source,
         });
     }
-    let real = untrusted::inside(&manifest.dir, &manifest.component).map_err(component)?;
+    let real_dir = manifest
+        .real_dir()
+        .map_err(|source| component(untrusted::UntrustedError::Io { path: manifest.dir.clone(), source }))?;
+    let real = untrusted::inside_real(&real_dir, &manifest.component).map_err(component)?;
     let stamp = FileStamp::of(&real);
     let bytes = untrusted::read_bounded(&real, caps::COMPONENT_BYTES, "the component size cap", Follow::No).map_err(component)?;
     Ok((bytes, stamp))
 }
 
-/// A package's name: its directory's name (what grants and locks name).
-pub fn package_name(dir: &Path) -> String {
-    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+/// A package's name: its directory's name, symlinks resolved (what grants and locks
+/// name).
+fn name_of(manifest: &Manifest) -> String {
+    dir_name(&manifest.real_dir().unwrap_or_else(|_| manifest.dir.clone()))
+}
+
+fn dir_name(real: &Path) -> String {
     real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
@@ -423,8 +432,8 @@ fn check_specs(specs: Vec<wit::ToolSpec>, manifest: &Manifest) -> Result<Vec<Too
     Ok(out)
 }
 
-fn parse_schema(text: &str) -> Result<Value, String> {
+fn parse_schema(text: &str) -> Result<Schema, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("is not JSON: {e}"))?;
     jsonschema::draft202012::new(&v).map_err(|e| format!("is not a valid JSON Schema: {e}"))?;
-    Ok(v)
+    Ok(Schema::from_value(v))
 }

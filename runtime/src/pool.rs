@@ -43,27 +43,42 @@ pub struct ToolEntry {
     output_validator: OnceLock<Option<Result<jsonschema::Validator, String>>>,
 }
 
-impl ToolEntry {
-    fn new(spec: Arc<ToolSpec>, package: Arc<Package>) -> ToolEntry {
-        let policy = package.manifest.policy_for(&spec.name).clone();
-        let policy_hash = blake3::hash(&canonical::to_vec(&policy).expect("a policy serializes"));
-        let identity = ToolIdentity {
-            component: package.component_hash.to_hex().to_string(),
-            name: spec.name.clone(),
-            policy: policy_hash.to_hex().to_string(),
-        };
+/// A policy as the tools of a package share it: the policy, its hash and the mounts it
+/// lets a tool see, worked out once per distinct policy rather than once per tool (a
+/// pool of 373 tools has a few dozen).
+#[derive(Clone)]
+struct SharedPolicy {
+    policy: Arc<Policy>,
+    hash: String,
+    mounts: Vec<(PathBuf, String)>,
+}
+
+impl SharedPolicy {
+    fn of(policy: &Policy, package: &Package) -> SharedPolicy {
+        let hash = blake3::hash(&canonical::to_vec(policy).expect("a policy serializes")).to_hex().to_string();
         let mounts = package
             .mounts
             .iter()
             .filter(|(_, guest)| policy.files.iter().any(|f| guest.trim_start_matches('/') == f))
             .cloned()
             .collect();
+        SharedPolicy { policy: Arc::new(policy.clone()), hash, mounts }
+    }
+}
+
+impl ToolEntry {
+    fn new(spec: Arc<ToolSpec>, package: Arc<Package>, shared: SharedPolicy) -> ToolEntry {
+        let identity = ToolIdentity {
+            component: package.component_hash.to_hex().to_string(),
+            name: spec.name.clone(),
+            policy: shared.hash,
+        };
         ToolEntry {
             spec,
             package,
-            policy: Arc::new(policy),
+            policy: shared.policy,
             identity,
-            mounts,
+            mounts: shared.mounts,
             input_validator: OnceLock::new(),
             output_validator: OnceLock::new(),
         }
@@ -169,9 +184,13 @@ impl ToolPool {
             }
         }
         let pkg = Arc::new(pkg);
+        let package_policy = SharedPolicy::of(&pkg.manifest.policy, &pkg);
         for spec in &pkg.tools {
-            self.tools
-                .insert(spec.name.clone(), ToolEntry::new(spec.clone(), pkg.clone()));
+            let shared = match pkg.manifest.tool_policies.get(&spec.name) {
+                Some(own) => SharedPolicy::of(own, &pkg),
+                None => package_policy.clone(),
+            };
+            self.tools.insert(spec.name.clone(), ToolEntry::new(spec.clone(), pkg.clone(), shared));
         }
         self.packages.push(pkg);
     }

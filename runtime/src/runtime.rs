@@ -1,7 +1,7 @@
 //! The runtime: a tool pool plus everything needed to run one call in a fresh sandbox.
 
 use crate::canonical;
-use crate::engine::{DiveEngine, EngineError, EngineOptions, MAX_CONCURRENT_CALLS};
+use crate::engine::{DiveEngine, EngineError, EngineOptions};
 use crate::instances::{self, limit_wall_clock};
 use crate::pool::{LoadIssue, ToolEntry, ToolPool};
 pub use dive_evidence::record::{CallRecord, Outcome, ToolErrorKind, Usage};
@@ -138,6 +138,7 @@ impl Runtime {
     pub async fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
         let engine = DiveEngine::new(config.engine)?;
         let linker = new_linker(&engine)?;
+        let slots = tokio::sync::Semaphore::new(engine.concurrent_calls());
         let sources: Vec<(PathBuf, Trust)> = config
             .builtin_sources
             .iter()
@@ -154,7 +155,7 @@ impl Runtime {
             secrets: config.secrets,
             grants: config.grants,
             live: Arc::new(LiveTransport::new(config.network)),
-            slots: tokio::sync::Semaphore::new(MAX_CONCURRENT_CALLS),
+            slots,
         })))
     }
 

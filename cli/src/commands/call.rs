@@ -1,7 +1,7 @@
 //! `dive call`: one tool call in a fresh sandbox; the result (or the error JSON) on
 //! stdout, the exit code by how it ended.
 
-use crate::context::{open_runtime, open_store, usage, Global};
+use crate::context::{open_runtime_for_one_call, open_store, usage, Global};
 use crate::exit;
 use anyhow::Result;
 use dive_runtime::record::{RecordError, Recorder};
@@ -44,7 +44,7 @@ pub(crate) async fn run(g: &Global, a: &CallArgs) -> Result<u8> {
     if let Some(name) = &a.ref_name {
         Store::check_ref_name(name).map_err(|e| usage(e.to_string()))?;
     }
-    let runtime = open_runtime(g).await?;
+    let runtime = open_runtime_for_one_call(g).await?;
     let store = if a.record || a.cassettes { Some(open_store(g)?) } else { None };
     let opts = call_options(a, store.as_ref())?;
     let result = match &store {

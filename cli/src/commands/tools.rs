@@ -1,6 +1,6 @@
 //! `dive tools`: list, show, lock and export the tools of the pool.
 
-use crate::context::{open_runtime, usage, Global};
+use crate::context::{open_runtime_for_one_call, usage, Global};
 use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use dive_runtime::{Domain, Runtime, ToolEntry};
@@ -49,7 +49,7 @@ pub(crate) enum ExportFormat {
 
 /// `dive tools ...`.
 pub(crate) async fn run(g: &Global, command: &ToolsCommand) -> Result<u8> {
-    let runtime = open_runtime(g).await?;
+    let runtime = open_runtime_for_one_call(g).await?;
     match command {
         ToolsCommand::List { domain } => list(&runtime, *domain, g.json),
         ToolsCommand::Show { name } => {
@@ -87,7 +87,7 @@ fn spec_json(e: &ToolEntry) -> Value {
         "input_schema": e.spec.input_schema,
     });
     if let Some(o) = &e.spec.output_schema {
-        v["output_schema"] = o.clone();
+        v["output_schema"] = o.value().clone();
     }
     v
 }

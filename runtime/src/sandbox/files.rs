@@ -13,6 +13,9 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 /// Resolve a package's `files` entries to (host dir, guest path) pairs.
 pub fn resolve_mounts(package_dir: &Path, files: &[String]) -> Result<Vec<(PathBuf, String)>, String> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
     let root = package_dir
         .canonicalize()
         .map_err(|e| format!("cannot resolve the package directory {}: {e}", package_dir.display()))?;

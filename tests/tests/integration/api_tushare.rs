@@ -106,7 +106,7 @@ fn family(rt: &Runtime) -> BTreeMap<String, Value> {
         .iter()
         .find(|p| p.manifest.path.parent().and_then(|d| d.file_name()).is_some_and(|n| n == "tushare"))
         .expect("the pool has the tushare package");
-    pkg.tools.iter().map(|t| (t.name.clone(), t.input_schema.clone())).collect()
+    pkg.tools.iter().map(|t| (t.name.clone(), t.input_schema.value().clone())).collect()
 }
 
 /// Tushare's answer envelope.
