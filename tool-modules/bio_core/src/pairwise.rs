@@ -192,16 +192,52 @@ pub fn best_score(a: &[u8], b: &[u8], p: &Params) -> f64 {
         global: p.global,
     };
     let mut local_max = 0.0f64;
+    let profiles = Profiles::new(a, b, p);
     let mut first = 1;
     while first <= a.len() {
         let rows = STRIP.min(a.len() + 1 - first);
-        strip(a, b, p, &cell, first, rows, &mut h, &mut col_cache, &mut local_max, edge_col);
+        strip(a, b, p, &profiles, &cell, first, rows, &mut h, &mut col_cache, &mut local_max, edge_col);
         first += rows;
     }
     if p.global {
         h[lb]
     } else {
         local_max
+    }
+}
+
+/// For each letter of `a`, its match score against each letter of `b` (index `c - 1` for
+/// column `c`): a cell's match score is then one load instead of a comparison and a
+/// choice. Made on WebAssembly only (natively the choice is cheap), and only while the
+/// table stays within [`Profiles::MAX_ENTRIES`] (a few letters, or short sequences);
+/// otherwise each cell compares.
+struct Profiles(Vec<Option<Box<[f64]>>>);
+
+impl Profiles {
+    /// At most 8 MiB of profiles.
+    const MAX_ENTRIES: usize = 1 << 20;
+
+    fn new(a: &[u8], b: &[u8], p: &Params) -> Profiles {
+        if !cfg!(target_arch = "wasm32") {
+            return Profiles(Vec::new());
+        }
+        let mut present = [false; 256];
+        for &x in a {
+            present[usize::from(x)] = true;
+        }
+        let letters = present.iter().filter(|x| **x).count();
+        if letters.saturating_mul(b.len()) > Self::MAX_ENTRIES {
+            return Profiles(Vec::new());
+        }
+        let profile = |x: u8| b.iter().map(|&y| if y == x { p.match_score } else { p.mismatch_score }).collect();
+        Profiles((0..=255u8).map(|x| present[usize::from(x)].then(|| profile(x))).collect())
+    }
+
+    /// The profiles of a strip's rows' letters, when there are profiles.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    fn of(&self, letters: &[u8; STRIP]) -> Option<[&[f64]; STRIP]> {
+        let one = |x: u8| self.0.get(usize::from(x)).and_then(|p| p.as_deref());
+        Some([one(letters[0])?, one(letters[1])?, one(letters[2])?, one(letters[3])?])
     }
 }
 
@@ -219,6 +255,7 @@ fn strip(
     a: &[u8],
     b: &[u8],
     p: &Params,
+    profiles: &Profiles,
     cell: &Cell,
     first: usize,
     rows: usize,
@@ -257,7 +294,22 @@ fn strip(
         for t in &mut general_first {
             general_step(t, rows, b, p, cell, &letter, &free_row_end, free_col_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
         }
-        steady_steps(steady.clone(), b, p, cell, &letter, &free_row_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+        #[cfg(target_arch = "wasm32")]
+        if !free_row_end.contains(&true) {
+            let ts = steady.clone();
+            let scores = simd::Scores { b, letters: &letter, profiles: profiles.of(&letter), p };
+            match p.global {
+                true => simd::steady_steps::<false>(ts, &scores, cell, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max),
+                false => simd::steady_steps::<true>(ts, &scores, cell, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max),
+            }
+        } else {
+            steady_steps(steady.clone(), b, p, cell, &letter, &free_row_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = profiles;
+            steady_steps(steady.clone(), b, p, cell, &letter, &free_row_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
+        }
     }
     for t in general.filter(|t| steady.is_empty() || *t >= steady.end) {
         general_step(t, rows, b, p, cell, &letter, &free_row_end, free_col_end, &mut left, &mut diag, &mut row_cache, h, col_cache, local_max);
@@ -350,6 +402,138 @@ fn steady_steps(
     *diag = [d0, d1, d2, d3];
     *row_cache = [r0, r1, r2, r3];
     *local_max = max;
+}
+
+/// The steady steps on WebAssembly: the same operations as [`steady_steps`], two rows
+/// to a vector and each choice made without a branch. wasmtime compiles a choice between
+/// two floats (`if x > y { x } else { y }`, a `select`) to a conditional jump, and in an
+/// alignment those jumps go either way at random: the branchy loop took ~20 ns a cell.
+/// Here every maximum is `f64x2.pmax` (`if a < b { b } else { a }`: one `maxpd`, the
+/// same choice, ties and signed zeros included) and the match score is a load from a
+/// profile (or a lane mask), so a cell costs ~3 ns. Checked against Biopython's
+/// pairwise2 by the differential tests, which run this build.
+#[cfg(target_arch = "wasm32")]
+mod simd {
+    use super::{Cell, Params, STRIP};
+    use core::arch::wasm32::*;
+
+    /// Where a strip's match scores come from.
+    pub(super) struct Scores<'a> {
+        pub b: &'a [u8],
+        pub letters: &'a [u8; STRIP],
+        /// The rows' letters' profiles, when there are profiles.
+        pub profiles: Option<[&'a [f64]; STRIP]>,
+        pub p: &'a Params,
+    }
+
+    /// [`super::steady_steps`] for rows none of which is a free last row (their row-gap
+    /// rule differs; that strip takes the scalar loop). `LOCAL`: scores are clamped at 0.
+    ///
+    /// Two rows share a vector: lane 0 holds row `2j` at column `c`, lane 1 row `2j + 1`
+    /// at column `c - 1`, the wavefront's own offset. Lane 1's upper neighbour (and
+    /// column-gap score) is what lane 0 computed the step before, so it is passed in a
+    /// register by a shuffle; only lane 1, the lower row, is written to `h` and
+    /// `col_cache` for the rows below. Each cell sees the same values in the same
+    /// operations as in [`super::steady_steps`].
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "simd128")]
+    pub(super) fn steady_steps<const LOCAL: bool>(
+        ts: std::ops::Range<usize>,
+        scores: &Scores<'_>,
+        cell: &Cell,
+        left: &mut [f64; STRIP],
+        diag: &mut [f64; STRIP],
+        row_cache: &mut [f64; STRIP],
+        h: &mut [f64],
+        col_cache: &mut [f64],
+        local_max: &mut f64,
+    ) {
+        let b = scores.b;
+        let pair = |x: &[f64; STRIP], j: usize| f64x2(x[2 * j], x[2 * j + 1]);
+        let (mut l0, mut l1) = (pair(left, 0), pair(left, 1));
+        let (mut d0, mut d1) = (pair(diag, 0), pair(diag, 1));
+        let (mut r0, mut r1) = (pair(row_cache, 0), pair(row_cache, 1));
+        let sp = |x: f64| f64x2_splat(x);
+        let mut max = sp(*local_max);
+        let (mat, mis) = (sp(scores.p.match_score), sp(scores.p.mismatch_score));
+        let (fa, fb, ea, eb) = (sp(cell.first_a_gap), sp(cell.first_b_gap), sp(cell.extend_a), sp(cell.extend_b));
+        let zero = sp(0.0);
+        // Every column the steps touch, `ts.start - 3 ..= ts.end`, is a column of `b`
+        // (1-based), of both rows and of the profiles: checked once here instead of on
+        // every access.
+        let profiles_fit = scores.profiles.is_none_or(|ps| ps.iter().all(|p| p.len() == b.len()));
+        assert!(ts.start >= STRIP - 1 && ts.end < b.len() && h.len() > ts.end && col_cache.len() > ts.end && profiles_fit);
+        let (bp, hp, cp) = (b.as_ptr(), h.as_mut_ptr(), col_cache.as_mut_ptr());
+        // Lane 0's column-gap score of the step before (row 2j at column c - 1): from
+        // memory at the first step, where the scalar steps left it.
+        // SAFETY (here and below): every index is a column in `ts.start - 3 ..= ts.end`
+        // (asserted above); `h` and `col_cache` are borrowed by nothing else.
+        let (mut cc0, mut cc1) = unsafe { (sp(*cp.add(ts.start)), sp(*cp.add(ts.start - 2))) };
+        macro_rules! pair_step {
+            ($c:expr, $m:expr, $l:ident, $d:ident, $r:ident, $cc:ident) => {{
+                let c = $c;
+                let (above, above_cc) = unsafe { (v128_load64_splat(hp.add(c) as *const u64), v128_load64_splat(cp.add(c) as *const u64)) };
+                // (row above at c, lane 0's last value), (the same for column gaps)
+                let up = i64x2_shuffle::<0, 2>(above, $l);
+                let up_cc = i64x2_shuffle::<0, 2>(above_cc, $cc);
+                let m: v128 = $m(c);
+                let nogap = f64x2_add($d, m);
+                $r = f64x2_pmax(f64x2_add($r, ea), f64x2_add($l, fa));
+                $cc = f64x2_pmax(f64x2_add(up_cc, eb), f64x2_add(up, fb));
+                let best = f64x2_pmax(f64x2_pmax($cc, $r), nogap);
+                max = f64x2_pmax(max, best);
+                let stored = if LOCAL { f64x2_pmax(best, zero) } else { best };
+                $d = up;
+                $l = stored;
+                unsafe {
+                    v128_store64_lane::<1>($cc, cp.add(c - 1) as *mut u64);
+                    v128_store64_lane::<1>(stored, hp.add(c - 1) as *mut u64);
+                }
+            }};
+        }
+        match scores.profiles {
+            Some([p0, p1, p2, p3]) => {
+                let (p0, p1, p2, p3) = (p0.as_ptr(), p1.as_ptr(), p2.as_ptr(), p3.as_ptr());
+                // Lane 0: row 2j's letter against column c; lane 1: row 2j + 1's against c - 1.
+                let from = |pa: *const f64, pb: *const f64| {
+                    move |c: usize| unsafe { v128_load64_lane::<1>(v128_load64_zero(pa.add(c - 1) as *const u64), pb.add(c - 2) as *const u64) }
+                };
+                let (m0, m1) = (from(p0, p1), from(p2, p3));
+                for t in ts.clone() {
+                    pair_step!(t + 1, m0, l0, d0, r0, cc0);
+                    pair_step!(t - 1, m1, l1, d1, r1, cc1);
+                }
+            }
+            None => {
+                let [a0, a1, a2, a3] = *scores.letters;
+                let same = |a: u8, c: usize| -i64::from(a == unsafe { *bp.add(c - 1) });
+                let by_letters = |a: u8, a_below: u8| move |c: usize| v128_bitselect(mat, mis, i64x2(same(a, c), same(a_below, c - 1)));
+                let (m0, m1) = (by_letters(a0, a1), by_letters(a2, a3));
+                for t in ts.clone() {
+                    pair_step!(t + 1, m0, l0, d0, r0, cc0);
+                    pair_step!(t - 1, m1, l1, d1, r1, cc1);
+                }
+            }
+        }
+        // Lane 0's last cells were kept in registers: write them where the scalar steps
+        // that follow read them.
+        let last = ts.end - 1;
+        unsafe {
+            v128_store64_lane::<0>(l0, hp.add(last + 1) as *mut u64);
+            v128_store64_lane::<0>(cc0, cp.add(last + 1) as *mut u64);
+            v128_store64_lane::<0>(l1, hp.add(last - 1) as *mut u64);
+            v128_store64_lane::<0>(cc1, cp.add(last - 1) as *mut u64);
+        }
+        let lanes = |v: v128| [f64x2_extract_lane::<0>(v), f64x2_extract_lane::<1>(v)];
+        let join = |x: v128, y: v128| {
+            let ([a, b], [c, d]) = (lanes(x), lanes(y));
+            [a, b, c, d]
+        };
+        *left = join(l0, l1);
+        *diag = join(d0, d1);
+        *row_cache = join(r0, r1);
+        *local_max = f64x2_extract_lane::<0>(max).max(f64x2_extract_lane::<1>(max));
+    }
 }
 
 /// The constants of one cell's recurrence.
