@@ -16,11 +16,16 @@ see the same machine load):
    process each, against Biopython's C `PairwiseAligner.score` in-process, same scores
    (checked equal). "net" subtracts the median of a trivial alignment call (process
    start + sandbox), measured in the same rounds.
-3. Per-call cost in-process (unless --no-criterion): the criterion benches
-   `call/sandboxed_local_tool_1KiB` (one fresh-sandbox call of a 1 KiB echo),
-   `call/native_same_work_1KiB` and `call_throughput/…_2_threads` (calls/s on the 2
-   worker threads), run with short measurement times; their medians are read from
-   target/criterion.
+3. One alignment (not score-only), 1 kb, global and local: `pairwise2_*_align` with
+   `one_alignment_only` against `PairwiseAligner.align(...)[0]` (same score checked).
+4. Sequence tools on 1 Mb of DNA: translate, reverse complement and GC content through
+   `dive call` (arguments from a file, 1 MB of JSON in and out) against Biopython's
+   `Seq.translate`, `Seq.reverse_complement` and `gc_fraction` in-process (same results
+   checked); "net" subtracts a trivial call of the same package.
+5. The criterion benches (unless --no-criterion): the whole `runtime` bench
+   (tests/benches/runtime.rs: per-call cost, calls/s on 2 threads, HTTP and API calls
+   against loopback fixtures and their native baselines, replay, the store, trace ids);
+   every median it wrote in this run is printed, read from target/criterion.
 
 Usage: python3 scripts/bench_compare.py [--rounds N] [--align-reps N] [--no-criterion]
 (from the repository root after `make` and `make guests`).
@@ -132,28 +137,110 @@ def alignment(reps, env):
             print(f"| {mode} {n // 1000} kb | {d * 1000:.1f} ms | {net * 1000:.1f} ms | {p * 1000:.1f} ms | {net / p:.2f}× |")
 
 
+def dive_call_file(tools, tool, args, env):
+    """One `dive call` process with the arguments in a file (`@FILE`: a command line is
+    limited to 128 KiB); (wall seconds, result)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(args, f)
+    try:
+        w, _, out = run([DIVE, "--no-builtin", "--tools", str(POOL / tools), "call", tool, "@" + f.name], env)
+    finally:
+        os.unlink(f.name)
+    return w, json.loads(out)
+
+
+def one_alignment(reps, env):
+    from Bio.Align import PairwiseAligner
+
+    r = random.Random(2)
+    trivial = {"sequence_a": "A", "sequence_b": "A"}
+    print(f"\n## One alignment, 1 kb (median of {reps}, interleaved; dive = one process per call)")
+    print("| case | dive | dive net | PairwiseAligner | net ratio |")
+    print("|---|---|---|---|---|")
+    a = "".join(r.choice("ACGT") for _ in range(1000))
+    b = "".join(r.choice("ACGT") for _ in range(1000))
+    for mode in ("global", "local"):
+        aligner = PairwiseAligner(mode=mode, match_score=2, mismatch_score=-1,
+                                  open_gap_score=-0.5, extend_gap_score=-0.1)
+        args = {"sequence_a": a, "sequence_b": b, **SCORES, "one_alignment_only": True}
+        dive_t, base_t, bio_t = [], [], []
+        for _ in range(reps):
+            t, res = dive_call_file("pairwise2", f"pairwise2_{mode}_align", args, env)
+            dive_t.append(t)
+            base_t.append(dive_call_file("pairwise2", "pairwise2_globalxx", trivial, env)[0])
+            start = time.perf_counter()
+            first = aligner.align(a, b)[0]
+            bio_t.append(time.perf_counter() - start)
+            if abs(res["alignments"][0]["score"] - first.score) > 1e-6:
+                sys.exit(f"score mismatch, one {mode} alignment: dive {res['alignments'][0]['score']} vs {first.score}")
+        d, base, p = med(dive_t), med(base_t), med(bio_t)
+        net = max(d - base, 0.0)
+        print(f"| {mode} 1 kb | {d * 1000:.1f} ms | {net * 1000:.1f} ms | {p * 1000:.1f} ms | {net / p:.2f}× |")
+
+
+def sequence_tools(reps, env):
+    from Bio.Seq import Seq
+    from Bio.SeqUtils import gc_fraction
+
+    r = random.Random(1)
+    seq = "".join(r.choice("ACGT") for _ in range(1_000_000))
+    cases = [
+        ("translate 1 Mb", "bio_seq", "bio_seq_translate", {"sequence": seq},
+         lambda: str(Seq(seq).translate()), lambda res: res["protein"]),
+        ("reverse complement 1 Mb", "bio_seq", "bio_seq_complement", {"sequence": seq, "operation": "reverse_complement"},
+         lambda: str(Seq(seq).reverse_complement()), lambda res: res["result"]),
+        ("GC content 1 Mb", "bio_sequtils", "bio_sequtils_gc_content", {"sequence": seq},
+         lambda: gc_fraction(seq, ambiguous="ignore"), lambda res: res["gc_fraction"]),
+    ]
+    trivial = {"bio_seq": ("bio_seq_transcribe", {"sequence": "A"}),
+               "bio_sequtils": ("bio_sequtils_gc_content", {"sequence": "A"})}
+    print(f"\n## Sequence tools on 1 Mb of DNA (median of {reps}, interleaved; dive = one process per call)")
+    print("| case | dive | dive net | Biopython | net ratio |")
+    print("|---|---|---|---|---|")
+    for label, package, tool, args, bio, pick in cases:
+        dive_t, base_t, bio_t = [], [], []
+        for _ in range(reps):
+            t, res = dive_call_file(package, tool, args, env)
+            dive_t.append(t)
+            base_t.append(dive_call_file(package, *trivial[package], env)[0])
+            start = time.perf_counter()
+            want = bio()
+            bio_t.append(time.perf_counter() - start)
+            if pick(res) != want:
+                sys.exit(f"{label}: dive and Biopython disagree")
+        d, base, p = med(dive_t), med(base_t), med(bio_t)
+        net = max(d - base, 0.0)
+        print(f"| {label} | {d * 1000:.1f} ms | {net * 1000:.1f} ms | {p * 1000:.1f} ms | {net / p:.2f}× |")
+
+
 def criterion_figures():
-    filt = "^call(_throughput)?/(sandboxed_local_tool_1KiB|native_same_work_1KiB)"
-    cmd = ["cargo", "bench", "-p", "dive-integration-tests", "--bench", "runtime", "--",
-           "--measurement-time", "3", "--warm-up-time", "1", filt]
-    print("\n## Per call, in-process (criterion; " + " ".join(cmd[5:]) + ")", flush=True)
+    cmd = ["cargo", "bench", "-p", "dive-integration-tests", "--bench", "runtime"]
+    print("\n## The criterion benches (" + " ".join(cmd) + ")", flush=True)
+    started = time.time()
     subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     crit = ROOT / "target/criterion"
-
-    def median_ns(group, name):
-        est = json.loads((crit / group / name / "new/estimates.json").read_text())
-        return est["median"]["point_estimate"]
-
-    one = median_ns("call", "sandboxed_local_tool_1KiB")
-    native = median_ns("call", "native_same_work_1KiB")
-    batch = median_ns("call_throughput", "sandboxed_local_tool_1KiB_2_threads")
-    bench = json.loads((crit / "call_throughput/sandboxed_local_tool_1KiB_2_threads/new/benchmark.json").read_text())
-    calls = bench["throughput"]["Elements"]
-    print("| what | median | calls/s |")
+    print("| bench | median | per second |")
     print("|---|---|---|")
-    print(f"| fresh-sandbox 1 KiB echo, one call at a time | {one / 1000:.1f} µs | {1e9 / one:,.0f} |")
-    print(f"| the same, batches of {calls} on 2 worker threads | {batch / calls / 1000:.1f} µs per call | {calls * 1e9 / batch:,.0f} |")
-    print(f"| the same work natively (Rust, no sandbox) | {native / 1000:.2f} µs | {1e9 / native:,.0f} |")
+    rows = []
+    for est in sorted(crit.glob("*/*/new/estimates.json")):
+        if est.stat().st_mtime < started:
+            continue  # written by an earlier run
+        bench = est.parent.parent
+        ns = json.loads(est.read_text())["median"]["point_estimate"]
+        meta = json.loads((est.parent / "benchmark.json").read_text())
+        elements = (meta.get("throughput") or {}).get("Elements")
+        rows.append((meta.get("full_id", f"{bench.parent.name}/{bench.name}"), ns, elements))
+    for name, ns, elements in rows:
+        per_s = f"{elements * 1e9 / ns:,.0f} elements/s ({elements} a batch)" if elements else f"{1e9 / ns:,.0f}/s"
+        print(f"| {name} | {fmt_ns(ns)} | {per_s} |")
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.0f} ns"
 
 
 def main():
@@ -173,6 +260,8 @@ def main():
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         process_start(opts.rounds, env)
         alignment(opts.align_reps, env)
+        one_alignment(opts.align_reps, env)
+        sequence_tools(opts.align_reps, env)
     if not opts.no_criterion:
         criterion_figures()
 
