@@ -19,9 +19,15 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// says fewer (the pool is sized for it).
 pub const MAX_CONCURRENT_CALLS: usize = 256;
 
-/// Fiber stacks beyond one per concurrent call: the background thread making instances
-/// ahead, a package's `list-tools` at load, and one spare.
-const EXTRA_STACKS: usize = 3;
+/// Fiber stacks of an engine sized for [`MAX_CONCURRENT_CALLS`]: also enough for the
+/// instances made ahead and the stores waiting to be dropped.
+const STACKS: usize = 1000;
+
+/// Fiber stacks a smaller engine has beyond one per concurrent call. A store keeps its
+/// fiber stack until it is dropped, so the stores waiting for the background thread to
+/// drop them hold stacks too: up to [`crate::instances::MAX_PENDING_DROPS`] queued and as
+/// many more being dropped. Plus `list-tools` at load and one spare.
+const SMALL_ENGINE_EXTRA_STACKS: usize = 2 * crate::instances::MAX_PENDING_DROPS + 2;
 
 /// Why the engine could not be set up, or a component not compiled.
 #[derive(Debug, Error)]
@@ -49,9 +55,12 @@ pub struct EngineOptions {
     /// Instances each package keeps ready once it has been called twice (0: every
     /// instance is made on the call path).
     pub ready_instances: usize,
-    /// Calls that may run at once (at most [`MAX_CONCURRENT_CALLS`]). Each gets a fiber
-    /// stack from the pool, and setting up a stack costs a system call at engine start,
-    /// so a command that makes one call (`dive call`, `dive tools`) asks for 1.
+    /// Calls that may run at once (at most [`MAX_CONCURRENT_CALLS`]); more wait their
+    /// turn. Each fiber stack of the pool costs a system call at engine start (1,000 of
+    /// them took ~4 ms of a 30 ms `dive call`), so a command that makes one call (`dive
+    /// call`, `dive tools`) asks for 1: its engine sets up ~70 stacks and makes no
+    /// instances ahead (`ready_instances` is taken as 0), since instances made ahead keep
+    /// stacks too.
     pub concurrent_calls: usize,
 }
 
@@ -108,6 +117,9 @@ impl DiveEngine {
     /// allocator) and start a thread that advances its epoch every [`EPOCH_TICK`].
     pub fn new(opts: EngineOptions) -> Result<DiveEngine, EngineError> {
         let concurrent_calls = opts.concurrent_calls.clamp(1, MAX_CONCURRENT_CALLS);
+        let small = concurrent_calls < MAX_CONCURRENT_CALLS;
+        let (stacks, ready_instances) =
+            if small { (concurrent_calls + SMALL_ENGINE_EXTRA_STACKS, 0) } else { (STACKS, opts.ready_instances) };
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -126,10 +138,7 @@ impl DiveEngine {
             .total_tables(2000)
             .max_tables_per_component(16)
             .table_elements(20_000)
-            // One stack per call that may run at once (a stack is held only while an
-            // instance runs: being made, or called), each with a guard page set up by an
-            // mprotect at start: 1,000 of them took ~4 ms of a 30 ms `dive call`.
-            .total_stacks((concurrent_calls + EXTRA_STACKS) as u32)
+            .total_stacks(stacks as u32)
             .max_memory_size(crate::manifest::MAX_MEMORY_MIB as usize * (1 << 20))
             // Keep what an instance wrote resident when its slot is reset (with
             // PAGEMAP_SCAN only the written pages are found and copied back from the
@@ -165,7 +174,7 @@ impl DiveEngine {
         Ok(DiveEngine {
             engine,
             cache_dir: opts.cache_dir,
-            ready_instances: opts.ready_instances,
+            ready_instances,
             concurrent_calls,
             engine_tag,
             ticker_stop,

@@ -159,7 +159,7 @@ enum Work {
 
 /// Used stores waiting to be dropped beyond which a caller drops its own: the background
 /// thread runs at low priority and must not fall behind without bound.
-const MAX_PENDING_DROPS: usize = 32;
+pub(crate) const MAX_PENDING_DROPS: usize = 32;
 
 /// One thread that makes instances ahead of time and drops used ones. It runs at a
 /// lower priority than the threads serving calls, so waking it never preempts a call.

@@ -631,6 +631,18 @@ def fixed_cases():
             cases.append((tool, {"sequence_a": a, "sequence_b": b, "one_alignment_only": True, "gap_char": "."}))
             cases.append((tool, {"sequence_a": a, "sequence_b": b, "score_only": True, "penalize_end_gaps": True}))
     cases.append(("pairwise2_global_align", {"sequence_a": "ACGT", "sequence_b": "AGT", "gap_open": -0.1, "gap_extend": -0.5}))
+    # Score-only fills long enough for the vectorised steady steps on WebAssembly: DNA
+    # (match scores from per-letter profiles) and all 94 printable letters against 3,000
+    # (more profile entries than the tool keeps: each cell compares letters instead).
+    r = random.Random(19)
+    printable = [chr(c) for c in range(33, 127)]
+    for alphabet, la, lb in ((list("ACGT"), 300, 3000), (printable, 300, 3000)):
+        a = "".join(printable if alphabet is printable else []) + "".join(r.choice(alphabet) for _ in range(la))
+        b = "".join(r.choice(alphabet) for _ in range(lb))
+        for tool in ("pairwise2_global_align", "pairwise2_local_align"):
+            for ends in (True, False):
+                cases.append((tool, {"sequence_a": a, "sequence_b": b, "match_score": 2, "mismatch_score": -1,
+                                     "gap_open": -0.5, "gap_extend": -0.1, "score_only": True, "penalize_end_gaps": ends}))
     cases.append(("pairwise2_global_align", {"sequence_a": "A" * 5001, "sequence_b": "A"}))
     cases.append(("pairwise2_localxx", {"sequence_a": "AAAAAAAAAA", "sequence_b": "AAAAA"}))
     cases.append(("pairwise2_globalxx", {"sequence_a": "ACACACACACAC", "sequence_b": "CACACA"}))

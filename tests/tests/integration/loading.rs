@@ -97,10 +97,19 @@ async fn a_second_start_deserializes_instead_of_compiling() {
     let out = second.call("probe_echo", r#"{"text":"x"}"#, &call_opts()).await.unwrap();
     assert!(matches!(out.outcome, Outcome::Ok(_)), "{:?}", out.outcome);
     assert_eq!(second.packages()[0].cache(), Some(CacheOutcome::Hit));
+
+    // The entry rewritten in place (truncated) under a running process: what that process
+    // mapped is a sealed copy, so its calls go on (a mapping of the entry itself would
+    // take SIGBUS here).
+    let entry = cache.path().join("components").join(&entries[0]);
+    std::fs::write(&entry, b"").unwrap();
+    for _ in 0..3 {
+        let out = second.call("probe_echo", r#"{"text":"still here"}"#, &call_opts()).await.unwrap();
+        assert!(matches!(&out.outcome, Outcome::Ok(t) if t.contains("still here")), "{:?}", out.outcome);
+    }
     drop(second);
 
     // A corrupted cache entry is thrown away and rebuilt, never trusted.
-    let entry = cache.path().join("components").join(&entries[0]);
     std::fs::write(&entry, b"not a compiled component").unwrap();
     let third = load(vec![pkg], cache.path()).await;
     third.call("probe_echo", r#"{"text":"x"}"#, &call_opts()).await.unwrap();
@@ -302,4 +311,30 @@ fn tools_list_from_the_index_prints_what_a_full_load_prints() {
         assert_eq!(&run(cache.path(), c), expected, "dive {c:?} from the index");
     }
     assert_eq!(run(cache.path(), &call), full_call);
+}
+
+/// A runtime sized for one call at a time (`dive call`, `dive tools`: one fiber stack,
+/// `EngineOptions::concurrent_calls`) still runs any number of calls started at once:
+/// they wait their turn instead of failing for want of a stack.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_call_engine_queues_concurrent_calls() {
+    let root = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let pkg = make_package(&root.path().join("p"), &guest_wasm("sandbox-probe"), "domain = \"general\"\n");
+    let rt = Runtime::new(RuntimeConfig {
+        tool_sources: vec![pkg],
+        engine: EngineOptions { cache_dir: Some(cache.path().to_path_buf()), concurrent_calls: 1, ..Default::default() },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(rt.engine().concurrent_calls(), 1);
+    let calls = (0..16).map(|i| {
+        let rt = rt.clone();
+        tokio::spawn(async move { rt.call("probe_echo", &format!(r#"{{"text":"call {i}"}}"#), &call_opts()).await })
+    });
+    for (i, call) in calls.collect::<Vec<_>>().into_iter().enumerate() {
+        let out = call.await.unwrap().unwrap();
+        assert!(matches!(&out.outcome, Outcome::Ok(t) if t.contains(&format!("call {i}"))), "call {i}: {:?}", out.outcome);
+    }
 }
