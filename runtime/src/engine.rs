@@ -207,6 +207,28 @@ impl DiveEngine {
         &self.engine_tag
     }
 
+    /// A compiled component from a cache entry that is private to this user: mapped from
+    /// a sealed copy ([`sealed_copy`]), or read into memory where a sealed copy cannot be
+    /// made (no memfd, no `/proc`).
+    fn load_cached(&self, entry: &Path) -> wasmtime::Result<Component> {
+        match sealed_copy(entry) {
+            // SAFETY: the bytes were written by `Component::serialize` of an engine with
+            // the same compatibility hash (it is in the file name), atomically (temp file
+            // + rename, mode 0600), and the entry and its dir are owned by this user and
+            // writable by no one else (checked by the caller); the copy mapped is sealed,
+            // so nothing can change or truncate it while mapped. wasmtime also checks the
+            // header and version before using it.
+            Ok(sealed) => unsafe { Component::deserialize_file(&self.engine, sealed.path()) },
+            Err(e) => {
+                tracing::debug!("no sealed copy of {} ({e}); reading it", entry.display());
+                let bytes = crate::untrusted::read_bounded(entry, CACHE_ENTRY_BYTES, "the cache entry cap", crate::untrusted::Follow::No)
+                    .map_err(|e| wasmtime::Error::msg(e.to_string()))?;
+                // SAFETY: as above; the bytes are this process's own copy.
+                unsafe { Component::deserialize(&self.engine, &bytes) }
+            }
+        }
+    }
+
     fn cache_path(&self, hash: &blake3::Hash) -> Option<PathBuf> {
         self.cache_dir.as_ref().map(|d| {
             d.join("components")
@@ -230,14 +252,8 @@ impl DiveEngine {
             if !usable && cp.exists() {
                 tracing::warn!("not using cache entry {}: it or its dir is not private to this user", cp.display());
             }
-            if let Some(sealed) = usable.then(|| sealed_copy(cp)).and_then(Result::ok) {
-                // SAFETY: the bytes were written by `Component::serialize` of an engine
-                // with the same compatibility hash (it is in the file name), atomically
-                // (temp file + rename, mode 0600), and the file and its dir are owned by
-                // this user and writable by no one else (checked just above); the copy
-                // mapped is sealed, so nothing can change or truncate it while mapped.
-                // wasmtime also checks the header and version before using it.
-                match unsafe { Component::deserialize_file(&self.engine, sealed.path()) } {
+            if usable {
+                match self.load_cached(cp) {
                     Ok(c) => return Ok((c, CacheOutcome::Hit)),
                     Err(e) => {
                         tracing::warn!("ignoring unusable cache entry {}: {e:#}", cp.display());
@@ -311,5 +327,6 @@ fn sealed_copy(entry: &Path) -> std::io::Result<SealedCopy> {
         return Err(Error::last_os_error());
     }
     let path = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    std::fs::metadata(&path)?; // wasmtime opens it by this path: /proc must be there
     Ok(SealedCopy { _file: file, path })
 }
