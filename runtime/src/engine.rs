@@ -290,7 +290,7 @@ impl DiveEngine {
 /// rewritten in place by hand or by a test. A sealed memfd cannot shrink, grow or be
 /// written, so its mapping cannot fault; the copy into it is one in-kernel copy of the
 /// page cache. Reading the entry into memory instead (`Component::deserialize`) copied it
-/// twice and wrote the memory image out again: ~3 ms of a 20 ms `dive call`.
+/// twice and wrote the memory image out again: ~2 ms of a 21 ms `dive call`.
 struct SealedCopy {
     /// Held open until wasmtime has opened (and mapped) it by its /proc path.
     _file: std::fs::File,

@@ -255,7 +255,7 @@ fn now_ns() -> i128 {
 
 /// The checks a full load makes of the specs that do not need the schemas compiled:
 /// a bounded, non-empty list of unique snake_case names with schemas that are JSON
-/// objects (or booleans), and a manifest whose
+/// objects (or booleans) serde_json can parse into values, and a manifest whose
 /// `[tools.X]` sections name listed tools. A schema that is JSON but not a valid JSON
 /// Schema is refused at the first call that uses it.
 fn check_tools(tools: &[IndexedTool], manifest: &Manifest) -> Option<()> {
@@ -264,7 +264,7 @@ fn check_tools(tools: &[IndexedTool], manifest: &Manifest) -> Option<()> {
     }
     let mut seen = BTreeSet::new();
     for t in tools {
-        let schema = crate::schema::is_object_or_boolean;
+        let schema = crate::schema::is_usable;
         if !crate::package::is_snake_case(&t.name)
             || !seen.insert(t.name.as_str())
             || !schema(&t.input_schema)

@@ -255,6 +255,9 @@ async fn a_corrupt_foreign_or_shared_index_is_rebuilt_never_trusted() {
         good.replacen("\"tools\":[", "\"tools\":[{\"name\":\"extra\",\"description\":\"\",\"input_schema\":\"text\",\"output_schema\":null},", 1),
         good.replacen('{', "{\"unknown\":1,", 1),
         good.replace("\"tools\":", "\"tools\":[],\"x\":"),
+        // JSON that serde_json reads as raw text at any depth but will not parse into a
+        // value (deeper than 127): refused when the entry is read, not a panic at the call.
+        good.replacen("\"input_schema\":{", &format!("\"input_schema\":{{\"deep\":{}1{},", "{\"a\":".repeat(300), "}".repeat(300)), 1),
     ];
     for bad in tampered {
         std::fs::write(entry, &bad).unwrap();
