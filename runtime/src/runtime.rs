@@ -76,7 +76,8 @@ pub enum CallError {
         /// each naming its field.
         message: String,
     },
-    /// A required secret is missing from the host or not granted to the package.
+    /// A required secret is missing from the host or not granted to the package, or a
+    /// secret's value is too short to mask ([`SecretsError::TooShort`]).
     #[error(transparent)]
     MissingSecret(#[from] SecretsError),
     /// The host could not load the package, set up the sandbox or take a call slot.

@@ -1,6 +1,9 @@
 //! `make bench`: per-call cost of the sandbox against native baselines, replay
 //! throughput, store writes and trace hashing. Figures go in the README.
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use dive_integration_tests::{echo_handler, guest_wasm, make_package, repo_root, Fixture, Reply, Seen};
 use dive_runtime::replay::replay;
@@ -29,10 +32,13 @@ fn env() -> Env {
         &guest_wasm("sandbox-probe"),
         &format!("domain = \"general\"\n[policy]\nnetwork = [\"{LOGICAL}\"]\nmax_http_requests = 1024\n"),
     );
+    // One local tool built like the built-in ones (16 imported functions), beside the
+    // probe, whose component imports every WASI interface it probes (113).
+    let local = make_package(&dir.path().join("local"), &guest_wasm("local-echo"), "domain = \"general\"\n");
     let (runtime, fixture) = rt.block_on(async {
         let fixture = Fixture::start(echo_handler).await;
         let runtime = Runtime::new(RuntimeConfig {
-            tool_sources: vec![pkg],
+            tool_sources: vec![pkg, local],
             network: NetworkConfig {
                 upstreams: vec![dive_runtime::config::parse_upstream(&format!("{LOGICAL}={}", fixture.url())).unwrap()],
                 allow_private: true,
@@ -57,6 +63,19 @@ fn native_echo(args: &str) -> String {
     json!({ "echo": text.repeat(times) }).to_string()
 }
 
+/// `n` calls of `tool` spawned at once on the runtime's worker threads, all awaited.
+async fn call_batch(runtime: &Runtime, tool: &'static str, args: &str, opts: &CallOptions, n: u64) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (runtime, args, opts) = (runtime.clone(), args.to_string(), opts.clone());
+            tokio::spawn(async move { runtime.call(tool, &args, &opts).await.unwrap() })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
 fn calls(c: &mut Criterion) {
     let e = env();
     let opts = CallOptions::live(DET);
@@ -65,6 +84,9 @@ fn calls(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(4));
     g.bench_function("sandboxed_local_tool_1KiB", |b| {
         b.iter(|| e.rt.block_on(e.runtime.call("probe_echo", &args, &opts)).unwrap())
+    });
+    g.bench_function("sandboxed_local_tool_1KiB_lean_component", |b| {
+        b.iter(|| e.rt.block_on(e.runtime.call("local_echo", &args, &opts)).unwrap())
     });
     g.bench_function("native_same_work_1KiB", |b| b.iter(|| native_echo(std::hint::black_box(&args))));
     g.finish();
@@ -75,21 +97,9 @@ fn calls(c: &mut Criterion) {
     let mut g = c.benchmark_group("call_throughput");
     g.measurement_time(Duration::from_secs(4));
     g.throughput(Throughput::Elements(BATCH));
-    g.bench_function("sandboxed_local_tool_1KiB_2_threads", |b| {
-        b.iter(|| {
-            e.rt.block_on(async {
-                let tasks: Vec<_> = (0..BATCH)
-                    .map(|_| {
-                        let (runtime, args, opts) = (e.runtime.clone(), args.clone(), opts.clone());
-                        tokio::spawn(async move { runtime.call("probe_echo", &args, &opts).await.unwrap() })
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await.unwrap();
-                }
-            })
-        })
-    });
+    for (id, tool) in [("sandboxed_local_tool_1KiB_2_threads", "probe_echo"), ("sandboxed_local_tool_1KiB_lean_component_2_threads", "local_echo")] {
+        g.bench_function(id, |b| b.iter(|| e.rt.block_on(call_batch(&e.runtime, tool, &args, &opts, BATCH))));
+    }
     g.finish();
     let mut g = c.benchmark_group("call");
     g.measurement_time(Duration::from_secs(4));

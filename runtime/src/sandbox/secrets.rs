@@ -34,6 +34,19 @@ pub enum SecretsError {
         /// The secret's name.
         name: String,
     },
+    /// A secret's value is too short to mask safely: every occurrence of a value is
+    /// masked in responses, so a short one would mask ordinary text too.
+    #[error("the secret {name} (for tool '{tool}') is {len} characters long: dive masks every occurrence of a secret's value in responses, traces and messages, so a value shorter than {min} characters would mask ordinary text too; set {name} to the full credential")]
+    TooShort {
+        /// The tool called.
+        tool: String,
+        /// The secret's name.
+        name: String,
+        /// The value's length, in characters.
+        len: usize,
+        /// The shortest value accepted ([`MIN_SECRET_CHARS`]).
+        min: usize,
+    },
     /// A community package requires a secret it was not granted (ARCHITECTURE.md §9).
     #[error("tool '{tool}' needs the secret {name}, which community package '{package}' has not been granted: if you trust it with {name}, pass --grant {package}:{name} (or DIVE_GRANTS={package}:{name})")]
     NotGranted {
@@ -45,6 +58,11 @@ pub enum SecretsError {
         name: String,
     },
 }
+
+/// The shortest secret value a call may use. A value is masked wherever it occurs in a
+/// response ([`CallSecrets::scrub`]), so a value like `abc` would corrupt ordinary text;
+/// 8 is the minimum CI systems that mask secrets in logs also require.
+pub const MIN_SECRET_CHARS: usize = 8;
 
 /// The host secrets the user granted to community packages: `--grant PACKAGE:SECRET`
 /// (repeatable) and `DIVE_GRANTS` (comma-separated). ARCHITECTURE.md §9.
@@ -203,6 +221,14 @@ impl SecretSource {
         for name in granted {
             let Some(rule) = manifest.secrets.get(name) else { continue };
             match self.get(name) {
+                Some(value) if value.chars().count() < MIN_SECRET_CHARS => {
+                    return Err(SecretsError::TooShort {
+                        tool: tool.to_string(),
+                        name: name.clone(),
+                        len: value.chars().count(),
+                        min: MIN_SECRET_CHARS,
+                    })
+                }
                 Some(value) => out.push(ResolvedSecret {
                     name: name.clone(),
                     value,
@@ -443,5 +469,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("TOK") && err.contains("--secrets"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_too_short_to_mask_is_refused_before_any_request() {
+        let m = Manifest::parse(
+            "component = \"a.wasm\"\ndomain = \"financial\"\n[policy]\nsecrets = [\"TOK\"]\n[secrets.TOK]\nheader = \"x-token\"\nrequired = false\n",
+            Path::new("/p/dive-tool.toml"),
+        )
+        .unwrap();
+        let with = |v: &str| SecretSource::none().with_values([("TOK".to_string(), v.to_string())]);
+        let err = with("abc").resolve(&m, "t", &m.policy.secrets).unwrap_err();
+        assert!(matches!(err, SecretsError::TooShort { len: 3, min: 8, .. }), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("TOK") && text.contains("8 characters") && !text.contains("abc"), "{text}");
+        // Characters, not bytes: seven two-byte letters are still too short.
+        assert!(with("ééééééé").resolve(&m, "t", &m.policy.secrets).is_err());
+        let ok = with("12345678").resolve(&m, "t", &m.policy.secrets).unwrap();
+        assert_eq!(ok.iter().count(), 1);
+        assert_eq!(ok.scrub(b"id 1234 and 12345678"), b"id 1234 and [secret TOK]".to_vec());
     }
 }

@@ -211,6 +211,19 @@ async fn upstream_private_network_and_secrets_options() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(f.seen().last().unwrap().header("x-api-key"), Some("from-env-456"));
 
+    // A value too short to mask (every occurrence in a response would be) is refused:
+    // exit 2 naming the secret, before any request, without printing the value.
+    let before = f.seen().len();
+    let o = dive(
+        home.path(),
+        &["--tools", t, "call", "probe_http", &args],
+        &[("DIVE_UPSTREAM", &up), ("DIVE_ALLOW_PRIVATE_NETWORK", "1"), ("API_KEY", "k9z"), ("DIVE_GRANTS", "probe:API_KEY")],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("API_KEY") && o.stderr.contains("8 characters") && !o.stderr.contains("k9z"), "{}", o.stderr);
+    assert_eq!(f.seen().len(), before, "no request sent");
+
     let o = dive(home.path(), &["--tools", t, "--upstream", "nonsense", "call", "probe_echo", r#"{"text":"x"}"#], &[]).await;
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("ORIGIN=URL"), "{}", o.stderr);
