@@ -12,7 +12,8 @@
 use arrow_array::builder::{Int64Builder, ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use serde_json::Value;
+use dive_deriver::task::Task;
+use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
@@ -24,7 +25,13 @@ pub enum HfError {
     Write { path: String, message: String },
     #[error("there are no tasks to write")]
     Empty,
+    #[error("task {index} (from 0) is not a JSON record: {message}")]
+    NotARecord { index: usize, message: String },
 }
+
+/// Rows converted to Arrow at a time: beyond the tasks themselves, the exporter holds
+/// one batch of rows, so memory does not grow with the rows' JSON form.
+const BATCH_ROWS: usize = 1024;
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,15 +73,18 @@ impl Kind {
     }
 }
 
-/// The columns of a set of rows: every key of every row, in first-seen order, each with
-/// the one kind all its values have (Json when they differ).
-pub fn columns(rows: &[serde_json::Map<String, Value>]) -> Vec<(String, Kind)> {
-    let mut out: Vec<(String, Option<Kind>)> = Vec::new();
-    for row in rows {
+/// The columns of rows seen one at a time: every key of every row, in first-seen order,
+/// each with the one kind all its values have (Json when they differ).
+#[derive(Debug, Default)]
+pub struct Columns(Vec<(String, Option<Kind>)>);
+
+impl Columns {
+    /// Take in one row's keys and the kinds of their values.
+    pub fn add(&mut self, row: &Map<String, Value>) {
         for (k, v) in row {
             let kind = Kind::of(v);
-            match out.iter_mut().find(|(name, _)| name == k) {
-                None => out.push((k.clone(), kind)),
+            match self.0.iter_mut().find(|(name, _)| name == k) {
+                None => self.0.push((k.clone(), kind)),
                 Some((_, seen)) => {
                     *seen = match (*seen, kind) {
                         (None, k) | (k, None) => k,
@@ -85,10 +95,21 @@ pub fn columns(rows: &[serde_json::Map<String, Value>]) -> Vec<(String, Kind)> {
             }
         }
     }
-    out.into_iter().map(|(k, kind)| (k, kind.unwrap_or(Kind::Text))).collect()
+
+    /// The columns and their kinds (a column that was null in every row is text).
+    pub fn finish(self) -> Vec<(String, Kind)> {
+        self.0.into_iter().map(|(k, kind)| (k, kind.unwrap_or(Kind::Text))).collect()
+    }
 }
 
-fn column(rows: &[serde_json::Map<String, Value>], name: &str, kind: Kind) -> ArrayRef {
+/// The columns of a set of rows ([`Columns`] over all of them).
+pub fn columns(rows: &[Map<String, Value>]) -> Vec<(String, Kind)> {
+    let mut cols = Columns::default();
+    rows.iter().for_each(|r| cols.add(r));
+    cols.finish()
+}
+
+fn column(rows: &[Map<String, Value>], name: &str, kind: Kind) -> ArrayRef {
     let values = rows.iter().map(|r| r.get(name).filter(|v| !v.is_null()));
     match kind {
         Kind::Text => {
@@ -138,16 +159,33 @@ pub struct Provenance {
     pub source: String,
 }
 
-/// Write `DIR/data/train-00000-of-00001.parquet` and `DIR/README.md`.
-pub fn write(dir: &Path, tasks: &[Value], prov: &Provenance) -> Result<(), HfError> {
-    let rows: Vec<serde_json::Map<String, Value>> = tasks.iter().filter_map(|t| t.as_object().cloned()).collect();
-    if rows.is_empty() {
+/// One task's row: its record's fields.
+fn row(index: usize, task: &Task) -> Result<Map<String, Value>, HfError> {
+    match serde_json::to_value(task) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(HfError::NotARecord { index, message: format!("it serializes to {other}") }),
+        Err(e) => Err(HfError::NotARecord { index, message: e.to_string() }),
+    }
+}
+
+/// Write `DIR/data/train-00000-of-00001.parquet` and `DIR/README.md`. Two passes over
+/// the tasks: one learns the columns, one writes them in batches of [`BATCH_ROWS`]
+/// rows, so the rows' JSON form is never all in memory at once.
+pub fn write(dir: &Path, tasks: &[Task], prov: &Provenance) -> Result<(), HfError> {
+    write_rows(dir, tasks.len(), |i| row(i, &tasks[i]), prov)
+}
+
+/// [`write`] of `n` rows, row `i` made by `row(i)` (each twice: once per pass).
+fn write_rows(dir: &Path, n: usize, row: impl Fn(usize) -> Result<Map<String, Value>, HfError>, prov: &Provenance) -> Result<(), HfError> {
+    if n == 0 {
         return Err(HfError::Empty);
     }
-    let cols = columns(&rows);
+    let mut seen = Columns::default();
+    for i in 0..n {
+        seen.add(&row(i)?);
+    }
+    let cols = seen.finish();
     let schema = Arc::new(Schema::new(cols.iter().map(|(n, k)| Field::new(n, k.arrow(), true)).collect::<Vec<_>>()));
-    let arrays: Vec<ArrayRef> = cols.iter().map(|(n, k)| column(&rows, n, *k)).collect();
-    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| write_err(dir, e))?;
 
     let data = dir.join("data");
     std::fs::create_dir_all(&data).map_err(|e| write_err(&data, e))?;
@@ -159,13 +197,18 @@ pub fn write(dir: &Path, tasks: &[Value], prov: &Provenance) -> Result<(), HfErr
     // Streamed into the one atomic write (temp file, fsync, rename): a reader sees the
     // old split or the new one, and the Parquet bytes are never held in memory.
     dive_runtime::fsutil::write_atomic_with(&file, 0o666, |f| {
-        let mut w = parquet::arrow::ArrowWriter::try_new(f, schema, Some(props)).map_err(std::io::Error::other)?;
-        w.write(&batch).map_err(std::io::Error::other)?;
+        let mut w = parquet::arrow::ArrowWriter::try_new(f, schema.clone(), Some(props)).map_err(std::io::Error::other)?;
+        for start in (0..n).step_by(BATCH_ROWS) {
+            let rows = (start..n.min(start + BATCH_ROWS)).map(&row).collect::<Result<Vec<_>, _>>().map_err(std::io::Error::other)?;
+            let arrays: Vec<ArrayRef> = cols.iter().map(|(n, k)| column(&rows, n, *k)).collect();
+            let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(std::io::Error::other)?;
+            w.write(&batch).map_err(std::io::Error::other)?;
+        }
         w.close().map(drop).map_err(std::io::Error::other)
     })
     .map_err(|e| write_err(&file, e))?;
 
-    let card = card(&cols, rows.len(), prov);
+    let card = card(&cols, n, prov);
     dive_runtime::fsutil::write_atomic(&dir.join("README.md"), card.as_bytes()).map_err(|e| write_err(dir, e))?;
     Ok(())
 }
@@ -228,5 +271,43 @@ mod tests {
             kinds,
             [("a", Kind::Text), ("n", Kind::Int), ("l", Kind::TextList), ("o", Kind::Json), ("big", Kind::Json), ("m", Kind::Text)]
         );
+    }
+
+    #[test]
+    fn rows_written_in_batches_keep_every_row_and_the_kinds_of_all_rows() {
+        use arrow_array::{Array, StringArray};
+        // Over two batches; column `x` is an integer in every row but one in the last
+        // batch, so its kind (JSON text) is known only after the first pass ends.
+        let n = 2 * BATCH_ROWS + 7;
+        let odd = n - 3;
+        let row = |i: usize| {
+            let x = if i == odd { json!("seven") } else { json!(i) };
+            Ok(json!({ "i": format!("row {i}"), "x": x }).as_object().unwrap().clone())
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let prov = Provenance {
+            dive_version: "test".into(),
+            commands: vec![],
+            evidence_digest: String::new(),
+            components: vec![],
+            stats: String::new(),
+            source: "tasks.jsonl".into(),
+        };
+        write_rows(dir.path(), n, row, &prov).unwrap();
+        let file = std::fs::File::open(dir.path().join("data/train-00000-of-00001.parquet")).unwrap();
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+        let (mut ids, mut xs) = (Vec::new(), Vec::new());
+        for batch in reader {
+            let batch = batch.unwrap();
+            let text = |c: &str| batch.column_by_name(c).unwrap().as_any().downcast_ref::<StringArray>().unwrap().clone();
+            let (i, x) = (text("i"), text("x"));
+            ids.extend((0..i.len()).map(|k| i.value(k).to_string()));
+            xs.extend((0..x.len()).map(|k| x.value(k).to_string()));
+        }
+        assert_eq!(ids, (0..n).map(|i| format!("row {i}")).collect::<Vec<_>>());
+        assert_eq!((xs[0].as_str(), xs[BATCH_ROWS + 1].as_str(), xs[odd].as_str()), ("0", "1025", "\"seven\""));
+        let card = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
+        assert!(card.contains(&format!("num_examples: {n}")), "{card}");
+        assert_eq!(write_rows(dir.path(), 0, row, &prov).unwrap_err().to_string(), "there are no tasks to write");
     }
 }

@@ -36,19 +36,31 @@ pub(crate) async fn run(g: &Global, a: &ExportArgs, version: &str) -> Result<u8>
     }
 }
 
-/// `dive export TASKS --format messages --out FILE`.
+/// `dive export TASKS --format messages --out FILE`. Rows are written as they are made
+/// (one in memory at a time: a row carries its tool results) into one atomic write.
 async fn messages(g: &Global, tasks: &std::path::Path, out: &std::path::Path) -> Result<u8> {
+    use std::io::Write;
     let tasks = dive_deriver::verify::read_tasks(tasks).map_err(|e| usage(e.to_string()))?;
     let runtime = open_runtime(g).await?;
     let store = open_store(g)?;
-    let mut text = String::new();
-    for t in &tasks {
-        let row = dive_export::messages::row(&runtime, &store, t).map_err(|e| usage(e.to_string()))?;
-        text.push_str(&row.to_string());
-        text.push('\n');
+    let mut bad_task = None;
+    let wrote = dive_runtime::fsutil::write_atomic_with(out, 0o666, |f| {
+        let mut w = std::io::BufWriter::new(f);
+        for t in &tasks {
+            let row = dive_export::messages::row(&runtime, &store, t).map_err(|e| {
+                let message = e.to_string();
+                bad_task = Some(e);
+                std::io::Error::other(message)
+            })?;
+            serde_json::to_writer(&mut w, &row)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()
+    });
+    if let Some(e) = bad_task {
+        return Err(usage(e.to_string()));
     }
-    dive_runtime::fsutil::write_atomic(out, text.as_bytes())
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    wrote.map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
     eprintln!("wrote {} trajectories to {}", tasks.len(), out.display());
     Ok(0)
 }
@@ -82,7 +94,6 @@ async fn hf(g: &Global, tasks_path: &std::path::Path, out: &std::path::Path, ver
     let infos = dive_deriver::synth::tool_infos(&runtime);
     let retrieval = |name: &str| infos.get(name).is_none_or(|t| t.retrieval);
     let stats = dive_deriver::stats::stats(&tasks, &retrieval).to_string();
-    let rows: Vec<serde_json::Value> = tasks.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
     let prov = dive_export::hf::Provenance {
         dive_version: version.to_string(),
         commands,
@@ -91,7 +102,7 @@ async fn hf(g: &Global, tasks_path: &std::path::Path, out: &std::path::Path, ver
         stats,
         source: tasks_path.display().to_string(),
     };
-    dive_export::hf::write(out, &rows, &prov)?;
-    eprintln!("wrote {} tasks to {}/data/ with a dataset card {}/README.md", rows.len(), out.display(), out.display());
+    dive_export::hf::write(out, &tasks, &prov)?;
+    eprintln!("wrote {} tasks to {}/data/ with a dataset card {}/README.md", tasks.len(), out.display(), out.display());
     Ok(0)
 }
