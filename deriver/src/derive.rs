@@ -14,7 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What derivation starts from.
 pub struct DeriveInput<'a> {
-    pub trace_id: &'a str,
+    /// What breaks ties between equally scored questions: the trace's
+    /// [`evidence_key`](dive_runtime::trace::TraceDoc::evidence_key) (its id without
+    /// response headers), so the same answers give the same task, whatever `date` or
+    /// request-id headers came with them. Also the evidence's trace until the caller
+    /// sets the recorded trace's id.
+    pub evidence_key: &'a str,
     pub seed: &'a Value,
     pub seed_type: &'a str,
     pub tools: &'a BTreeMap<String, ToolInfo>,
@@ -243,7 +248,7 @@ pub fn derive(input: &DeriveInput<'_>) -> Option<Derived> {
     let last = rounds_out.last()?;
     let graph = FlowGraph::build(input.seed, calls);
     let evidence = Evidence {
-        trace: input.trace_id.to_string(),
+        trace: input.evidence_key.to_string(),
         calls: last.calls.iter().map(|&i| EvidenceRef { index: i, tool: tool_of(calls, i) }).collect(),
     };
     let tool_graph = ToolGraph {
@@ -411,14 +416,14 @@ fn list_candidates(input: &DeriveInput<'_>, round: usize, upto: &[EvidenceCall],
         return Vec::new();
     }
     let mut out = Vec::new();
-    let pick = tie(input.trace_id, round, &format!("member {} {}", call.index, leaf.path));
+    let pick = tie(input.evidence_key, round, &format!("member {} {}", call.index, leaf.path));
     if let Some((item, yes)) = member(items, pick, || same_key_items(upto, &leaf.key)) {
         out.push(Candidate {
             answer: AnswerPath::Contains { call: call.index, path: leaf.path.clone(), item },
             value: Value::from(if yes { "yes" } else { "no" }),
             score: path.base + weight::MEMBERSHIP,
             composition: "membership",
-            tie: tie(input.trace_id, round, &format!("member tie {} {}", call.index, leaf.path)),
+            tie: tie(input.evidence_key, round, &format!("member tie {} {}", call.index, leaf.path)),
         });
     }
     let key = format!("count {} {}", call.index, leaf.path);
@@ -427,7 +432,7 @@ fn list_candidates(input: &DeriveInput<'_>, round: usize, upto: &[EvidenceCall],
         value: Value::from(items.len()),
         score: path.base + weight::COUNT,
         composition: "count",
-        tie: tie(input.trace_id, round, &key),
+        tie: tie(input.evidence_key, round, &key),
     });
     out
 }
@@ -437,7 +442,7 @@ fn list_candidates(input: &DeriveInput<'_>, round: usize, upto: &[EvidenceCall],
 fn value_candidates(input: &DeriveInput<'_>, round: usize, call: &EvidenceCall, leaf: &Leaf, path: &PathScore) -> Vec<Candidate> {
     let key = format!("value {} {}", call.index, leaf.path);
     let score = path.base + numeric_kind(&leaf.value) + value_weight(leaf);
-    let pick = tie(input.trace_id, round, &key);
+    let pick = tie(input.evidence_key, round, &key);
     let mut out = Vec::new();
     if let Some((than, yes)) = leaf.value.as_f64().filter(|_| pick[3] % 16 == 0).and_then(|v| threshold(v, pick[4])) {
         out.push(Candidate {
@@ -445,7 +450,7 @@ fn value_candidates(input: &DeriveInput<'_>, round: usize, call: &EvidenceCall, 
             value: Value::from(if yes { "yes" } else { "no" }),
             score: score + weight::THRESHOLD,
             composition: "yes-no",
-            tie: tie(input.trace_id, round, &format!("threshold {key}")),
+            tie: tie(input.evidence_key, round, &format!("threshold {key}")),
         });
     }
     out.push(Candidate {
@@ -490,7 +495,7 @@ fn comparison_candidates(input: &DeriveInput<'_>, round: usize, numeric: &BTreeM
             continue;
         }
         let of = vec![Binding { call: a.call, path: a.path.clone() }, Binding { call: b.call, path: b.path.clone() }];
-        let pick = tie(input.trace_id, round, key);
+        let pick = tie(input.evidence_key, round, key);
         let (answer, value, composition) = if pick[1] % 3 == 0 {
             let (first, second, first_larger) = if pick[2] % 2 == 0 { (&of[0], &of[1], x > y) } else { (&of[1], &of[0], y > x) };
             let yes_no = Value::from(if first_larger { "yes" } else { "no" });
@@ -505,7 +510,7 @@ fn comparison_candidates(input: &DeriveInput<'_>, round: usize, numeric: &BTreeM
             value,
             score: (a.depth + b.depth) as i64 * weight::PER_CALL + weight::COMPARISON,
             composition,
-            tie: tie(input.trace_id, round, &format!("cmp {key}")),
+            tie: tie(input.evidence_key, round, &format!("cmp {key}")),
         });
     }
     out
@@ -692,7 +697,7 @@ mod tests {
     fn run(calls: &[EvidenceCall], rounds: &[Vec<usize>]) -> Derived {
         let seed = json!("ATGAAACCCTAA");
         let t = tools();
-        derive(&DeriveInput { trace_id: "t", seed: &seed, seed_type: "dna_sequence", tools: &t, calls, rounds, exemplars: &[] }).unwrap()
+        derive(&DeriveInput { evidence_key: "t", seed: &seed, seed_type: "dna_sequence", tools: &t, calls, rounds, exemplars: &[] }).unwrap()
     }
 
     #[test]
@@ -734,7 +739,7 @@ mod tests {
         }];
         let seed = json!("ATGAAACCCTAA");
         let t = tools();
-        assert!(derive(&DeriveInput { trace_id: "t", seed: &seed, seed_type: "dna_sequence", tools: &t, calls: &calls, rounds: &[vec![0]], exemplars: &[] }).is_none());
+        assert!(derive(&DeriveInput { evidence_key: "t", seed: &seed, seed_type: "dna_sequence", tools: &t, calls: &calls, rounds: &[vec![0]], exemplars: &[] }).is_none());
     }
 
     #[test]

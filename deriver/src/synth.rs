@@ -282,8 +282,8 @@ impl Synth {
         };
         let all_exemplars = sample::exemplars();
         let exemplar_texts: Vec<String> = exemplars.iter().filter_map(|&i| all_exemplars.get(i)).map(|(_, q)| q.clone()).collect();
-        let input = |trace_id| DeriveInput {
-            trace_id,
+        let input = |evidence_key| DeriveInput {
+            evidence_key,
             seed: &seed.value,
             seed_type: &seed.sem_type,
             tools: &self.tools,
@@ -293,14 +293,15 @@ impl Synth {
         };
         let (trace, derived, question) = match model.as_mut().filter(|_| o.rephrase.is_some()) {
             None => {
+                let key = recorder.evidence_key_so_far().to_string();
                 let trace = recorder_finish(recorder, &self.store, &self.reference(index))?;
-                let derived = derive(&input(&trace));
+                let derived = derive(&input(&key));
                 (trace, derived, None)
             }
             // With --rephrase the rewrite's exchange joins the trace after the derivation,
-            // so the derivation sees the id of the trace without it (the same on --replay).
+            // so the derivation sees the key of the trace without it (the same on --replay).
             Some(client) => {
-                let derived = derive(&input(&recorder.id_so_far()));
+                let derived = derive(&input(&recorder.evidence_key_so_far().to_string()));
                 let mut question = None;
                 if let Some(last) = derived.as_ref().and_then(|d| d.rounds.last()) {
                     question = rephrase(client, &last.question, &exemplar_texts, &seed.text(), &last.ground_truth).await.map_err(|source| SynthError::Llm { index, source })?;

@@ -261,6 +261,27 @@ impl TraceDoc {
         Hash::from(h.finalize())
     }
 
+    /// The id of this trace with every response's headers left out (the calls' HTTP
+    /// exchanges and the model's): what a derivation may depend on. Two recordings of
+    /// the same answers, which differ only in headers such as `date` or a request id,
+    /// have the same key; a trace whose responses carry no headers (one of local tools
+    /// only, for one) has its own id as its key.
+    pub fn evidence_key(&self) -> Hash {
+        let exchanges = || self.calls.iter().flat_map(|c| c.http.iter()).chain(self.model.iter());
+        if !exchanges().any(|ex| ex.response.as_ref().is_some_and(|r| !r.headers.is_empty())) {
+            return self.id();
+        }
+        let mut bare = self.clone();
+        let clear = |ex: &mut ExchangeDoc| {
+            if let Some(r) = ex.response.as_mut() {
+                r.headers.clear();
+            }
+        };
+        bare.calls.iter_mut().flat_map(|c| c.http.iter_mut()).for_each(clear);
+        bare.model.iter_mut().for_each(clear);
+        bare.id()
+    }
+
     /// The canonical bytes (what the id hashes and what the trace file holds).
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -501,6 +522,27 @@ mod tests {
                 outcome: OutcomeDoc::Violation { rule: Rule::Network, message: "no".into() },
             }],
         }
+    }
+
+    #[test]
+    fn the_evidence_key_leaves_out_response_headers_and_nothing_else() {
+        let plain = sample();
+        assert_eq!(plain.evidence_key(), plain.id(), "no response headers: the key is the id");
+        let with_headers = |date: &str| {
+            let mut d = sample();
+            d.calls[0].http[0].response.as_mut().unwrap().headers = vec![("date".into(), date.into())];
+            d.model.push(d.calls[0].http[0].clone());
+            d
+        };
+        let (a, b) = (with_headers("Mon, 07 Dec 2026 13:00:00 GMT"), with_headers("Mon, 07 Dec 2026 13:00:01 GMT"));
+        assert_ne!(a.id(), b.id());
+        assert_eq!(a.evidence_key(), b.evidence_key(), "only the headers differ");
+        let mut other_body = with_headers("x");
+        other_body.calls[0].http[0].response.as_mut().unwrap().body.len = 4;
+        assert_ne!(other_body.evidence_key(), a.evidence_key(), "a different answer is different evidence");
+        let mut other_request = with_headers("x");
+        other_request.calls[0].http[0].request.headers.clear();
+        assert_ne!(other_request.evidence_key(), a.evidence_key(), "request headers are what the tool sent: kept");
     }
 
     #[test]

@@ -92,6 +92,14 @@ impl<'a> Recorder<'a> {
         self.doc(calls, model).0.id()
     }
 
+    /// The [`TraceDoc::evidence_key`] the trace would have if it were finished now: its
+    /// id without response headers (nothing is written).
+    pub fn evidence_key_so_far(&self) -> Hash {
+        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let model = self.model.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.doc(calls, model).0.evidence_key()
+    }
+
     /// Write the trace; returns its id.
     pub fn finish(self) -> Result<Hash, StoreError> {
         let calls = self.calls.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_else(|p| std::mem::take(&mut *p.into_inner()));

@@ -801,6 +801,70 @@ async fn every_domain_gets_questions_in_words() {
     }
 }
 
+/// Two live builds whose upstreams give the same answers with different headers (a
+/// request id, as real services send, and `date`) derive the same tasks: the derivation
+/// breaks ties by the evidence without response headers, not by the trace id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_builds_from_the_same_answers_derive_the_same_tasks() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let served = Arc::new(AtomicU64::new(0));
+    let services: [(&str, fn(&Seen) -> Reply); 3] =
+        [("https://api.semanticscholar.org", semantic_scholar), ("https://api.openalex.org", openalex), ("https://api.crossref.org", crossref)];
+    // Each build gets its own imitations (other ports), as two runs on two days would.
+    let mut fixtures = Vec::new();
+    let mut upstreams: Vec<Vec<String>> = Vec::new();
+    for _ in 0..2 {
+        let mut these = Vec::new();
+        for (origin, handler) in services {
+            let served = served.clone();
+            let fx = Fixture::start(move |s: &Seen| {
+                let mut reply = handler(s);
+                reply.headers.push(("x-request-id".into(), served.fetch_add(1, Ordering::Relaxed).to_string()));
+                reply
+            })
+            .await;
+            these.extend(["--upstream".to_string(), format!("{origin}={}", fx.url())]);
+            fixtures.push(fx);
+        }
+        upstreams.push(these);
+    }
+    let build = |n: &str| {
+        let mut args: Vec<String> = vec!["--store".into(), format!("store-{n}"), "--allow-private-network".into()];
+        args.extend(upstreams[usize::from(n == "two")].iter().cloned());
+        args.extend(["synth", "--domain", "academic", "--count", "12", "--seed", "3", "--out", n].map(String::from));
+        args
+    };
+    let env = [("SEMANTIC_SCHOLAR_API_KEY", "test-key-0123")];
+    // What a task is without the ids that name its trace (which hash the headers too).
+    let derived = |dir: &str| -> Vec<Value> {
+        tasks(&h.join(dir).join("tasks.jsonl"))
+            .into_iter()
+            .map(|mut t| {
+                let o = t.as_object_mut().unwrap();
+                for key in ["uuid", "trace"] {
+                    o.remove(key);
+                }
+                o["evidence"].as_object_mut().unwrap().remove("trace");
+                t
+            })
+            .collect()
+    };
+    let traces = |dir: &str| -> Vec<String> { tasks(&h.join(dir).join("tasks.jsonl")).iter().map(|t| t["trace"].as_str().unwrap().to_string()).collect() };
+    for n in ["one", "two"] {
+        let args = build(n);
+        ok(&dive(h, &args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await, n);
+    }
+    let (one, two) = (derived("one"), derived("two"));
+    assert_eq!(one.len(), 12);
+    assert!(traces("one").iter().zip(traces("two")).all(|(a, b)| *a != b), "the headers differed, so every trace did");
+    for (a, b) in one.iter().zip(&two) {
+        assert_eq!(a, b, "the same answers give the same task");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_build_whose_upstream_is_unreachable_stops_early_and_says_why() {
     let home = tempfile::tempdir().unwrap();
