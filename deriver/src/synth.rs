@@ -293,7 +293,7 @@ impl Synth {
         };
         let (trace, derived, question) = match model.as_mut().filter(|_| o.rephrase.is_some()) {
             None => {
-                let key = recorder.evidence_key_so_far().to_string();
+                let key = recorder.evidence_key_so_far();
                 let trace = recorder_finish(recorder, &self.store, &self.reference(index))?;
                 let derived = derive(&input(&key));
                 (trace, derived, None)
@@ -301,7 +301,7 @@ impl Synth {
             // With --rephrase the rewrite's exchange joins the trace after the derivation,
             // so the derivation sees the key of the trace without it (the same on --replay).
             Some(client) => {
-                let derived = derive(&input(&recorder.evidence_key_so_far().to_string()));
+                let derived = derive(&input(&recorder.evidence_key_so_far()));
                 let mut question = None;
                 if let Some(last) = derived.as_ref().and_then(|d| d.rounds.last()) {
                     question = rephrase(client, &last.question, &exemplar_texts, &seed.text(), &last.ground_truth).await.map_err(|source| SynthError::Llm { index, source })?;

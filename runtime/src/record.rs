@@ -87,17 +87,20 @@ impl<'a> Recorder<'a> {
 
     /// The id the trace would have if it were finished now (nothing is written).
     pub fn id_so_far(&self) -> Hash {
-        let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let model = self.model.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        self.doc(calls, model).0.id()
+        self.doc_so_far().id()
     }
 
     /// The [`TraceDoc::evidence_key`] the trace would have if it were finished now: its
     /// id without response headers (nothing is written).
     pub fn evidence_key_so_far(&self) -> Hash {
+        self.doc_so_far().evidence_key()
+    }
+
+    /// The trace document of what was recorded so far.
+    fn doc_so_far(&self) -> TraceDoc {
         let calls = self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let model = self.model.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        self.doc(calls, model).0.evidence_key()
+        self.doc(calls, model).0
     }
 
     /// Write the trace; returns its id.
