@@ -102,13 +102,6 @@ impl Columns {
     }
 }
 
-/// The columns of a set of rows ([`Columns`] over all of them).
-pub fn columns(rows: &[Map<String, Value>]) -> Vec<(String, Kind)> {
-    let mut cols = Columns::default();
-    rows.iter().for_each(|r| cols.add(r));
-    cols.finish()
-}
-
 fn column(rows: &[Map<String, Value>], name: &str, kind: Kind) -> ArrayRef {
     let values = rows.iter().map(|r| r.get(name).filter(|v| !v.is_null()));
     match kind {
@@ -265,7 +258,9 @@ mod tests {
         .into_iter()
         .map(|v| v.as_object().unwrap().clone())
         .collect();
-        let cols = columns(&rows);
+        let mut cols = Columns::default();
+        rows.iter().for_each(|r| cols.add(r));
+        let cols = cols.finish();
         let kinds: Vec<(&str, Kind)> = cols.iter().map(|(n, k)| (n.as_str(), *k)).collect();
         assert_eq!(
             kinds,

@@ -194,9 +194,10 @@ impl SecretSource {
     }
 
     /// The value of secret `name`: an explicit value first, then (if enabled) the
-    /// environment variable `name`; an empty variable counts as unset.
+    /// environment variable `name`; an empty value (`NAME=` in the file, or an empty
+    /// variable) counts as unset.
     pub fn get(&self, name: &str) -> Option<String> {
-        if let Some(v) = self.from_file.get(name) {
+        if let Some(v) = self.from_file.get(name).filter(|v| !v.is_empty()) {
             return Some(v.clone());
         }
         if self.use_env {
@@ -485,6 +486,8 @@ mod tests {
         assert!(text.contains("TOK") && text.contains("8 characters") && !text.contains("abc"), "{text}");
         // Characters, not bytes: seven two-byte letters are still too short.
         assert!(with("ééééééé").resolve(&m, "t", &m.policy.secrets).is_err());
+        // An empty value is no value: an optional secret is just not sent.
+        assert_eq!(with("").resolve(&m, "t", &m.policy.secrets).unwrap().iter().count(), 0);
         let ok = with("12345678").resolve(&m, "t", &m.policy.secrets).unwrap();
         assert_eq!(ok.iter().count(), 1);
         assert_eq!(ok.scrub(b"id 1234 and 12345678"), b"id 1234 and [secret TOK]".to_vec());
