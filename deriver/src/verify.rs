@@ -2,8 +2,10 @@
 
 use crate::graph::topological_order;
 use crate::task::Task;
-use dive_runtime::untrusted::{caps, read_text_bounded};
+use dive_runtime::untrusted::{caps, open_regular, read_text_bounded, Follow, UntrustedError};
 use serde::Serialize;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +18,8 @@ pub enum TaskFileError {
     Untrusted(#[from] dive_runtime::untrusted::UntrustedError),
     #[error("{path}:{line}: not a task record ({message}); fix or remove that line")]
     BadLine { path: String, line: usize, message: String },
+    #[error("{path} changed while it was being read twice; run the command again once nothing writes to it")]
+    Changed { path: String },
     #[error("{path}: answers must be JSON Lines of {{\"uuid\", \"answer\"}} or one JSON object mapping uuid to answer ({message})")]
     BadAnswers { path: String, message: String },
 }
@@ -37,24 +41,149 @@ fn read_lines_file(path: &Path) -> Result<String, TaskFileError> {
 /// Read a task file; a broken line is an error naming the line. Each task's tool graph
 /// must be a bounded DAG (a task file may come from anywhere).
 pub fn read_tasks(path: &Path) -> Result<Vec<Task>, TaskFileError> {
-    let text = read_lines_file(path)?;
-    parse_tasks(&text, path)
+    open_tasks(path)?.collect()
 }
 
 /// [`read_tasks`] of text already read, as if from `path`.
 pub fn parse_tasks(text: &str, path: &Path) -> Result<Vec<Task>, TaskFileError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+        if let Some(t) = parse_line(line, path, i + 1)? {
+            out.push(t);
         }
-        let bad = |message: String| TaskFileError::BadLine { path: path.display().to_string(), line: i + 1, message };
-        let t: Task = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
-        let edges = t.tool_graph.edges.iter().copied().collect();
-        topological_order(t.tool_graph.nodes.len(), &edges).map_err(|e| bad(e.to_string()))?;
-        out.push(t);
     }
     Ok(out)
+}
+
+/// One line of a task file: None when it is blank, else a task whose graph is a DAG.
+fn parse_line(line: &str, path: &Path, number: usize) -> Result<Option<Task>, TaskFileError> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let bad = |message: String| TaskFileError::BadLine { path: path.display().to_string(), line: number, message };
+    let t: Task = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    let edges = t.tool_graph.edges.iter().copied().collect();
+    topological_order(t.tool_graph.nodes.len(), &edges).map_err(|e| bad(e.to_string()))?;
+    Ok(Some(t))
+}
+
+/// Open a task file to read its tasks one line at a time, so that a reader that handles
+/// each task in turn (`dive export`) holds one line and one task, not the file. The same
+/// bounds as [`read_tasks`]: a regular file of at most [`caps::TASK_FILE_BYTES`], lines
+/// of at most [`caps::TASK_LINE_BYTES`] (a longer line is refused before it is all read),
+/// UTF-8, graphs that are bounded DAGs.
+pub fn open_tasks(path: &Path) -> Result<TaskReader, TaskFileError> {
+    let file = open_regular(path, Follow::Yes)?;
+    let size = file.metadata().map_err(|source| TaskFileError::Io { path: path.display().to_string(), source })?.len();
+    if size > caps::TASK_FILE_BYTES {
+        return Err(too_large(path, size).into());
+    }
+    Ok(TaskReader {
+        path: path.to_path_buf(),
+        // One byte past the cap, so that a file that grew past it is noticed.
+        reader: BufReader::new(file.take(caps::TASK_FILE_BYTES + 1)),
+        line: 0,
+        read: 0,
+        buf: Vec::new(),
+        hasher: blake3::Hasher::new(),
+        expected: None,
+        done: false,
+    })
+}
+
+fn too_large(path: &Path, size: u64) -> UntrustedError {
+    UntrustedError::TooLarge { path: path.to_path_buf(), size, limit: caps::TASK_FILE_BYTES, what: "the task file cap" }
+}
+
+/// The tasks of a task file, one line at a time ([`open_tasks`]). It stops after the
+/// first error.
+pub struct TaskReader {
+    path: std::path::PathBuf,
+    reader: BufReader<std::io::Take<File>>,
+    /// Lines read so far.
+    line: usize,
+    /// Bytes read so far.
+    read: u64,
+    buf: Vec<u8>,
+    hasher: blake3::Hasher,
+    /// What an earlier full read of the file hashed to ([`TaskReader::expecting`]).
+    expected: Option<blake3::Hash>,
+    done: bool,
+}
+
+impl TaskReader {
+    /// Read the file again expecting the bytes an earlier full read hashed to
+    /// ([`TaskReader::digest`]): if the file changed in between, the last item is
+    /// [`TaskFileError::Changed`], so a reader making two passes never mixes two files.
+    pub fn expecting(mut self, digest: blake3::Hash) -> TaskReader {
+        self.expected = Some(digest);
+        self
+    }
+
+    /// BLAKE3 of the bytes read so far: of the whole file once every task was read.
+    pub fn digest(&self) -> blake3::Hash {
+        self.hasher.finalize()
+    }
+
+    /// The next line, read and parsed; None at the end of the file.
+    fn next_line(&mut self) -> Result<Option<Option<Task>>, TaskFileError> {
+        let path = &self.path;
+        self.buf.clear();
+        let cap = caps::TASK_LINE_BYTES as u64;
+        // At most the cap, its line ending and one byte more: enough to tell a line over
+        // the cap without reading the rest of it.
+        let n = (&mut self.reader)
+            .take(cap + 3)
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|source| TaskFileError::Io { path: path.display().to_string(), source })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        self.read += n as u64;
+        self.hasher.update(&self.buf);
+        if self.read > caps::TASK_FILE_BYTES {
+            return Err(too_large(path, self.read).into());
+        }
+        let text = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let bad = |message: String| TaskFileError::BadLine { path: path.display().to_string(), line: self.line, message };
+        if text.len() > caps::TASK_LINE_BYTES {
+            return Err(bad(format!("the line is over {} bytes", caps::TASK_LINE_BYTES)));
+        }
+        let text = std::str::from_utf8(text).map_err(|e| bad(format!("it is not UTF-8 text ({e})")))?;
+        parse_line(text, path, self.line).map(Some)
+    }
+
+    /// At the end of the file: the file is the one [`TaskReader::expecting`] named.
+    fn check_unchanged(&self) -> Result<(), TaskFileError> {
+        match self.expected {
+            Some(want) if want != self.digest() => Err(TaskFileError::Changed { path: self.path.display().to_string() }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Iterator for TaskReader {
+    type Item = Result<Task, TaskFileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.next_line() {
+                Ok(Some(None)) => continue,
+                Ok(Some(Some(task))) => return Some(Ok(task)),
+                Ok(None) => {
+                    self.done = true;
+                    return self.check_unchanged().err().map(Err);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
 }
 
 /// Answers by task uuid: JSON Lines of {"uuid", "answer"} or one object uuid → answer.
@@ -117,5 +246,54 @@ pub fn score(tasks: &[Task], answers: &BTreeMap<String, String>) -> ScoreReport 
         correct,
         accuracy: if tasks.is_empty() { 0.0 } else { correct as f64 / tasks.len() as f64 },
         results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn errors(path: &Path) -> Vec<String> {
+        open_tasks(path).unwrap().filter_map(Result::err).map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn a_second_read_of_a_changed_file_ends_in_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = file(dir.path(), "t.jsonl", b"\n  \r\n\n");
+        let mut first = open_tasks(&p).unwrap();
+        assert_eq!(first.by_ref().count(), 0, "blank lines are no tasks");
+        let digest = first.digest();
+        assert_eq!(digest, blake3::hash(b"\n  \r\n\n"), "the digest covers every byte read");
+        assert_eq!(open_tasks(&p).unwrap().expecting(digest).filter(Result::is_err).count(), 0, "unchanged");
+        std::fs::write(&p, b"\n\n\n").unwrap();
+        let again: Vec<_> = open_tasks(&p).unwrap().expecting(digest).collect();
+        assert!(matches!(again.as_slice(), [Err(TaskFileError::Changed { .. })]), "{again:?}");
+    }
+
+    #[test]
+    fn bad_lines_are_named_and_end_the_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = file(dir.path(), "u.jsonl", b"\n\xff\xfe\n{}\n");
+        assert_eq!(errors(&p).len(), 1, "the read stops at the first error");
+        assert!(errors(&p)[0].contains("u.jsonl:2") && errors(&p)[0].contains("not UTF-8"), "{:?}", errors(&p));
+        let p = file(dir.path(), "n.jsonl", b"\n\n{\"uuid\": 1}");
+        assert!(errors(&p)[0].contains("n.jsonl:3: not a task record"), "{:?}", errors(&p));
+        // A line one byte over the cap, then a line the reader never reaches.
+        let mut long = vec![b' '; caps::TASK_LINE_BYTES + 1];
+        long.extend_from_slice(b"\r\nnot json\n");
+        let p = file(dir.path(), "l.jsonl", &long);
+        assert_eq!(errors(&p), [format!("{}:1: not a task record (the line is over {} bytes); fix or remove that line", p.display(), caps::TASK_LINE_BYTES)]);
+        // Exactly the cap (with a CRLF ending) is a line like any other: blank here.
+        long.truncate(caps::TASK_LINE_BYTES);
+        long.extend_from_slice(b"\r\n");
+        let p = file(dir.path(), "c.jsonl", &long);
+        assert!(errors(&p).is_empty(), "{:?}", errors(&p));
     }
 }

@@ -85,9 +85,18 @@ fn calls(c: &mut Criterion) {
     g.bench_function("sandboxed_local_tool_1KiB", |b| {
         b.iter(|| e.rt.block_on(e.runtime.call("probe_echo", &args, &opts)).unwrap())
     });
+    let (mut made_ahead, mut total) = (0u64, 0u64);
     g.bench_function("sandboxed_local_tool_1KiB_lean_component", |b| {
-        b.iter(|| e.rt.block_on(e.runtime.call("local_echo", &args, &opts)).unwrap())
+        b.iter(|| {
+            let r = e.rt.block_on(e.runtime.call("local_echo", &args, &opts)).unwrap();
+            total += 1;
+            made_ahead += r.usage.ready_instance as u64;
+            r
+        })
     });
+    if total > 0 {
+        eprintln!("lean component: {made_ahead} of {total} calls ran in an instance made ahead of time");
+    }
     g.bench_function("native_same_work_1KiB", |b| b.iter(|| native_echo(std::hint::black_box(&args))));
     g.finish();
 

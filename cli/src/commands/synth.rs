@@ -338,12 +338,17 @@ pub async fn reverify(g: &Global, tasks: &Path, live: bool, workers: usize) -> R
     Ok(if holds == results.len() { 0 } else { EXIT_FAILED })
 }
 
+/// `dive stats TASKS`: the task file is read one task at a time.
 pub async fn stats(g: &Global, tasks: &Path) -> Result<u8> {
-    let tasks = load_tasks(tasks)?;
+    let reader = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?;
     let runtime = open_runtime(g).await?;
     let infos = dive_deriver::synth::tool_infos(&runtime);
     let retrieval = |name: &str| infos.get(name).is_none_or(|t| t.retrieval);
-    let s = dive_deriver::stats::stats(&tasks, &retrieval);
+    let mut table = dive_deriver::stats::StatsBuilder::default();
+    for t in reader {
+        table.add(&t.map_err(|e| usage(e.to_string()))?, &retrieval);
+    }
+    let s = table.finish();
     if g.json {
         println!("{}", serde_json::to_string(&s)?);
     } else {

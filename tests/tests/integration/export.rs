@@ -129,3 +129,40 @@ fn exports_of_tasks_whose_evidence_is_missing_fail_cleanly() {
     let (code, _, err) = dive(h, &["--store", "s", "export", "o/tasks.jsonl", "--format", "csv", "--out", "x"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn exports_stream_the_task_file_and_a_broken_line_leaves_no_output() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (code, _, err) = dive(h, &["synth", "--domain", "biological", "--local-only", "--count", "3", "--seed", "6", "--out", "o"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(h.join("o/tasks.jsonl")).unwrap();
+    let tasks: Vec<&str> = text.lines().collect();
+    assert_eq!(tasks.len(), 3);
+    // CRLF endings, blank lines and no final newline read as the same three tasks.
+    std::fs::write(h.join("crlf.jsonl"), format!("{}\r\n\r\n{}\r\n\n{}", tasks[0], tasks[1], tasks[2])).unwrap();
+    for (file, out) in [("o/tasks.jsonl", "m.jsonl"), ("crlf.jsonl", "m-crlf.jsonl")] {
+        let (code, _, err) = dive(h, &["export", file, "--format", "messages", "--out", out]);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("wrote 3 trajectories"), "{err}");
+    }
+    assert_eq!(std::fs::read(h.join("m.jsonl")).unwrap(), std::fs::read(h.join("m-crlf.jsonl")).unwrap());
+    let (code, _, err) = dive(h, &["export", "crlf.jsonl", "--format", "hf", "--out", "ds"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("wrote 3 tasks"), "{err}");
+    let split = h.join("ds/data/train-00000-of-00001.parquet");
+    let before = (std::fs::read(h.join("m.jsonl")).unwrap(), std::fs::read(&split).unwrap());
+
+    // Line 4 is broken, after three good tasks were already turned into rows: the
+    // exports end with the line named, and what was at --out is untouched.
+    std::fs::write(h.join("bad.jsonl"), format!("{}\n{}\n{}\n{{\"uuid\": \"half a task\"\n", tasks[0], tasks[1], tasks[2])).unwrap();
+    let (code, _, err) = dive(h, &["export", "bad.jsonl", "--format", "messages", "--out", "m.jsonl"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.jsonl:4"), "{err}");
+    let (code, _, err) = dive(h, &["export", "bad.jsonl", "--format", "hf", "--out", "ds"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.jsonl:4"), "{err}");
+    assert_eq!((std::fs::read(h.join("m.jsonl")).unwrap(), std::fs::read(&split).unwrap()), before);
+    let leftovers: Vec<_> = std::fs::read_dir(h.join("ds/data")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+}
