@@ -41,7 +41,7 @@ const BATCH_ROWS: usize = 1024;
 
 /// A Parquet row group's encoded size at most (the writer's estimate). The writer keeps
 /// a row group's pages in memory until the group is done, so with one group of every
-/// row a write's memory grew with the task file (40,000 tasks, 128 MB: 94 MB at peak;
+/// row a write's memory grew with the task file (40,000 tasks, 135 MB: 94 MB at peak;
 /// 46 MB with groups of 1,024 rows, measured with `MIMALLOC_PURGE_DELAY=0`). Groups of
 /// rows made the file 16% larger, so the bound is on bytes: up to ~32 MB of Parquet is
 /// still one group.
