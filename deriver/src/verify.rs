@@ -234,18 +234,27 @@ pub struct ScoreReport {
 }
 
 pub fn score(tasks: &[Task], answers: &BTreeMap<String, String>) -> ScoreReport {
-    let results: Vec<Score> = tasks
-        .iter()
-        .map(|t| Score { uuid: t.uuid.clone(), correct: answers.get(&t.uuid).map(|a| t.verifier.check(&t.ground_truth, a)) })
-        .collect();
-    let answered = results.iter().filter(|r| r.correct.is_some()).count();
-    let correct = results.iter().filter(|r| r.correct == Some(true)).count();
-    ScoreReport {
-        tasks: tasks.len(),
-        answered,
-        correct,
-        accuracy: if tasks.is_empty() { 0.0 } else { correct as f64 / tasks.len() as f64 },
-        results,
+    ScoreReport::of(tasks.iter().map(|t| score_one(t, answers)).collect())
+}
+
+/// One task's verdict: None when `answers` has none for it.
+pub fn score_one(t: &Task, answers: &BTreeMap<String, String>) -> Score {
+    Score { uuid: t.uuid.clone(), correct: answers.get(&t.uuid).map(|a| t.verifier.check(&t.ground_truth, a)) }
+}
+
+impl ScoreReport {
+    /// The totals of these verdicts, one per task.
+    pub fn of(results: Vec<Score>) -> ScoreReport {
+        let answered = results.iter().filter(|r| r.correct.is_some()).count();
+        let correct = results.iter().filter(|r| r.correct == Some(true)).count();
+        let tasks = results.len();
+        ScoreReport {
+            tasks,
+            answered,
+            correct,
+            accuracy: if tasks == 0 { 0.0 } else { correct as f64 / tasks as f64 },
+            results,
+        }
     }
 }
 

@@ -282,10 +282,18 @@ fn load_tasks(path: &Path) -> Result<Vec<dive_deriver::task::Task>> {
     read_tasks(path).map_err(|e| usage(e.to_string()))
 }
 
+/// `dive verify TASKS --answers FILE`: the task file is read one task at a time and
+/// only each task's verdict kept.
 pub fn verify(g: &Global, tasks: &Path, answers: &Path) -> Result<u8> {
-    let tasks = load_tasks(tasks)?;
+    let mut reader = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?;
+    // The first task before the answers: a file that is no task file is said first.
+    let first = reader.next().transpose().map_err(|e| usage(e.to_string()))?;
     let answers = read_answers(answers).map_err(|e| usage(e.to_string()))?;
-    let report = dive_deriver::verify::score(&tasks, &answers);
+    let mut verdicts = Vec::new();
+    for t in first.map(Ok).into_iter().chain(reader) {
+        verdicts.push(dive_deriver::verify::score_one(&t.map_err(|e| usage(e.to_string()))?, &answers));
+    }
+    let report = dive_deriver::verify::ScoreReport::of(verdicts);
     if g.json {
         // One verdict per task, for reward functions (§11); the totals go to stderr.
         for r in &report.results {
