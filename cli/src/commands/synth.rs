@@ -13,7 +13,7 @@ use dive_deriver::shard::{manifest_name, Shard, ShardInput, ShardManifest, MANIF
 use dive_runtime::store::Store;
 use dive_runtime::untrusted::{caps, read_bounded, Follow};
 use dive_deriver::synth::{PolicyKind, Synth, SynthError, SynthOptions};
-use dive_deriver::verify::{read_answers, read_tasks};
+use dive_deriver::verify::read_answers;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::sync::Arc;
@@ -278,10 +278,6 @@ pub fn merge(g: &Global, out: &str, shards: &[String]) -> Result<u8> {
     Ok(0)
 }
 
-fn load_tasks(path: &Path) -> Result<Vec<dive_deriver::task::Task>> {
-    read_tasks(path).map_err(|e| usage(e.to_string()))
-}
-
 /// `dive verify TASKS --answers FILE`: the task file is read one task at a time and
 /// only each task's verdict kept.
 pub fn verify(g: &Global, tasks: &Path, answers: &Path) -> Result<u8> {
@@ -315,17 +311,22 @@ pub fn verify(g: &Global, tasks: &Path, answers: &Path) -> Result<u8> {
     Ok(0)
 }
 
+/// `dive reverify TASKS`: a first pass checks every line and counts the tasks (a broken
+/// file is refused before any replay), a second feeds the workers one task at a time,
+/// so memory holds the tasks in flight, not the file.
 pub async fn reverify(g: &Global, tasks: &Path, live: bool, workers: usize) -> Result<u8> {
-    let tasks = load_tasks(tasks)?;
+    let mut check = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?;
+    let count = check.by_ref().try_fold(0u64, |n, t| t.map(|_| n + 1)).map_err(|e| usage(e.to_string()))?;
+    let mut it = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?.expecting(check.digest());
     let runtime = open_runtime(g).await?;
     let store = Arc::new(open_store(g)?);
-    let bar = if g.json { ProgressBar::hidden() } else { ProgressBar::new(tasks.len() as u64) };
-    let mut results = Vec::with_capacity(tasks.len());
+    let bar = if g.json { ProgressBar::hidden() } else { ProgressBar::new(count) };
+    let mut results = Vec::with_capacity(count as usize);
     let mut pending = std::collections::VecDeque::new();
-    let mut it = tasks.into_iter();
     loop {
         while pending.len() < workers.max(1) {
             let Some(t) = it.next() else { break };
+            let t = t.map_err(|e| usage(e.to_string()))?;
             let (rt, st) = (runtime.clone(), store.clone());
             pending.push_back(tokio::spawn(async move { dive_deriver::reverify::reverify(&rt, &st, &t, live).await }));
         }
