@@ -326,6 +326,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Provenance that says nothing: these tests look at the data, not the card's text.
+    fn provenance() -> Provenance {
+        Provenance {
+            dive_version: "test".into(),
+            commands: vec![],
+            evidence_digest: String::new(),
+            components: vec![],
+            stats: String::new(),
+            source: "tasks.jsonl".into(),
+        }
+    }
+
     #[test]
     fn each_column_has_one_kind() {
         let rows: Vec<_> = [
@@ -357,14 +369,7 @@ mod tests {
             Ok(json!({ "i": format!("row {i}"), "x": x }).as_object().unwrap().clone())
         };
         let dir = tempfile::tempdir().unwrap();
-        let prov = Provenance {
-            dive_version: "test".into(),
-            commands: vec![],
-            evidence_digest: String::new(),
-            components: vec![],
-            stats: String::new(),
-            source: "tasks.jsonl".into(),
-        };
+        let prov = provenance();
         let mut cols = Columns::default();
         (0..n).for_each(|i| cols.add(&row(i).unwrap()));
         let cols = cols.finish();
@@ -405,14 +410,7 @@ mod tests {
         let mut cols = Columns::default();
         (0..n).for_each(|i| cols.add(&row(i).unwrap()));
         let dir = tempfile::tempdir().unwrap();
-        let prov = Provenance {
-            dive_version: "test".into(),
-            commands: vec![],
-            evidence_digest: String::new(),
-            components: vec![],
-            stats: String::new(),
-            source: "tasks.jsonl".into(),
-        };
+        let prov = provenance();
         write_grouped(dir.path(), cols.finish(), n, (0..n).map(row), &prov, 64 << 10).unwrap();
         let file = std::fs::File::open(dir.path().join("data/train-00000-of-00001.parquet")).unwrap();
         let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
