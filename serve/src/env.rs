@@ -4,7 +4,7 @@
 //! - `POST /step {"episode", "tool", "arguments"}` → `{"result"}` or `{"error"}`: the call
 //!   runs in a fresh sandbox with its HTTP answered from the task's recorded evidence
 //! - `POST /submit {"episode", "answer"}` → `{"reward", "correct"}` from the task's verifier
-//! - `GET /health` → `{"status": "ok", "tasks", "episodes"}`
+//! - `GET /health` → `{"status": "ok", "tasks", "episodes", "evidence_loaded"}`
 //!
 //! Episodes are bounded in number and reaped when idle; each may take `max_steps` steps,
 //! then only `/submit` is left. With recording, each episode is one trace (ref
@@ -23,9 +23,9 @@ use dive_runtime::{CallOptions, DeterminismConfig, Outcome, Runtime};
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio_util::task::TaskTracker;
 
@@ -49,9 +49,15 @@ pub struct EnvOptions {
     pub max_episodes: usize,
 }
 
+/// How many tasks' evidence stays loaded after their episodes end: the ones loaded last.
+const RECENT_EVIDENCE: usize = 64;
+
 /// One episode: a task, its steps so far, and its session of calls.
 struct Episode {
     task: usize,
+    /// The task's evidence: held (never read) so that it stays loaded while the episode
+    /// is open; the session's transport is the same evidence.
+    _evidence: Replayed,
     session: Session,
     steps: AtomicU32,
     last_used: Mutex<Instant>,
@@ -74,8 +80,14 @@ type Replayed = Arc<(Arc<dyn Transport>, DeterminismConfig)>;
 pub struct Env {
     opts: EnvOptions,
     by_uuid: HashMap<String, usize>,
-    tools: Vec<Arc<Vec<Value>>>,
-    evidence: Mutex<HashMap<usize, Replayed>>,
+    /// Each tool's function spec, once: tasks name their toolsets, and a copy of the
+    /// specs per task took 1.26 GB for 10,000 tasks of 27 tools.
+    specs: HashMap<String, Value>,
+    /// Each task's evidence while an open episode of it holds it ([`Episode::evidence`])
+    /// or it is among the [`RECENT_EVIDENCE`] loaded last: a long run over many tasks
+    /// does not keep every task's evidence.
+    evidence: Mutex<HashMap<usize, Weak<(Arc<dyn Transport>, DeterminismConfig)>>>,
+    recent: Mutex<VecDeque<Replayed>>,
     episodes: Mutex<HashMap<String, Arc<Episode>>>,
     in_flight: TaskTracker,
 }
@@ -88,22 +100,23 @@ type Answer = Result<Value, Refusal>;
 impl Env {
     /// Check the tasks against the pool (every toolset tool must be loaded).
     pub fn new(opts: EnvOptions) -> Result<Arc<Env>, ServeError> {
-        let mut tools = Vec::with_capacity(opts.tasks.len());
+        let mut specs = HashMap::new();
         for t in &opts.tasks {
-            let specs = t
-                .tools
-                .iter()
-                .map(|name| {
-                    opts.runtime
-                        .tool(name)
-                        .map(|e| dive_export::openai(e, false).0)
-                        .ok_or_else(|| ServeError::TaskTool { uuid: t.uuid.clone(), tool: name.clone() })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            tools.push(Arc::new(specs));
+            for name in &t.tools {
+                if specs.contains_key(name) {
+                    continue;
+                }
+                let entry = opts.runtime.tool(name).ok_or_else(|| ServeError::TaskTool { uuid: t.uuid.clone(), tool: name.clone() })?;
+                specs.insert(name.clone(), dive_export::openai(entry, false).0);
+            }
         }
         let by_uuid = opts.tasks.iter().enumerate().map(|(i, t)| (t.uuid.clone(), i)).collect();
-        Ok(Arc::new(Env { opts, by_uuid, tools, evidence: Default::default(), episodes: Default::default(), in_flight: TaskTracker::new() }))
+        Ok(Arc::new(Env { opts, by_uuid, specs, evidence: Default::default(), recent: Default::default(), episodes: Default::default(), in_flight: TaskTracker::new() }))
+    }
+
+    /// A task's toolset as the function specs `/reset` gives.
+    fn toolset(&self, task: &Task) -> Value {
+        Value::Array(task.tools.iter().map(|name| self.specs.get(name).cloned().expect("Env::new found every toolset tool")).collect())
     }
 
     /// Answer one HTTP request.
@@ -140,7 +153,12 @@ impl Env {
     }
 
     fn health(&self) -> Value {
-        json!({ "status": "ok", "tasks": self.opts.tasks.len(), "episodes": self.episodes.lock().unwrap_or_else(|p| p.into_inner()).len() })
+        json!({
+            "status": "ok",
+            "tasks": self.opts.tasks.len(),
+            "episodes": self.episodes.lock().unwrap_or_else(|p| p.into_inner()).len(),
+            "evidence_loaded": self.evidence_loaded(),
+        })
     }
 
     fn task_index(&self, v: &Value) -> Result<usize, Refusal> {
@@ -177,19 +195,21 @@ impl Env {
         let recording = self.opts.record.then(|| Recording { store: self.opts.store.clone(), ref_name: format!("env/{id}") });
         let episode = Arc::new(Episode {
             task: index,
+            _evidence: evidence.clone(),
             session: Session::new(self.opts.runtime.clone(), options, recording),
             steps: AtomicU32::new(0),
             last_used: Mutex::new(Instant::now()),
         });
         self.episodes.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), episode);
         let task = &self.opts.tasks[index];
-        Ok(json!({ "episode": id, "task": task.uuid, "question": task.question, "tools": *self.tools[index], "max_steps": self.opts.max_steps }))
+        Ok(json!({ "episode": id, "task": task.uuid, "question": task.question, "tools": self.toolset(task), "max_steps": self.opts.max_steps }))
     }
 
-    /// A task's evidence as a transport, loaded from the store once.
+    /// A task's evidence as a transport: the copy an open episode or the recent ones
+    /// hold, else loaded from the store.
     async fn evidence_of(&self, index: usize) -> Result<Replayed, Refusal> {
-        if let Some(e) = self.evidence.lock().unwrap_or_else(|p| p.into_inner()).get(&index) {
-            return Ok(e.clone());
+        if let Some(e) = self.evidence.lock().unwrap_or_else(|p| p.into_inner()).get(&index).and_then(Weak::upgrade) {
+            return Ok(e);
         }
         let task = &self.opts.tasks[index];
         let (store, trace) = (self.opts.store.clone(), task.evidence.trace.clone());
@@ -201,8 +221,25 @@ impl Env {
         };
         let transport: Arc<dyn Transport> = Arc::new(EvidenceTransport::new(exchanges, self.opts.live.clone()));
         let entry = Arc::new((transport, doc.determinism()));
-        self.evidence.lock().unwrap_or_else(|p| p.into_inner()).insert(index, entry.clone());
+        {
+            let mut known = self.evidence.lock().unwrap_or_else(|p| p.into_inner());
+            known.insert(index, Arc::downgrade(&entry));
+            // Forget tasks whose evidence is gone once they outnumber the live ones.
+            if known.len() > 2 * (self.opts.max_episodes + RECENT_EVIDENCE) {
+                known.retain(|_, e| e.strong_count() > 0);
+            }
+        }
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        recent.push_back(entry.clone());
+        if recent.len() > RECENT_EVIDENCE {
+            recent.pop_front();
+        }
         Ok(entry)
+    }
+
+    /// How many tasks' evidence is loaded now (for `/health`).
+    fn evidence_loaded(&self) -> usize {
+        self.evidence.lock().unwrap_or_else(|p| p.into_inner()).values().filter(|e| e.strong_count() > 0).count()
     }
 
     fn episode(&self, v: &Value) -> Result<(String, Arc<Episode>), Refusal> {

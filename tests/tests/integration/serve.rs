@@ -423,6 +423,50 @@ async fn env_episodes_step_from_the_evidence_and_reward_from_the_verifier() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_keeps_the_evidence_of_open_episodes_and_of_the_recent_tasks_only() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let tools = pkg.to_str().unwrap();
+    let two = task_file(home.path(), tools).await;
+    // 70 tasks on the same evidence, each loaded on its own.
+    let mut first: Value = serde_json::from_str(std::fs::read_to_string(&two).unwrap().lines().next().unwrap()).unwrap();
+    let lines: Vec<String> = (0..70)
+        .map(|i| {
+            first["uuid"] = json!(format!("00000000-0000-8000-8000-{i:012}"));
+            first.to_string()
+        })
+        .collect();
+    std::fs::write(home.path().join("many.jsonl"), lines.join("\n")).unwrap();
+    let server = Server::start(home.path(), &["--tools", tools, "serve", "env", "many.jsonl", "--listen", "127.0.0.1:0"]);
+    let u = |p: &str| format!("{}{p}", server.url);
+    let health = u("/health");
+    let loaded = || {
+        let health = health.clone();
+        async move { http("GET", &health, None, None).await.1["evidence_loaded"].as_u64() }
+    };
+
+    // Task 0 stays open while 69 other tasks are each played and submitted.
+    let (_, open) = http("POST", &u("/reset"), Some(r#"{"task": 0}"#), None).await;
+    for i in 1..70 {
+        let (status, ep) = http("POST", &u("/reset"), Some(&format!("{{\"task\": {i}}}")), None).await;
+        assert_eq!(status, 200, "{ep}");
+        let (_, r) = http("POST", &u("/submit"), Some(&json!({"episode": ep["episode"], "answer": "200"}).to_string()), None).await;
+        assert_eq!(r["correct"], true, "{r}");
+    }
+    assert_eq!(loaded().await, Some(65), "the 64 loaded last, and the open episode's");
+    let (_, r) = http("POST", &u("/submit"), Some(&json!({"episode": open["episode"], "answer": "200"}).to_string()), None).await;
+    assert_eq!(r["correct"], true, "{r}");
+    assert_eq!(loaded().await, Some(64), "ended, task 0's evidence is let go");
+    // A task whose evidence was let go is loaded again and answers from it.
+    let (_, ep) = http("POST", &u("/reset"), Some(r#"{"task": 1}"#), None).await;
+    let step = json!({"episode": ep["episode"], "tool": "probe_http", "arguments": {"url": format!("{LOGICAL}/echo?q=1")}}).to_string();
+    let (status, r) = http("POST", &u("/step"), Some(&step), None).await;
+    assert_eq!((status, &r["result"]["status"]), (200, &json!(200)), "{r}");
+    assert_eq!(loaded().await, Some(64));
+    assert_eq!(server.stop().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn env_64_concurrent_episodes_do_not_mix_and_a_slow_step_does_not_stall_them() {
     let home = tempfile::tempdir().unwrap();
     let pkg = probe(home.path());
