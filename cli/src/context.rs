@@ -84,6 +84,17 @@ pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
+/// A task file's tasks, one line at a time; see [`bad_tasks`] for its errors.
+pub(crate) fn open_task_file(path: &std::path::Path) -> anyhow::Result<dive_deriver::verify::TaskFileReader> {
+    dive_deriver::verify::open_tasks(path).map_err(bad_tasks)
+}
+
+/// A task file that cannot be read, or a line of it that is no task: a usage error
+/// (exit 2) whose message names the file and line.
+pub(crate) fn bad_tasks(e: dive_deriver::verify::TaskFileError) -> anyhow::Error {
+    usage(e.to_string())
+}
+
 /// The log on stderr: `DIVE_LOG` (a tracing filter) when set, else by `-v`.
 pub(crate) fn init_logging(verbose: u8, dive_log: Option<&str>) {
     let default = match verbose {

@@ -4,12 +4,14 @@
 
 use std::path::Path;
 
-/// A task file (JSON Lines), then the figures `dive stats` computes from it.
+/// A task file (JSON Lines) through the reader the commands use, then the figures
+/// `dive stats` computes from its tasks.
 pub fn task_lines(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(tasks) = crate::verify::parse_tasks(text, Path::new("/fuzz/tasks.jsonl")) {
-        let _ = crate::stats::stats(&tasks, &|name: &str| name.len() % 2 == 0);
+    let mut table = crate::stats::StatsBuilder::default();
+    for task in crate::verify::TaskReader::new(data, Path::new("/fuzz/tasks.jsonl")).map_while(Result::ok) {
+        table.add(&task, &|name: &str| name.len() % 2 == 0);
     }
+    let _ = table.finish();
 }
 
 /// An answers file (JSON Lines or one object).

@@ -35,17 +35,8 @@ impl Stats {
     }
 }
 
-/// Compute the table. `retrieval` tells whether a tool reaches the network.
-pub fn stats(tasks: &[Task], retrieval: &dyn Fn(&str) -> bool) -> Stats {
-    let mut table = StatsBuilder::default();
-    for t in tasks {
-        table.add(t, retrieval);
-    }
-    table.finish()
-}
-
-/// The table of tasks taken in one at a time, for a reader that does not hold them all
-/// (`dive export` streams its task file). Distinct toolsets, call sequences and graphs
+/// The table of a task set, its tasks taken in one at a time (`dive stats` and `dive
+/// export` stream their task file). Distinct toolsets, call sequences and graphs
 /// are counted by a 128-bit BLAKE3 key of each ([`distinct_key`]), not kept: 10,000
 /// tasks of 27 offered tools held 67 MB as the values themselves.
 #[derive(Debug, Default)]

@@ -44,15 +44,9 @@ pub fn read_tasks(path: &Path) -> Result<Vec<Task>, TaskFileError> {
     open_tasks(path)?.collect()
 }
 
-/// [`read_tasks`] of text already read, as if from `path`.
-pub fn parse_tasks(text: &str, path: &Path) -> Result<Vec<Task>, TaskFileError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if let Some(t) = parse_line(line, path, i + 1)? {
-            out.push(t);
-        }
-    }
-    Ok(out)
+/// [`read_tasks`] of bytes already read, as if from `path`: the same reader, over memory.
+pub fn parse_tasks(bytes: &[u8], path: &Path) -> Result<Vec<Task>, TaskFileError> {
+    TaskReader::new(bytes, path).collect()
 }
 
 /// One line of a task file: None when it is blank, else a task whose graph is a DAG.
@@ -72,34 +66,28 @@ fn parse_line(line: &str, path: &Path, number: usize) -> Result<Option<Task>, Ta
 /// bounds as [`read_tasks`]: a regular file of at most [`caps::TASK_FILE_BYTES`], lines
 /// of at most [`caps::TASK_LINE_BYTES`] (a longer line is refused before it is all read),
 /// UTF-8, graphs that are bounded DAGs.
-pub fn open_tasks(path: &Path) -> Result<TaskReader, TaskFileError> {
+pub fn open_tasks(path: &Path) -> Result<TaskFileReader, TaskFileError> {
     let file = open_regular(path, Follow::Yes)?;
     let size = file.metadata().map_err(|source| TaskFileError::Io { path: path.display().to_string(), source })?.len();
     if size > caps::TASK_FILE_BYTES {
         return Err(too_large(path, size).into());
     }
-    Ok(TaskReader {
-        path: path.to_path_buf(),
-        // One byte past the cap, so that a file that grew past it is noticed.
-        reader: BufReader::new(file.take(caps::TASK_FILE_BYTES + 1)),
-        line: 0,
-        read: 0,
-        buf: Vec::new(),
-        hasher: blake3::Hasher::new(),
-        expected: None,
-        done: false,
-    })
+    // One byte past the cap, so that a file that grew past it is noticed.
+    Ok(TaskReader::new(BufReader::new(file.take(caps::TASK_FILE_BYTES + 1)), path))
 }
 
 fn too_large(path: &Path, size: u64) -> UntrustedError {
     UntrustedError::TooLarge { path: path.to_path_buf(), size, limit: caps::TASK_FILE_BYTES, what: "the task file cap" }
 }
 
-/// The tasks of a task file, one line at a time ([`open_tasks`]). It stops after the
-/// first error.
-pub struct TaskReader {
+/// A task file opened by [`open_tasks`].
+pub type TaskFileReader = TaskReader<BufReader<std::io::Take<File>>>;
+
+/// The tasks of a task file, one line at a time ([`open_tasks`], [`parse_tasks`]). It
+/// stops after the first error.
+pub struct TaskReader<R> {
     path: std::path::PathBuf,
-    reader: BufReader<std::io::Take<File>>,
+    reader: R,
     /// Lines read so far.
     line: usize,
     /// Bytes read so far.
@@ -111,11 +99,25 @@ pub struct TaskReader {
     done: bool,
 }
 
-impl TaskReader {
+impl<R: BufRead> TaskReader<R> {
+    /// The tasks in `reader`, named as if read from `path` in errors.
+    pub fn new(reader: R, path: &Path) -> TaskReader<R> {
+        TaskReader {
+            path: path.to_path_buf(),
+            reader,
+            line: 0,
+            read: 0,
+            buf: Vec::new(),
+            hasher: blake3::Hasher::new(),
+            expected: None,
+            done: false,
+        }
+    }
+
     /// Read the file again expecting the bytes an earlier full read hashed to
     /// ([`TaskReader::digest`]): if the file changed in between, the last item is
     /// [`TaskFileError::Changed`], so a reader making two passes never mixes two files.
-    pub fn expecting(mut self, digest: blake3::Hash) -> TaskReader {
+    pub fn expecting(mut self, digest: blake3::Hash) -> TaskReader<R> {
         self.expected = Some(digest);
         self
     }
@@ -164,7 +166,7 @@ impl TaskReader {
     }
 }
 
-impl Iterator for TaskReader {
+impl<R: BufRead> Iterator for TaskReader<R> {
     type Item = Result<Task, TaskFileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -231,10 +233,6 @@ pub struct ScoreReport {
     pub correct: usize,
     pub accuracy: f64,
     pub results: Vec<Score>,
-}
-
-pub fn score(tasks: &[Task], answers: &BTreeMap<String, String>) -> ScoreReport {
-    ScoreReport::of(tasks.iter().map(|t| score_one(t, answers)).collect())
 }
 
 /// One task's verdict: None when `answers` has none for it.

@@ -28,8 +28,8 @@ pub enum HfError {
     #[error("task {index} (from 0) is not a JSON record: {message}")]
     NotARecord { index: usize, message: String },
     /// The tasks could not be read (e.g. a broken line of the task file).
-    #[error("{0}")]
-    Tasks(String),
+    #[error(transparent)]
+    Tasks(#[from] dive_deriver::verify::TaskFileError),
     /// The second pass over the tasks gave another number of rows than the first.
     #[error("the tasks gave {expected} rows when their columns were learned and {got} when written; nothing was written")]
     RowCount { expected: usize, got: usize },
@@ -187,18 +187,8 @@ pub fn row(index: usize, task: &Task) -> Result<Map<String, Value>, HfError> {
     }
 }
 
-/// Write `DIR/data/train-00000-of-00001.parquet` and `DIR/README.md` from tasks in
-/// memory: one pass learns the columns, one writes them ([`write_rows`]).
-pub fn write(dir: &Path, tasks: &[Task], prov: &Provenance) -> Result<(), HfError> {
-    let mut cols = Columns::default();
-    for (i, t) in tasks.iter().enumerate() {
-        cols.add(&row(i, t)?);
-    }
-    write_rows(dir, cols.finish(), tasks.len(), tasks.iter().enumerate().map(|(i, t)| row(i, t)), prov)
-}
-
-/// Write the dataset from `n` rows whose columns are `cols` (learned by an earlier pass
-/// with [`Columns`]), in batches of [`BATCH_ROWS`]: neither the rows' JSON form nor the
+/// Write `DIR/data/train-00000-of-00001.parquet` and `DIR/README.md` from `n` rows whose
+/// columns are `cols` (learned by an earlier pass with [`Columns`] over [`row`]s), in batches of [`BATCH_ROWS`]: neither the rows' JSON form nor the
 /// Parquet bytes are ever all in memory. A row the iterator fails to make ends the
 /// write with that error and leaves no file; so does a count other than `n`.
 pub fn write_rows(
@@ -392,8 +382,8 @@ mod tests {
         // A row that cannot be made, or a second pass of another length, leaves the
         // split written before untouched.
         let before = std::fs::read(dir.path().join("data/train-00000-of-00001.parquet")).unwrap();
-        let failing = (0..n).map(|i| if i == BATCH_ROWS + 3 { Err(HfError::Tasks("line 1028: broken".into())) } else { row(i) });
-        assert_eq!(write_rows(dir.path(), cols.clone(), n, failing, &prov).unwrap_err().to_string(), "line 1028: broken");
+        let failing = (0..n).map(|i| if i == BATCH_ROWS + 3 { Err(HfError::Tasks(dive_deriver::verify::TaskFileError::Changed { path: "tasks.jsonl".into() })) } else { row(i) });
+        assert_eq!(write_rows(dir.path(), cols.clone(), n, failing, &prov).unwrap_err().to_string(), "tasks.jsonl changed while it was being read twice; run the command again once nothing writes to it");
         let short = write_rows(dir.path(), cols, n, (0..n - 1).map(row), &prov).unwrap_err();
         assert!(matches!(short, HfError::RowCount { expected, got } if expected == n && got == n - 1), "{short}");
         assert_eq!(std::fs::read(dir.path().join("data/train-00000-of-00001.parquet")).unwrap(), before);

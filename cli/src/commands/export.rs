@@ -1,10 +1,9 @@
 //! `dive export`: tasks as training data (chat-completions messages, or a Hugging Face
 //! dataset with its card).
 
-use crate::context::{open_runtime, open_store, usage, Global};
+use crate::context::{bad_tasks, open_runtime, open_store, open_task_file, usage, Global};
 use anyhow::Result;
 use clap::ValueEnum;
-use dive_deriver::verify::open_tasks;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -43,7 +42,7 @@ pub(crate) async fn run(g: &Global, a: &ExportArgs, version: &str) -> Result<u8>
 /// carries its tool results), into one atomic write: a broken line leaves no file.
 async fn messages(g: &Global, tasks: &Path, out: &Path) -> Result<u8> {
     use std::io::Write;
-    let reader = open_tasks(tasks).map_err(|e| usage(e.to_string()))?;
+    let reader = open_task_file(tasks)?;
     let runtime = open_runtime(g).await?;
     let store = open_store(g)?;
     let mut bad_task: Option<String> = None;
@@ -86,14 +85,14 @@ struct FirstPass {
 /// the provenance, the second writes the rows; a file that changed in between is an
 /// error, not a mixed dataset.
 async fn hf(g: &Global, tasks_path: &Path, out: &Path, version: &str) -> Result<u8> {
-    let mut reader = open_tasks(tasks_path).map_err(|e| usage(e.to_string()))?;
+    let mut reader = open_task_file(tasks_path)?;
     let runtime = open_runtime(g).await?;
     let store = open_store(g)?;
     let infos = dive_deriver::synth::tool_infos(&runtime);
     let retrieval = |name: &str| infos.get(name).is_none_or(|t| t.retrieval);
     let mut first = FirstPass::default();
     for t in reader.by_ref() {
-        let t = t.map_err(|e| usage(e.to_string()))?;
+        let t = t.map_err(bad_tasks)?;
         first.columns.add(&dive_export::hf::row(first.tasks, &t)?);
         first.stats.add(&t, &retrieval);
         first.traces.insert(t.evidence.trace.clone());
@@ -103,13 +102,10 @@ async fn hf(g: &Global, tasks_path: &Path, out: &Path, version: &str) -> Result<
     let digest = reader.digest();
     let stats = std::mem::take(&mut first.stats).finish().to_string();
     let prov = provenance(&runtime, &store, &first, stats, tasks_path, version)?;
-    let again = open_tasks(tasks_path).map_err(|e| usage(e.to_string()))?.expecting(digest);
-    let rows = again.enumerate().map(|(i, t)| match t {
-        Ok(t) => dive_export::hf::row(i, &t),
-        Err(e) => Err(dive_export::hf::HfError::Tasks(e.to_string())),
-    });
+    let again = open_task_file(tasks_path)?.expecting(digest);
+    let rows = again.enumerate().map(|(i, t)| dive_export::hf::row(i, &t?));
     match dive_export::hf::write_rows(out, first.columns.finish(), first.tasks, rows, &prov) {
-        Err(e @ dive_export::hf::HfError::Tasks(_)) => return Err(usage(e.to_string())),
+        Err(dive_export::hf::HfError::Tasks(e)) => return Err(bad_tasks(e)),
         other => other?,
     }
     eprintln!("wrote {} tasks to {}/data/ with a dataset card {}/README.md", first.tasks, out.display(), out.display());

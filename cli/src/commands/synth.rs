@@ -1,7 +1,7 @@
 //! `dive synth`, `dive verify`, `dive reverify`, `dive stats`: thin wrappers over the
 //! deriver crate (argument checks, progress, output).
 
-use crate::context::{open_runtime, open_store, usage, Global};
+use crate::context::{bad_tasks, open_runtime, open_store, open_task_file, usage, Global};
 use crate::exit::FAILED as EXIT_FAILED;
 use clap::ValueEnum;
 use std::path::PathBuf;
@@ -281,13 +281,13 @@ pub fn merge(g: &Global, out: &str, shards: &[String]) -> Result<u8> {
 /// `dive verify TASKS --answers FILE`: the task file is read one task at a time and
 /// only each task's verdict kept.
 pub fn verify(g: &Global, tasks: &Path, answers: &Path) -> Result<u8> {
-    let mut reader = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?;
+    let mut reader = open_task_file(tasks)?;
     // The first task before the answers: a file that is no task file is said first.
-    let first = reader.next().transpose().map_err(|e| usage(e.to_string()))?;
+    let first = reader.next().transpose().map_err(bad_tasks)?;
     let answers = read_answers(answers).map_err(|e| usage(e.to_string()))?;
     let mut verdicts = Vec::new();
     for t in first.map(Ok).into_iter().chain(reader) {
-        verdicts.push(dive_deriver::verify::score_one(&t.map_err(|e| usage(e.to_string()))?, &answers));
+        verdicts.push(dive_deriver::verify::score_one(&t.map_err(bad_tasks)?, &answers));
     }
     let report = dive_deriver::verify::ScoreReport::of(verdicts);
     if g.json {
@@ -315,9 +315,9 @@ pub fn verify(g: &Global, tasks: &Path, answers: &Path) -> Result<u8> {
 /// file is refused before any replay), a second feeds the workers one task at a time,
 /// so memory holds the tasks in flight, not the file.
 pub async fn reverify(g: &Global, tasks: &Path, live: bool, workers: usize) -> Result<u8> {
-    let mut check = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?;
-    let count = check.by_ref().try_fold(0u64, |n, t| t.map(|_| n + 1)).map_err(|e| usage(e.to_string()))?;
-    let mut it = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?.expecting(check.digest());
+    let mut check = open_task_file(tasks)?;
+    let count = check.by_ref().try_fold(0u64, |n, t| t.map(|_| n + 1)).map_err(bad_tasks)?;
+    let mut it = open_task_file(tasks)?.expecting(check.digest());
     let runtime = open_runtime(g).await?;
     let store = Arc::new(open_store(g)?);
     let bar = if g.json { ProgressBar::hidden() } else { ProgressBar::new(count) };
@@ -326,7 +326,7 @@ pub async fn reverify(g: &Global, tasks: &Path, live: bool, workers: usize) -> R
     loop {
         while pending.len() < workers.max(1) {
             let Some(t) = it.next() else { break };
-            let t = t.map_err(|e| usage(e.to_string()))?;
+            let t = t.map_err(bad_tasks)?;
             let (rt, st) = (runtime.clone(), store.clone());
             pending.push_back(tokio::spawn(async move { dive_deriver::reverify::reverify(&rt, &st, &t, live).await }));
         }
@@ -349,13 +349,13 @@ pub async fn reverify(g: &Global, tasks: &Path, live: bool, workers: usize) -> R
 
 /// `dive stats TASKS`: the task file is read one task at a time.
 pub async fn stats(g: &Global, tasks: &Path) -> Result<u8> {
-    let reader = dive_deriver::verify::open_tasks(tasks).map_err(|e| usage(e.to_string()))?;
+    let reader = open_task_file(tasks)?;
     let runtime = open_runtime(g).await?;
     let infos = dive_deriver::synth::tool_infos(&runtime);
     let retrieval = |name: &str| infos.get(name).is_none_or(|t| t.retrieval);
     let mut table = dive_deriver::stats::StatsBuilder::default();
     for t in reader {
-        table.add(&t.map_err(|e| usage(e.to_string()))?, &retrieval);
+        table.add(&t.map_err(bad_tasks)?, &retrieval);
     }
     let s = table.finish();
     if g.json {
