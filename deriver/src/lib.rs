@@ -26,6 +26,7 @@ pub mod shard;
 pub mod stats;
 pub mod synth;
 pub mod task;
+pub mod task_index;
 pub mod types;
 pub mod verify;
 pub mod watch;

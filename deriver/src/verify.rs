@@ -20,6 +20,8 @@ pub enum TaskFileError {
     BadLine { path: String, line: usize, message: String },
     #[error("{path} changed while it was being read twice; run the command again once nothing writes to it")]
     Changed { path: String },
+    #[error("{path}:{line} changed since the file was indexed; restart with the file as it is now, and write task files to a new name and rename them into place")]
+    LineChanged { path: String, line: usize },
     #[error("{path}: answers must be JSON Lines of {{\"uuid\", \"answer\"}} or one JSON object mapping uuid to answer ({message})")]
     BadAnswers { path: String, message: String },
 }
@@ -61,6 +63,19 @@ fn parse_line(line: &str, path: &Path, number: usize) -> Result<Option<Task>, Ta
     Ok(Some(t))
 }
 
+/// One line's bytes, with or without its line ending: None when it is blank, else a task
+/// whose graph is a DAG; a line over [`caps::TASK_LINE_BYTES`] or not UTF-8 is refused.
+pub(crate) fn task_of_line(bytes: &[u8], path: &Path, number: usize) -> Result<Option<Task>, TaskFileError> {
+    let text = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    let bad = |message: String| TaskFileError::BadLine { path: path.display().to_string(), line: number, message };
+    if text.len() > caps::TASK_LINE_BYTES {
+        return Err(bad(format!("the line is over {} bytes", caps::TASK_LINE_BYTES)));
+    }
+    let text = std::str::from_utf8(text).map_err(|e| bad(format!("it is not UTF-8 text ({e})")))?;
+    parse_line(text, path, number)
+}
+
 /// Open a task file to read its tasks one line at a time, so that a reader that handles
 /// each task in turn (`dive export`) holds one line and one task, not the file. The same
 /// bounds as [`read_tasks`]: a regular file of at most [`caps::TASK_FILE_BYTES`], lines
@@ -80,8 +95,28 @@ fn too_large(path: &Path, size: u64) -> UntrustedError {
     UntrustedError::TooLarge { path: path.to_path_buf(), size, limit: caps::TASK_FILE_BYTES, what: "the task file cap" }
 }
 
+/// Where a task's line lies in its file: what [`TaskReader::next_spanned`] gives with
+/// each task, so that the task can be read again alone ([`crate::task_index`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineSpan {
+    /// The line's number, from 1.
+    pub line: usize,
+    /// The byte offset of its first byte.
+    pub offset: u64,
+    /// Its length in bytes, with its line ending.
+    pub len: usize,
+}
+
 /// A task file opened by [`open_tasks`].
 pub type TaskFileReader = TaskReader<BufReader<std::io::Take<File>>>;
+
+impl TaskFileReader {
+    /// The open file, once read: a reader that keeps reading the same file (not one
+    /// renamed over its path since) takes it from here.
+    pub fn into_file(self) -> File {
+        self.reader.into_inner().into_inner()
+    }
+}
 
 /// The tasks of a task file, one line at a time ([`open_tasks`], [`parse_tasks`]). It
 /// stops after the first error.
@@ -127,6 +162,32 @@ impl<R: BufRead> TaskReader<R> {
         self.hasher.finalize()
     }
 
+    /// The next task with where its line lies; its bytes are [`TaskReader::line_bytes`]
+    /// until the next read. None at the end of the file; it stops after the first error.
+    pub fn next_spanned(&mut self) -> Option<Result<(Task, LineSpan), TaskFileError>> {
+        while !self.done {
+            let start = self.read;
+            match self.next_line() {
+                Ok(Some(None)) => continue,
+                Ok(Some(Some(task))) => return Some(Ok((task, LineSpan { line: self.line, offset: start, len: self.buf.len() }))),
+                Ok(None) => {
+                    self.done = true;
+                    return self.check_unchanged().err().map(Err);
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+
+    /// The bytes of the line read last, with its line ending.
+    pub fn line_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// The next line, read and parsed; None at the end of the file.
     fn next_line(&mut self) -> Result<Option<Option<Task>>, TaskFileError> {
         let path = &self.path;
@@ -147,14 +208,7 @@ impl<R: BufRead> TaskReader<R> {
         if self.read > caps::TASK_FILE_BYTES {
             return Err(too_large(path, self.read).into());
         }
-        let text = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        let bad = |message: String| TaskFileError::BadLine { path: path.display().to_string(), line: self.line, message };
-        if text.len() > caps::TASK_LINE_BYTES {
-            return Err(bad(format!("the line is over {} bytes", caps::TASK_LINE_BYTES)));
-        }
-        let text = std::str::from_utf8(text).map_err(|e| bad(format!("it is not UTF-8 text ({e})")))?;
-        parse_line(text, path, self.line).map(Some)
+        task_of_line(&self.buf, path, self.line).map(Some)
     }
 
     /// At the end of the file: the file is the one [`TaskReader::expecting`] named.
@@ -170,21 +224,7 @@ impl<R: BufRead> Iterator for TaskReader<R> {
     type Item = Result<Task, TaskFileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while !self.done {
-            match self.next_line() {
-                Ok(Some(None)) => continue,
-                Ok(Some(Some(task))) => return Some(Ok(task)),
-                Ok(None) => {
-                    self.done = true;
-                    return self.check_unchanged().err().map(Err);
-                }
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            }
-        }
-        None
+        self.next_spanned().map(|r| r.map(|(task, _)| task))
     }
 }
 

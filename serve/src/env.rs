@@ -17,6 +17,8 @@ use crate::session::{new_id, Recording, Session};
 use crate::ServeError;
 use bytes::Bytes;
 use dive_deriver::task::{answer_text, Task};
+use dive_deriver::task_index::TaskIndex;
+use dive_deriver::verify::TaskFileError;
 use dive_runtime::transport::Transport;
 use dive_runtime::store::Store;
 use dive_runtime::{CallOptions, DeterminismConfig, Outcome, Runtime};
@@ -35,8 +37,9 @@ pub struct EnvOptions {
     pub runtime: Runtime,
     /// The store holding the tasks' evidence (and, with `record`, the episodes' traces).
     pub store: Store,
-    /// The tasks.
-    pub tasks: Vec<Task>,
+    /// The tasks: where each lies in its file, read again at `/reset` (a few bytes a
+    /// task are held, not the tasks).
+    pub tasks: TaskIndex,
     /// `--live`: send requests the evidence lacks to the real service through this.
     pub live: Option<Arc<dyn Transport>>,
     /// Record each episode as a trace.
@@ -54,7 +57,7 @@ const RECENT_EVIDENCE: usize = 64;
 
 /// One episode: a task, its steps so far, and its session of calls.
 struct Episode {
-    task: usize,
+    task: Arc<Task>,
     /// The task's evidence: held (never read) so that it stays loaded while the episode
     /// is open; the session's transport is the same evidence.
     _evidence: Replayed,
@@ -79,7 +82,6 @@ type Replayed = Arc<(Arc<dyn Transport>, DeterminismConfig)>;
 /// The environment: tasks, their evidence (loaded once per task) and open episodes.
 pub struct Env {
     opts: EnvOptions,
-    by_uuid: HashMap<String, usize>,
     /// Each tool's function spec, once: tasks name their toolsets, and a copy of the
     /// specs per task took 1.26 GB for 10,000 tasks of 27 tools.
     specs: HashMap<String, Value>,
@@ -101,17 +103,11 @@ impl Env {
     /// Check the tasks against the pool (every toolset tool must be loaded).
     pub fn new(opts: EnvOptions) -> Result<Arc<Env>, ServeError> {
         let mut specs = HashMap::new();
-        for t in &opts.tasks {
-            for name in &t.tools {
-                if specs.contains_key(name) {
-                    continue;
-                }
-                let entry = opts.runtime.tool(name).ok_or_else(|| ServeError::TaskTool { uuid: t.uuid.clone(), tool: name.clone() })?;
-                specs.insert(name.clone(), dive_export::openai(entry, false).0);
-            }
+        for (name, uuid) in opts.tasks.tools() {
+            let entry = opts.runtime.tool(name).ok_or_else(|| ServeError::TaskTool { uuid: uuid.clone(), tool: name.clone() })?;
+            specs.insert(name.clone(), dive_export::openai(entry, false).0);
         }
-        let by_uuid = opts.tasks.iter().enumerate().map(|(i, t)| (t.uuid.clone(), i)).collect();
-        Ok(Arc::new(Env { opts, by_uuid, specs, evidence: Default::default(), recent: Default::default(), episodes: Default::default(), in_flight: TaskTracker::new() }))
+        Ok(Arc::new(Env { opts, specs, evidence: Default::default(), recent: Default::default(), episodes: Default::default(), in_flight: TaskTracker::new() }))
     }
 
     /// A task's toolset as the function specs `/reset` gives.
@@ -164,7 +160,7 @@ impl Env {
     fn task_index(&self, v: &Value) -> Result<usize, Refusal> {
         let unknown = |what: String| Refusal(StatusCode::NOT_FOUND, "unknown_task", what);
         match v.get("task") {
-            Some(Value::String(uuid)) => self.by_uuid.get(uuid).copied().ok_or_else(|| unknown(format!("no task has uuid {uuid}"))),
+            Some(Value::String(uuid)) => self.opts.tasks.position(uuid).ok_or_else(|| unknown(format!("no task has uuid {uuid}"))),
             Some(Value::Number(n)) => n
                 .as_u64()
                 .map(|i| i as usize)
@@ -183,7 +179,8 @@ impl Env {
                 format!("{} episodes are open, the most this server holds (--max-episodes); submit or abandon some (idle ones are ended after {} s)", self.opts.max_episodes, self.opts.idle_timeout.as_secs()),
             ));
         }
-        let evidence = self.evidence_of(index).await?;
+        let task = self.task(index, v.get("task").and_then(Value::as_str)).await?;
+        let evidence = self.evidence_of(index, &task).await?;
         let (transport, determinism) = &*evidence;
         let id = new_id();
         // Answered from the evidence, a step needs no secrets; with --live it may.
@@ -194,24 +191,42 @@ impl Env {
         };
         let recording = self.opts.record.then(|| Recording { store: self.opts.store.clone(), ref_name: format!("env/{id}") });
         let episode = Arc::new(Episode {
-            task: index,
+            task: task.clone(),
             _evidence: evidence.clone(),
             session: Session::new(self.opts.runtime.clone(), options, recording),
             steps: AtomicU32::new(0),
             last_used: Mutex::new(Instant::now()),
         });
         self.episodes.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), episode);
-        let task = &self.opts.tasks[index];
-        Ok(json!({ "episode": id, "task": task.uuid, "question": task.question, "tools": self.toolset(task), "max_steps": self.opts.max_steps }))
+        Ok(json!({ "episode": id, "task": task.uuid, "question": task.question, "tools": self.toolset(&task), "max_steps": self.opts.max_steps }))
+    }
+
+    /// The task at `index`, read again from the task file; `uuid` is the one asked for,
+    /// if it was asked for by uuid.
+    async fn task(self: &Arc<Self>, index: usize, uuid: Option<&str>) -> Result<Arc<Task>, Refusal> {
+        let env = self.clone();
+        let read = tokio::task::spawn_blocking(move || env.opts.tasks.get(index)).await;
+        let refused = |e: TaskFileError| match e {
+            e @ (TaskFileError::LineChanged { .. } | TaskFileError::BadLine { .. }) => Refusal(StatusCode::CONFLICT, "task_file_changed", e.to_string()),
+            e => Refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("reading the task failed: {e}")),
+        };
+        let task = match read {
+            Ok(Ok(task)) => task,
+            Ok(Err(e)) => return Err(refused(e)),
+            Err(e) => return Err(Refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("reading the task failed: {e}"))),
+        };
+        match uuid {
+            Some(u) if u != task.uuid => Err(Refusal(StatusCode::CONFLICT, "task_file_changed", format!("the task file's line for {u} now holds task {}; restart the server with the file as it is now", task.uuid))),
+            _ => Ok(Arc::new(task)),
+        }
     }
 
     /// A task's evidence as a transport: the copy an open episode or the recent ones
     /// hold, else loaded from the store.
-    async fn evidence_of(&self, index: usize) -> Result<Replayed, Refusal> {
+    async fn evidence_of(&self, index: usize, task: &Task) -> Result<Replayed, Refusal> {
         if let Some(e) = self.evidence.lock().unwrap_or_else(|p| p.into_inner()).get(&index).and_then(Weak::upgrade) {
             return Ok(e);
         }
-        let task = &self.opts.tasks[index];
         let (store, trace) = (self.opts.store.clone(), task.evidence.trace.clone());
         let loaded = tokio::task::spawn_blocking(move || EvidenceTransport::load(&store, &trace)).await;
         let (doc, exchanges) = match loaded {
@@ -255,7 +270,7 @@ impl Env {
 
     async fn step(self: &Arc<Self>, v: &Value) -> Answer {
         let (_, ep) = self.episode(v)?;
-        let task = &self.opts.tasks[ep.task];
+        let task = &ep.task;
         let tool = v.get("tool").and_then(Value::as_str).ok_or_else(|| Refusal(StatusCode::BAD_REQUEST, "bad_request", "\"tool\" (a tool name) is missing".into()))?;
         if !task.tools.iter().any(|t| t == tool) {
             return Err(Refusal(StatusCode::BAD_REQUEST, "unknown_tool", format!("'{tool}' is not in this task's toolset ({})", task.tools.join(", "))));
@@ -293,7 +308,7 @@ impl Env {
         let Some(ep) = self.episodes.lock().unwrap_or_else(|p| p.into_inner()).remove(&id).filter(|e| Arc::ptr_eq(e, &ep)) else {
             return Err(Refusal(StatusCode::CONFLICT, "episode_ended", format!("episode {id} was already submitted")));
         };
-        let task = &self.opts.tasks[ep.task];
+        let task = &ep.task;
         let correct = task.verifier.check(&task.ground_truth, &answer);
         let mut out = json!({ "reward": if correct { 1.0 } else { 0.0 }, "correct": correct, "steps": ep.steps.load(Ordering::SeqCst) });
         if let Some(trace) = end(&ep) {

@@ -141,7 +141,7 @@ async fn mcp(g: &Global, a: &McpArgs) -> Result<u8> {
 
 async fn env(g: &Global, a: &EnvArgs) -> Result<u8> {
     let edge = edge(&a.listen, ENV_PORT)?;
-    let tasks = dive_deriver::verify::read_tasks(&a.tasks).map_err(crate::context::bad_tasks)?;
+    let tasks = dive_deriver::task_index::TaskIndex::open(&a.tasks).map_err(crate::context::bad_tasks)?;
     if tasks.is_empty() {
         return Err(usage(format!("{}: no tasks in it", a.tasks.display())));
     }

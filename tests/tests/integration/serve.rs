@@ -6,7 +6,7 @@ use dive_integration_tests::{builtin_pool_dir, dive_bin, echo_handler, guest_was
 use dive_runtime::store::Store;
 use dive_runtime::trace::read_trace;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -463,6 +463,43 @@ async fn env_keeps_the_evidence_of_open_episodes_and_of_the_recent_tasks_only() 
     let (status, r) = http("POST", &u("/step"), Some(&step), None).await;
     assert_eq!((status, &r["result"]["status"]), (200, &json!(200)), "{r}");
     assert_eq!(loaded().await, Some(64));
+    assert_eq!(server.stop().0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_reads_each_task_from_the_file_it_opened_and_refuses_a_line_changed_since() {
+    let home = tempfile::tempdir().unwrap();
+    let pkg = probe(home.path());
+    let tools = pkg.to_str().unwrap();
+    let path = task_file(home.path(), tools).await;
+    let server = Server::start(home.path(), &["--tools", tools, "serve", "env", "tasks.jsonl", "--listen", "127.0.0.1:0"]);
+    let u = |p: &str| format!("{}{p}", server.url);
+    let reset = |task: &'static str| {
+        let url = u("/reset");
+        async move { http("POST", &url, Some(&format!("{{\"task\": {task}}}")), None).await }
+    };
+
+    // Task 0's question rewritten in place, every byte offset kept: the server, which
+    // reads a task from the file at /reset, refuses it instead of serving another task.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen("for query 1?", "for query 9?", 1);
+    assert_ne!(edited, text);
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().write_all(edited.as_bytes()).unwrap();
+    let (status, r) = reset("0").await;
+    assert_eq!((status, r["error"]["code"].as_str()), (409, Some("task_file_changed")), "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("tasks.jsonl:1 changed"), "{r}");
+    let (status, r) = reset("\"00000000-0000-8000-8000-000000000002\"").await;
+    assert_eq!((status, r["task"].as_str()), (200, Some("00000000-0000-8000-8000-000000000002")), "the unchanged line still serves: {r}");
+
+    // A file renamed over the path is not the file being served.
+    let other = home.path().join("other.jsonl");
+    std::fs::write(&other, "\n").unwrap();
+    std::fs::rename(&other, &path).unwrap();
+    let (status, ep) = reset("1").await;
+    assert_eq!(status, 200, "{ep}");
+    assert!(ep["question"].as_str().unwrap().ends_with("for query 1?"), "{ep}");
+    let (_, r) = http("POST", &u("/submit"), Some(&json!({"episode": ep["episode"], "answer": "404"}).to_string()), None).await;
+    assert_eq!(r["correct"], true, "task 1's verifier, read from the file served: {r}");
     assert_eq!(server.stop().0, 0);
 }
 
