@@ -57,7 +57,7 @@ pub enum S3Error {
         /// The key below the prefix (for `list`, the dir listed).
         key: String,
         /// The last failure, as the client reported it.
-        cause: object_store::Error,
+        cause: Box<object_store::Error>,
     },
     /// An object is larger than the store reads (the same bound as the directory store).
     #[error("{url}/{key} is {size} bytes; at most {limit} are read ({what})")]
@@ -227,7 +227,7 @@ impl S3Backend {
 
     fn request_error(&self, op: &'static str, rel: &str) -> impl FnOnce(object_store::Error) -> S3Error + '_ {
         let (url, key) = (self.url(), rel.to_string());
-        move |cause| S3Error::Request { op, url, key, cause }
+        move |cause| S3Error::Request { op, url, key, cause: Box::new(cause) }
     }
 
     fn is_known(&self, rel: &str) -> bool {
