@@ -107,7 +107,7 @@ pub async fn check(runtime: &Runtime, package: &Package) -> Report {
     }
     let made_requests = tools.iter().any(|t| matches!(t.call, CallSummary::Ok { http_requests, .. } if http_requests > 0));
     findings.extend(policy_findings(package, &reached, made_requests));
-    findings.sort_by(|a, b| b.level.cmp(&a.level));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.level));
     Report {
         package: package.name.clone(),
         domain: package.manifest.domain,

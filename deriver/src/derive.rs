@@ -444,7 +444,7 @@ fn value_candidates(input: &DeriveInput<'_>, round: usize, call: &EvidenceCall, 
     let score = path.base + numeric_kind(&leaf.value) + value_weight(leaf);
     let pick = tie(input.evidence_key, round, &key);
     let mut out = Vec::new();
-    if let Some((than, yes)) = leaf.value.as_f64().filter(|_| pick[3] % 16 == 0).and_then(|v| threshold(v, pick[4])) {
+    if let Some((than, yes)) = leaf.value.as_f64().filter(|_| pick[3].is_multiple_of(16)).and_then(|v| threshold(v, pick[4])) {
         out.push(Candidate {
             answer: AnswerPath::Exceeds { of: vec![Binding { call: call.index, path: leaf.path.clone() }], than: Some(than) },
             value: Value::from(if yes { "yes" } else { "no" }),
@@ -496,11 +496,11 @@ fn comparison_candidates(input: &DeriveInput<'_>, round: usize, numeric: &BTreeM
         }
         let of = vec![Binding { call: a.call, path: a.path.clone() }, Binding { call: b.call, path: b.path.clone() }];
         let pick = tie(input.evidence_key, round, key);
-        let (answer, value, composition) = if pick[1] % 3 == 0 {
-            let (first, second, first_larger) = if pick[2] % 2 == 0 { (&of[0], &of[1], x > y) } else { (&of[1], &of[0], y > x) };
+        let (answer, value, composition) = if pick[1].is_multiple_of(3) {
+            let (first, second, first_larger) = if pick[2].is_multiple_of(2) { (&of[0], &of[1], x > y) } else { (&of[1], &of[0], y > x) };
             let yes_no = Value::from(if first_larger { "yes" } else { "no" });
             (AnswerPath::Exceeds { of: vec![first.clone(), second.clone()], than: None }, yes_no, "yes-no")
-        } else if pick[0] % 2 == 0 {
+        } else if pick[0].is_multiple_of(2) {
             (AnswerPath::Max { of }, if x > y { a.value.clone() } else { b.value.clone() }, "compare")
         } else {
             (AnswerPath::Min { of }, if x < y { a.value.clone() } else { b.value.clone() }, "compare")
@@ -525,11 +525,11 @@ fn comparison_candidates(input: &DeriveInput<'_>, round: usize, numeric: &BTreeM
 ///
 /// None for other lists.
 fn member(items: &[Value], pick: [u8; 8], elsewhere: impl FnOnce() -> Vec<Value>) -> Option<(Value, bool)> {
-    if pick[5] % 8 != 0 {
+    if !pick[5].is_multiple_of(8) {
         return None;
     }
     let k = usize::from(pick[6]) % items.len();
-    let yes = pick[7] % 2 == 0;
+    let yes = pick[7].is_multiple_of(2);
     if let Some(whole) = items.iter().map(|v| v.as_i64()).collect::<Option<Vec<i64>>>() {
         if yes {
             return Some((Value::from(whole[k]), true));

@@ -326,7 +326,7 @@ mod tests {
         with_seq.insert("sequence".into(), json!(seq));
         let start = value(Shape::Bound { end: false }, &with_seq, &offers, &mut r1).unwrap().as_u64().unwrap();
         let end = value(Shape::Bound { end: true }, &with_seq, &offers, &mut r1).unwrap().as_u64().unwrap();
-        assert!(start < end && end as usize <= seq.len() && start % 3 == 0, "{start}..{end}");
+        assert!(start < end && end as usize <= seq.len() && start.is_multiple_of(3), "{start}..{end}");
         let a = value(Shape::Points { moved: false }, &args, &offers, &mut rng(1, 3, "p")).unwrap();
         let b = value(Shape::Points { moved: true }, &args, &offers, &mut rng(1, 3, "p")).unwrap();
         assert_eq!(a.as_array().unwrap().len(), b.as_array().unwrap().len());

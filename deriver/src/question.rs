@@ -66,7 +66,7 @@ impl Style {
         // The exemplars' favourite opening most of the time, another one otherwise, so
         // one exemplar set does not fix the form of every task.
         let best = (0..4).max_by_key(|&i| (votes[i], (salt >> (8 * i)) & 0xff)).unwrap_or(0);
-        let pick = if salt % 3 == 0 { (salt / 3 % 4) as usize } else { best };
+        let pick = if salt.is_multiple_of(3) { (salt / 3 % 4) as usize } else { best };
         let opening = [Opening::Inline, Opening::Given, Opening::Consider, Opening::For][pick];
         Style { opening, variant: (salt >> 16) as usize }
     }

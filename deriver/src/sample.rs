@@ -166,7 +166,7 @@ mod tests {
     #[test]
     fn generated_dna_is_a_coding_sequence() {
         let s = generated_dna(&mut rng(1, 1, "dna"));
-        assert!(s.starts_with("ATG") && s.len() % 3 == 0);
+        assert!(s.starts_with("ATG") && s.len().is_multiple_of(3));
         assert!(s.chars().all(|c| "ACGT".contains(c)));
     }
 }

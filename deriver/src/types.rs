@@ -97,7 +97,7 @@ pub fn refine(value_type: &str, v: &Value) -> String {
 /// "MetLysPro": groups of an upper-case letter and two lower-case ones.
 fn is_three_letter_protein(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 3 && b.len() % 3 == 0 && b.chunks(3).all(|c| c[0].is_ascii_uppercase() && c[1].is_ascii_lowercase() && c[2].is_ascii_lowercase())
+    b.len() >= 3 && b.len().is_multiple_of(3) && b.chunks(3).all(|c| c[0].is_ascii_uppercase() && c[1].is_ascii_lowercase() && c[2].is_ascii_lowercase())
 }
 
 /// Whether a value is worth offering to later calls (an entity, not noise).

@@ -212,6 +212,8 @@ mod tests {
     }
 
     #[test]
+    // The RFC's literal, whose value is exactly representable.
+    #[allow(clippy::excessive_precision)]
     fn numbers_follow_ecmascript() {
         // Examples from RFC 8785 Appendix B and ECMA-262.
         let cases: [(f64, &str); 17] = [

@@ -98,8 +98,11 @@ impl StoredCassette {
     }
 }
 
+/// An imported cassette's name, and the cassette or why it cannot be read.
+pub type Listed = (String, Result<StoredCassette, StoreError>);
+
 /// Every imported cassette as (name, parsed or error), sorted by name.
-pub fn list(store: &Store) -> Result<Vec<(String, Result<StoredCassette, StoreError>)>, StoreError> {
+pub fn list(store: &Store) -> Result<Vec<Listed>, StoreError> {
     let mut out = Vec::new();
     for (name, bytes) in store.cassette_files()? {
         let parsed = bytes.and_then(|b| {

@@ -157,6 +157,9 @@ pub struct Store {
     group_commit: bool,
 }
 
+/// A cassette index file's name, and its bytes or why they cannot be read.
+pub(crate) type CassetteFile = (String, Result<Vec<u8>, StoreError>);
+
 impl Store {
     /// Open (and create if needed) a store at `root`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
@@ -744,7 +747,7 @@ impl Store {
     }
 
     /// Every cassette index as (name, its bytes or why not), sorted by name.
-    pub(crate) fn cassette_files(&self) -> Result<Vec<(String, Result<Vec<u8>, StoreError>)>, StoreError> {
+    pub(crate) fn cassette_files(&self) -> Result<Vec<CassetteFile>, StoreError> {
         let what = "the cassette index cap";
         if let Some(r) = &self.remote {
             let mut out = Vec::new();

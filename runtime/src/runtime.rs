@@ -267,7 +267,7 @@ impl Runtime {
         let _permit = self.0.slots.acquire().await.map_err(|_| internal("the runtime is shutting down".into()))?;
         let started = Instant::now();
         let timeout = Duration::from_millis(entry.policy.timeout_ms);
-        let ran = tokio::time::timeout(timeout, run_in_fresh_instance(&runnable, entry, ctx, &args)).await;
+        let ran = tokio::time::timeout(timeout, run_in_fresh_instance(runnable, entry, ctx, &args)).await;
         let wall = started.elapsed();
         let ready_instance = matches!(ran, Ok(Ran { ready_instance: true, .. }));
         let outcome = classify(entry, &monitor, &stderr, ran.map(|r| r.result));

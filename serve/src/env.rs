@@ -77,7 +77,8 @@ impl Episode {
 }
 
 /// A task's evidence as a transport, with the clock and seed its trace was recorded at.
-type Replayed = Arc<(Arc<dyn Transport>, DeterminismConfig)>;
+type Evidence = (Arc<dyn Transport>, DeterminismConfig);
+type Replayed = Arc<Evidence>;
 
 /// The environment: tasks, their evidence (loaded once per task) and open episodes.
 pub struct Env {
@@ -88,7 +89,7 @@ pub struct Env {
     /// Each task's evidence while an open episode of it holds it ([`Episode::evidence`])
     /// or it is among the [`RECENT_EVIDENCE`] loaded last: a long run over many tasks
     /// does not keep every task's evidence.
-    evidence: Mutex<HashMap<usize, Weak<(Arc<dyn Transport>, DeterminismConfig)>>>,
+    evidence: Mutex<HashMap<usize, Weak<Evidence>>>,
     recent: Mutex<VecDeque<Replayed>>,
     episodes: Mutex<HashMap<String, Arc<Episode>>>,
     in_flight: TaskTracker,

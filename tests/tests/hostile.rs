@@ -76,6 +76,8 @@ fn dive_bounded_env(home: &Path, args: &[&str], env: &[(&str, &str)], umask: Opt
             Ok(())
         });
     }
+    // Reaped by the wait4 loop below, which also reads the peak memory.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().expect("dive starts");
     let pid = child.id() as libc::pid_t;
     let stdout = drain(child.stdout.take().expect("piped"));

@@ -8,8 +8,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Built-in politeness: (origin, requests/s without a key, (secret that raises it, requests/s with it)).
-pub fn default_rates() -> Vec<(&'static str, f64, Option<(&'static str, f64)>)> {
+/// One origin's built-in politeness: (origin, requests/s without a key, (secret that
+/// raises it, requests/s with it)).
+pub type DefaultRate = (&'static str, f64, Option<(&'static str, f64)>);
+
+/// Built-in politeness, per origin.
+pub fn default_rates() -> Vec<DefaultRate> {
     vec![("https://eutils.ncbi.nlm.nih.gov", 3.0, Some(("NCBI_API_KEY", 10.0)))]
 }
 

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 const ORIGIN: &str = "https://clinicaltables.nlm.nih.gov";
 
 /// (tool, API path, records: code -> [fields...] with field names)
+#[allow(clippy::type_complexity)]
 fn tables() -> Vec<(&'static str, &'static str, Vec<&'static str>, Vec<Vec<&'static str>>)> {
     vec![
         ("cytogenetic_chromosome_locations", "/api/cytogenetic_locs/v3/search", vec!["cytogenetic", "chromosome"], vec![vec!["1p36.3", "1"], vec!["1p36.2", "1"], vec!["2q37", "2"]]),

@@ -277,6 +277,7 @@ async fn every_tool_calls_its_endpoint_with_rxnav_parameter_names() {
 async fn optional_parameters_map_to_rxnav_names_and_values_are_encoded() {
     let f = Fixture::start(rxnav).await;
     let rt = runtime(&f).await;
+    #[allow(clippy::type_complexity)]
     let cases: Vec<(&str, Value, &str, Vec<(&str, &str)>)> = vec![
         (
             "rxnorm_find_rxcui_by_string",

@@ -31,6 +31,7 @@ fn echo(s: &Seen) -> Reply {
 async fn every_tool_sends_its_request() {
     let f = Fixture::start(echo).await;
     let rt = runtime(&f, None).await;
+    #[allow(clippy::type_complexity)]
     let cases: Vec<(&str, Value, &str, Vec<(&str, &str)>)> = vec![
         ("semantic_scholar_paper_search", json!({"query": "graph neural networks", "year": "2020-2023", "fieldsOfStudy": "Computer Science", "limit": 5}), "/graph/v1/paper/search", vec![("query", "graph neural networks"), ("year", "2020-2023"), ("fieldsOfStudy", "Computer Science"), ("limit", "5"), ("offset", "0")]),
         ("semantic_scholar_paper_bulk_search", json!({"query": "\"deep learning\" +protein", "sort": "citationCount:desc", "token": "abc"}), "/graph/v1/paper/search/bulk", vec![("query", "\"deep learning\" +protein"), ("sort", "citationCount:desc"), ("token", "abc")]),

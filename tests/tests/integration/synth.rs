@@ -345,7 +345,7 @@ async fn the_llm_policy_runs_the_models_tool_calls_in_the_sandbox() {
     // The model's exchanges are evidence in each task's trace: a rebuild with --replay
     // answers them from there, with the model endpoint gone and no key.
     let asked = fx.seen().len();
-    let store = dive_runtime::store::Store::open(&h.join("s")).unwrap();
+    let store = dive_runtime::store::Store::open(h.join("s")).unwrap();
     for t in &ts {
         let (doc, _) = dive_runtime::trace::read_trace(&store, t["trace"].as_str().unwrap()).unwrap();
         assert!(!doc.model.is_empty(), "the trace holds the model's exchanges");
@@ -405,7 +405,7 @@ fn fake_rephraser(s: &Seen) -> Reply {
 }
 
 fn rewrites(question: &str) -> bool {
-    blake3::hash(question.as_bytes()).as_bytes()[0] % 2 == 0
+    blake3::hash(question.as_bytes()).as_bytes()[0].is_multiple_of(2)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -811,6 +811,7 @@ async fn live_builds_from_the_same_answers_derive_the_same_tasks() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path();
     let served = Arc::new(AtomicU64::new(0));
+    #[allow(clippy::type_complexity)]
     let services: [(&str, fn(&Seen) -> Reply); 3] =
         [("https://api.semanticscholar.org", semantic_scholar), ("https://api.openalex.org", openalex), ("https://api.crossref.org", crossref)];
     // Each build gets its own imitations (other ports), as two runs on two days would.
