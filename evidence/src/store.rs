@@ -132,6 +132,12 @@ pub enum StoreError {
 }
 
 /// Map a bounded read's error: a missing file is `missing`, anything else stays.
+/// A directory opened to resolve paths below it; None if it cannot be.
+fn open_dir(path: &Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC).open(path).ok()
+}
+
 fn not_found_as(e: UntrustedError, missing: StoreError) -> StoreError {
     match e {
         UntrustedError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => missing,
@@ -148,6 +154,9 @@ pub use crate::hash::is_hash;
 pub struct Store {
     /// The store's directory; for an object store, the local read cache of its blobs.
     root: PathBuf,
+    /// That directory, open: reads resolve their paths below it with the kernel refusing
+    /// symlinks ([`Store::read_inside`]).
+    root_dir: Option<Arc<std::fs::File>>,
     /// The object store this store lives on, when it is not a directory.
     remote: Option<Arc<S3Backend>>,
     /// Blobs written but not yet fsynced; flushed before any trace that may use them.
@@ -168,8 +177,10 @@ impl Store {
             let p = root.join(sub);
             std::fs::create_dir_all(&p).map_err(|source| StoreError::Io { path: p, source })?;
         }
+        let root_dir = open_dir(&root).map(Arc::new);
         Ok(Store {
             root,
+            root_dir,
             remote: None,
             pending: Default::default(),
             group_commit: false,
@@ -207,7 +218,7 @@ impl Store {
 
     /// The local directory view: the store itself, or an object store's blob cache.
     fn local(&self) -> Store {
-        Store { root: self.root.clone(), remote: None, pending: Default::default(), group_commit: false }
+        Store { root: self.root.clone(), root_dir: self.root_dir.clone(), remote: None, pending: Default::default(), group_commit: false }
     }
 
     /// A key's display name on the object store (for reports).
@@ -231,6 +242,20 @@ impl Store {
             path: path.to_path_buf(),
             source,
         }
+    }
+
+    /// Read a file of the store, bounded: `missing` when there is none. Every component
+    /// below the root must be a real dir or file: the kernel checks that as it opens the
+    /// file, and when it cannot (or refuses), [`Store::check_dirs`] does and then the
+    /// file is opened without following a final link, which names what was wrong.
+    fn read_inside(&self, path: &Path, limit: u64, what: &'static str, missing: StoreError) -> Result<Vec<u8>, StoreError> {
+        if let (Some(dir), Ok(rel)) = (&self.root_dir, path.strip_prefix(&self.root)) {
+            if let Some(read) = untrusted::read_bounded_beneath(dir, rel, path, limit, what) {
+                return read.map_err(StoreError::Untrusted);
+            }
+        }
+        self.check_dirs(path)?;
+        untrusted::read_bounded(path, limit, what, Follow::No).map_err(|e| not_found_as(e, missing))
     }
 
     /// Refuse a path whose dirs below the store root are symlinks (`objects/ab` linked
@@ -438,9 +463,7 @@ impl Store {
             return Ok(bytes);
         }
         let path = self.object_path(hash);
-        self.check_dirs(&path)?;
-        let bytes = untrusted::read_bounded(&path, caps::OBJECT_BYTES, "the object size cap", Follow::No)
-            .map_err(|e| not_found_as(e, StoreError::MissingObject(hash.to_string())))?;
+        let bytes = self.read_inside(&path, caps::OBJECT_BYTES, "the object size cap", StoreError::MissingObject(hash.to_string()))?;
         let actual = Hash::of(&bytes);
         if actual != *hash {
             return Err(StoreError::CorruptObject {
@@ -522,9 +545,7 @@ impl Store {
             return Ok((bytes, usage));
         }
         let path = self.trace_path(id);
-        self.check_dirs(&path)?;
-        let bytes = untrusted::read_bounded(&path, caps::TRACE_BYTES, "the trace size cap", Follow::No)
-            .map_err(|e| not_found_as(e, StoreError::MissingTrace(id.to_string())))?;
+        let bytes = self.read_inside(&path, caps::TRACE_BYTES, "the trace size cap", StoreError::MissingTrace(id.to_string()))?;
         let usage = untrusted::read_bounded(&self.usage_path(id), caps::TRACE_BYTES, "the trace size cap", Follow::No).ok();
         Ok((bytes, usage))
     }
@@ -674,13 +695,10 @@ impl Store {
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
             return Ok(None);
         }
-        self.check_dirs(&path)?;
-        match untrusted::read_bounded(&path, REF_BYTES, "the ref size cap", Follow::No) {
+        match self.read_inside(&path, REF_BYTES, "the ref size cap", StoreError::MissingTrace(String::new())) {
             Ok(b) => Ok(Some(String::from_utf8_lossy(&b).trim().to_string())),
-            Err(e) => match not_found_as(e, StoreError::MissingTrace(String::new())) {
-                StoreError::MissingTrace(_) => Ok(None),
-                other => Err(other),
-            },
+            Err(StoreError::MissingTrace(_)) => Ok(None),
+            Err(other) => Err(other),
         }
     }
 
@@ -795,13 +813,10 @@ impl Store {
             return Ok(r.get_bounded(&format!("files/{name}"), caps::TASK_FILE_BYTES, what)?);
         }
         let path = self.root.join("files").join(name);
-        self.check_dirs(&path)?;
-        match untrusted::read_bounded(&path, caps::TASK_FILE_BYTES, what, Follow::No) {
+        match self.read_inside(&path, caps::TASK_FILE_BYTES, what, StoreError::MissingTrace(String::new())) {
             Ok(b) => Ok(Some(b)),
-            Err(e) => match not_found_as(e, StoreError::MissingTrace(String::new())) {
-                StoreError::MissingTrace(_) => Ok(None),
-                other => Err(other),
-            },
+            Err(StoreError::MissingTrace(_)) => Ok(None),
+            Err(other) => Err(other),
         }
     }
 
@@ -909,6 +924,36 @@ mod tests {
         assert!(matches!(s.get_blob(&h), Err(StoreError::CorruptObject { .. })));
         assert!(matches!(s.get_blob(&"0".repeat(64)), Err(StoreError::MissingObject(_))));
         assert!(s.stale_temp_files().unwrap().is_empty());
+    }
+
+    #[test]
+    fn reads_refuse_symlinks_below_the_root_and_name_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let h = s.put_blob(b"kept").unwrap();
+        let path = s.object_path(&Hash::parse(&h).unwrap());
+        let fan = path.parent().unwrap().to_path_buf();
+        // The fan-out dir swapped for a link to a dir holding the same object.
+        std::fs::rename(&fan, out.path().join("moved")).unwrap();
+        std::os::unix::fs::symlink(out.path().join("moved"), &fan).unwrap();
+        match s.get_blob(&h) {
+            Err(StoreError::Unsafe { path, why }) => assert!(path == fan && why.contains("symlink"), "{path:?}: {why}"),
+            other => panic!("read through a symlinked dir: {other:?}"),
+        }
+        // The object itself a link to a file with the right bytes.
+        std::fs::remove_file(&fan).unwrap();
+        std::fs::create_dir(&fan).unwrap();
+        std::fs::write(out.path().join("same"), b"kept").unwrap();
+        std::os::unix::fs::symlink(out.path().join("same"), &path).unwrap();
+        let err = s.get_blob(&h).unwrap_err();
+        assert!(matches!(err, StoreError::Untrusted(UntrustedError::NotRegular { kind: "a symlink", .. })), "{err}");
+        // A store opened through a symlinked root reads as any other.
+        let linked = out.path().join("store-link");
+        std::os::unix::fs::symlink(dir.path(), &linked).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"kept").unwrap();
+        assert_eq!(Store::open(&linked).unwrap().get_blob(&h).unwrap(), b"kept");
     }
 
     #[test]

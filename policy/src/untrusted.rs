@@ -134,12 +134,16 @@ pub enum Follow {
 
 /// Open `path` for reading without blocking and check it is a regular file.
 pub fn open_regular(path: &Path, follow: Follow) -> Result<File, UntrustedError> {
+    open_regular_with_meta(path, follow).map(|(file, _)| file)
+}
+
+/// [`open_regular`], with the metadata it checked.
+fn open_regular_with_meta(path: &Path, follow: Follow) -> Result<(File, std::fs::Metadata), UntrustedError> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
     if follow == Follow::No {
         flags |= libc::O_NOFOLLOW;
     }
-    let io = |source| UntrustedError::Io { path: path.to_path_buf(), source };
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(flags)
@@ -148,26 +152,29 @@ pub fn open_regular(path: &Path, follow: Follow) -> Result<File, UntrustedError>
             if e.raw_os_error() == Some(libc::ELOOP) && follow == Follow::No {
                 UntrustedError::NotRegular { path: path.to_path_buf(), kind: "a symlink" }
             } else {
-                io(e)
+                UntrustedError::Io { path: path.to_path_buf(), source: e }
             }
         })?;
-    let meta = file.metadata().map_err(io)?;
+    regular(file, path)
+}
+
+/// The file if it is a regular one, with its metadata.
+fn regular(file: File, path: &Path) -> Result<(File, std::fs::Metadata), UntrustedError> {
+    let meta = file.metadata().map_err(|source| UntrustedError::Io { path: path.to_path_buf(), source })?;
     if !meta.file_type().is_file() {
-        return Err(UntrustedError::NotRegular {
-            path: path.to_path_buf(),
-            kind: kind_of(meta.file_type()),
-        });
+        return Err(UntrustedError::NotRegular { path: path.to_path_buf(), kind: kind_of(meta.file_type()) });
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 /// Read a whole regular file of at most `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64, what: &'static str, follow: Follow) -> Result<Vec<u8>, UntrustedError> {
-    let file = open_regular(path, follow)?;
-    let size = file
-        .metadata()
-        .map_err(|source| UntrustedError::Io { path: path.to_path_buf(), source })?
-        .len();
+    let (file, meta) = open_regular_with_meta(path, follow)?;
+    read_open(file, meta.len(), path, limit, what)
+}
+
+/// Read an open file of `size` bytes (as its metadata says), refusing more than `limit`.
+fn read_open(file: File, size: u64, path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, UntrustedError> {
     let too_large = |size| UntrustedError::TooLarge { path: path.to_path_buf(), size, limit, what };
     if size > limit {
         return Err(too_large(size));
@@ -180,6 +187,46 @@ pub fn read_bounded(path: &Path, limit: u64, what: &'static str, follow: Follow)
         return Err(too_large(out.len() as u64));
     }
     Ok(out)
+}
+
+/// [`read_bounded`] of `rel` below the directory `dir` (shown as `path` in errors), with
+/// the kernel refusing a symlink in any of its components and any step out of `dir`
+/// (Linux `openat2`, `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`): one lookup instead of a
+/// check of each directory and then an open, and no moment between the two in which a
+/// directory could be swapped for a link.
+///
+/// `None` when this way cannot answer: the kernel lacks `openat2` or refuses it, `rel`
+/// crosses a symlink or does not exist, or the open fails otherwise. The caller then
+/// reads the way that names exactly what is wrong ([`read_bounded`] after its own
+/// checks).
+pub fn read_bounded_beneath(dir: &File, rel: &Path, path: &Path, limit: u64, what: &'static str) -> Option<Result<Vec<u8>, UntrustedError>> {
+    let file = open_beneath(dir, rel)?;
+    Some(regular(file, path).and_then(|(file, meta)| read_open(file, meta.len(), path, limit, what)))
+}
+
+/// `openat2(dir, rel, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, RESOLVE_BENEATH |
+/// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)`; None on any failure.
+#[cfg(target_os = "linux")]
+fn open_beneath(dir: &File, rel: &Path) -> Option<File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(rel.as_os_str().as_bytes()).ok()?;
+    // SAFETY: open_how is plain data (three integers), valid when zeroed.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC | libc::O_NOFOLLOW) as u64;
+    how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS;
+    // SAFETY: `dir` is an open descriptor for the call's duration, `name` is a
+    // NUL-terminated string and `how` a valid open_how whose size is passed with it.
+    let fd = unsafe {
+        libc::syscall(libc::SYS_openat2, dir.as_raw_fd(), name.as_ptr(), &how as *const libc::open_how, std::mem::size_of::<libc::open_how>())
+    };
+    // SAFETY: a non-negative return is a new descriptor that nothing else owns.
+    (fd >= 0).then(|| unsafe { File::from_raw_fd(fd as std::os::fd::RawFd) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_beneath(_dir: &File, _rel: &Path) -> Option<File> {
+    None
 }
 
 /// [`read_bounded`] as UTF-8 text.
@@ -258,6 +305,34 @@ mod tests {
         assert!(read_bounded(&link, 11, "test", Follow::Yes).is_ok());
         let err = read_bounded(&link, 11, "test", Follow::No).unwrap_err();
         assert!(matches!(err, UntrustedError::NotRegular { kind: "a symlink", .. }), "{err}");
+    }
+
+    #[test]
+    fn reads_beneath_a_dir_cross_no_symlink_and_step_nowhere_out() {
+        let root = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir(r.join("sub")).unwrap();
+        std::fs::write(r.join("sub/f"), "hello").unwrap();
+        std::fs::write(out.path().join("f"), "outside").unwrap();
+        std::os::unix::fs::symlink(out.path(), r.join("linked")).unwrap();
+        std::os::unix::fs::symlink(r.join("sub/f"), r.join("sub/alias")).unwrap();
+        let dir = File::open(r).unwrap();
+        let read = |rel: &str, limit| read_bounded_beneath(&dir, Path::new(rel), &r.join(rel), limit, "test");
+        assert_eq!(read("sub/f", 5).expect("openat2 answers on this kernel").unwrap(), b"hello");
+        let err = read("sub/f", 4).unwrap().unwrap_err();
+        assert!(matches!(err, UntrustedError::TooLarge { size: 5, limit: 4, .. }), "{err}");
+        assert!(read("linked/f", 100).is_none(), "a symlinked dir on the way");
+        assert!(read("sub/alias", 100).is_none(), "a symlink at the end, even to a file inside");
+        assert!(read("../f", 100).is_none(), "a step out");
+        assert!(read(out.path().join("f").to_str().unwrap(), 100).is_none(), "an absolute path");
+        assert!(read("sub/missing", 100).is_none());
+        let fifo = r.join("sub/fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = read("sub/fifo", 100).unwrap().unwrap_err();
+        assert!(matches!(err, UntrustedError::NotRegular { kind: "a FIFO", .. }), "opened without blocking, then refused: {err}");
     }
 
     #[test]
