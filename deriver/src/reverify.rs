@@ -6,7 +6,7 @@ use crate::evidence::EvidenceCall;
 use crate::task::{answer_text, Task};
 use dive_runtime::replay::{replay, Verdict};
 use dive_runtime::store::{Store, StoreError};
-use dive_runtime::trace::{read_trace, OutcomeDoc};
+use dive_runtime::trace::{read_trace, result_blob_refs, OutcomeDoc};
 use dive_runtime::Runtime;
 use serde::Serialize;
 use serde_json::Value;
@@ -14,6 +14,7 @@ use serde_json::Value;
 /// The calls of a stored trace with their results.
 pub fn evidence_from_trace(store: &Store, id: &str) -> Result<Vec<EvidenceCall>, StoreError> {
     let (doc, _) = read_trace(store, id)?;
+    store.prefetch_blobs(result_blob_refs(&doc).map(|b| b.blake3.as_str()));
     let mut out = Vec::with_capacity(doc.calls.len());
     for c in &doc.calls {
         let result = match &c.outcome {

@@ -132,6 +132,9 @@ pub enum StoreError {
 }
 
 /// Map a bounded read's error: a missing file is `missing`, anything else stays.
+/// Object-store reads [`Store::prefetch_blobs`] keeps in flight at once.
+pub const PREFETCH_IN_FLIGHT: usize = 16;
+
 /// A directory opened to resolve paths below it; None if it cannot be.
 fn open_dir(path: &Path) -> Option<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -474,6 +477,33 @@ impl Store {
         Ok(bytes)
     }
 
+    /// On an object store, fetch the blobs among `hashes` that the local cache lacks, up
+    /// to [`PREFETCH_IN_FLIGHT`] requests at once, into the cache: the reads that follow,
+    /// one at a time, find them there instead of each waiting for a round trip. No more
+    /// than [`caps::TRACE_EVIDENCE_BYTES`] are fetched, the most one trace's reader
+    /// loads. A blob that cannot be fetched or does not match its hash is skipped here;
+    /// the read that needs it fetches it again and reports what is wrong. A directory
+    /// store has nothing to do.
+    pub fn prefetch_blobs<'h>(&self, hashes: impl IntoIterator<Item = &'h str>) {
+        let Some(r) = &self.remote else { return };
+        let local = self.local();
+        let mut wanted: Vec<Hash> = hashes.into_iter().filter_map(|h| Hash::parse(h).ok()).filter(|h| !local.object_path(h).exists()).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.len() < 2 {
+            return; // one read gains nothing from being made ahead
+        }
+        let rels: Vec<String> = wanted.iter().map(object_rel).collect();
+        let got = r.get_many(&rels, caps::OBJECT_BYTES, "the object size cap", PREFETCH_IN_FLIGHT, caps::TRACE_EVIDENCE_BYTES);
+        for (hash, got) in wanted.iter().zip(got) {
+            if let Ok(Some(bytes)) = got {
+                if Hash::of(&bytes) == *hash {
+                    let _ = local.put_blob(&bytes);
+                }
+            }
+        }
+    }
+
     /// Read a blob from the object store itself (never the cache) and check its hash.
     fn fetch_blob(&self, r: &S3Backend, hash: &Hash) -> Result<Vec<u8>, StoreError> {
         let bytes = r
@@ -535,14 +565,31 @@ impl Store {
         Ok(())
     }
 
+    /// A trace of an object store: from the local cache when a copy there still hashes
+    /// to its id (a trace is named by its content), else the trace and its usage read at
+    /// once from the object store and kept in the cache when both are there.
+    fn fetch_trace_file(&self, r: &S3Backend, id: &Hash) -> Result<(Vec<u8>, Option<Vec<u8>>), StoreError> {
+        let local = self.local();
+        if let Ok((bytes, usage)) = local.get_trace_file(id.as_str()) {
+            if Hash::of(&bytes) == *id {
+                return Ok((bytes, usage));
+            }
+        }
+        let keys = [trace_rel(id), usage_rel(id)];
+        let mut got = r.get_many(&keys, caps::TRACE_BYTES, "the trace size cap", keys.len(), u64::MAX).into_iter();
+        let bytes = got.next().unwrap_or(Ok(None))?.ok_or_else(|| StoreError::MissingTrace(id.to_string()))?;
+        let usage = got.next().and_then(|u| u.ok().flatten());
+        if let (true, Some(usage)) = (Hash::of(&bytes) == *id, &usage) {
+            let _ = local.put_trace_file(id, &bytes, usage);
+        }
+        Ok((bytes, usage))
+    }
+
     /// A trace's bytes and, when present, its usage file.
     pub fn get_trace_file(&self, id: &str) -> Result<(Vec<u8>, Option<Vec<u8>>), StoreError> {
         let id = &Hash::parse(id).map_err(|_| StoreError::MissingTrace(id.to_string()))?;
         if let Some(r) = &self.remote {
-            let what = "the trace size cap";
-            let bytes = r.get_bounded(&trace_rel(id), caps::TRACE_BYTES, what)?.ok_or_else(|| StoreError::MissingTrace(id.to_string()))?;
-            let usage = r.get_bounded(&usage_rel(id), caps::TRACE_BYTES, what).ok().flatten();
-            return Ok((bytes, usage));
+            return self.fetch_trace_file(r, id);
         }
         let path = self.trace_path(id);
         let bytes = self.read_inside(&path, caps::TRACE_BYTES, "the trace size cap", StoreError::MissingTrace(id.to_string()))?;

@@ -171,6 +171,27 @@ fn block<T: Send + 'static>(fut: impl std::future::Future<Output = T> + Send + '
     rx.recv().expect("an object-store request task ended without an answer (it panicked)")
 }
 
+/// One read of at most `limit` bytes: the bytes and version, or `Err(size)` when the
+/// object is larger (its listed size, or what had arrived when the stream passed the
+/// bound: the listed size may lie, and no more than the bound is ever held).
+async fn get_async(client: Arc<AmazonS3>, key: KeyPath, limit: u64) -> Result<Result<(Vec<u8>, UpdateVersion), u64>, object_store::Error> {
+    let r = client.get(&key).await?;
+    let version = UpdateVersion { e_tag: r.meta.e_tag.clone(), version: r.meta.version.clone() };
+    if r.meta.size > limit {
+        return Ok(Err(r.meta.size));
+    }
+    let mut out = Vec::with_capacity(r.meta.size as usize);
+    let mut stream = r.into_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if out.len() as u64 + chunk.len() as u64 > limit {
+            return Ok(Err(out.len() as u64 + chunk.len() as u64));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(Ok((out, version)))
+}
+
 /// Retries for 5xx and throttling answers: 100 ms doubling to 5 s, up to 10 tries within
 /// 2 minutes (object_store retries only what is safe to retry).
 fn retry_config() -> RetryConfig {
@@ -262,24 +283,34 @@ impl S3Backend {
     /// Read an object with its version (for a conditional update), bounded by `limit`.
     fn get_versioned(&self, rel: &str, limit: u64, what: &'static str) -> Result<Option<(Vec<u8>, UpdateVersion)>, S3Error> {
         let (client, key) = (self.client.clone(), self.key(rel));
+        let got = block(get_async(client, key, limit));
+        self.answer(got, rel, limit, what)
+    }
+
+    /// Read many objects of at most `limit` bytes each with up to `in_flight` requests at
+    /// once; the answers come in the order of `rels`. Once `budget` bytes have arrived
+    /// no further read is started, and the keys not read are left out of the answer.
+    pub fn get_many(&self, rels: &[String], limit: u64, what: &'static str, in_flight: usize, budget: u64) -> Vec<Result<Option<Vec<u8>>, S3Error>> {
+        let requests: Vec<_> = rels.iter().map(|rel| get_async(self.client.clone(), self.key(rel), limit)).collect();
         let got = block(async move {
-            let r = client.get(&key).await?;
-            let version = UpdateVersion { e_tag: r.meta.e_tag.clone(), version: r.meta.version.clone() };
-            if r.meta.size > limit {
-                return Ok(Err(r.meta.size));
-            }
-            // The listed size may lie: never hold more than the bound.
-            let mut out = Vec::with_capacity(r.meta.size as usize);
-            let mut stream = r.into_stream();
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk?;
-                if out.len() as u64 + chunk.len() as u64 > limit {
-                    return Ok(Err(out.len() as u64 + chunk.len() as u64));
-                }
-                out.extend_from_slice(&chunk);
-            }
-            Ok::<_, object_store::Error>(Ok((out, version)))
+            let mut received = 0u64;
+            futures::stream::iter(requests)
+                .buffered(in_flight.max(1))
+                .take_while(move |got| {
+                    let within = received <= budget;
+                    if let Ok(Ok((bytes, _))) = got {
+                        received += bytes.len() as u64;
+                    }
+                    std::future::ready(within)
+                })
+                .collect::<Vec<_>>()
+                .await
         });
+        got.into_iter().zip(rels).map(|(got, rel)| self.answer(got, rel, limit, what).map(|v| v.map(|(bytes, _)| bytes))).collect()
+    }
+
+    /// A read's answer: None when the object is not there.
+    fn answer(&self, got: Result<Result<(Vec<u8>, UpdateVersion), u64>, object_store::Error>, rel: &str, limit: u64, what: &'static str) -> Result<Option<(Vec<u8>, UpdateVersion)>, S3Error> {
         match got {
             Ok(Ok(v)) => Ok(Some(v)),
             Ok(Err(size)) => Err(S3Error::TooLarge { url: self.url(), key: rel.to_string(), size, limit, what }),

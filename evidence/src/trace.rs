@@ -422,6 +422,20 @@ pub fn blob_refs(doc: &TraceDoc) -> Vec<&BlobRef> {
     out
 }
 
+/// The bodies of the calls' recorded exchanges that are blobs (what a replay answers
+/// requests from).
+pub fn exchange_blob_refs(doc: &TraceDoc) -> impl Iterator<Item = &BlobRef> {
+    doc.calls.iter().flat_map(|c| c.http.iter().flat_map(exchange_bodies))
+}
+
+/// The calls' recorded results.
+pub fn result_blob_refs(doc: &TraceDoc) -> impl Iterator<Item = &BlobRef> {
+    doc.calls.iter().filter_map(|c| match &c.outcome {
+        OutcomeDoc::Ok { result } => Some(result),
+        _ => None,
+    })
+}
+
 /// Blobs loaded from the store for one reader of a trace, each once: a trace that names
 /// one blob many times costs its size once, and the distinct bytes loaded are bounded
 /// ([`caps::TRACE_EVIDENCE_BYTES`]), so a forged trace cannot make a replay hold more.

@@ -36,6 +36,11 @@ pub fn call_id(trace: &str, index: usize) -> String {
 pub fn row(runtime: &Runtime, store: &Store, task: &Task) -> Result<Value, MessagesError> {
     let store_err = |source| MessagesError::Store { uuid: task.uuid.clone(), source };
     let (doc, _) = read_trace(store, &task.evidence.trace).map_err(store_err)?;
+    let results = task.evidence.calls.iter().filter_map(|r| match &find_call(&doc, r.index)?.outcome {
+        OutcomeDoc::Ok { result } => Some(result.blake3.as_str()),
+        _ => None,
+    });
+    store.prefetch_blobs(results);
     let mut blobs = BlobCache::new(store);
     let mut messages = vec![json!({ "role": "user", "content": task.question })];
     for r in &task.evidence.calls {

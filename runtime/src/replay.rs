@@ -7,7 +7,7 @@ use crate::exchange::HttpExchange;
 use crate::runtime::{CallOptions, Runtime};
 pub use crate::transport::ReplayTransport;
 use crate::store::{Store, StoreError};
-use crate::trace::{call_doc, load_exchanges_cached, read_trace, BlobCache, BlobSink, CallDoc, OutcomeDoc, TraceDoc};
+use crate::trace::{call_doc, exchange_blob_refs, load_exchanges_cached, read_trace, result_blob_refs, BlobCache, BlobSink, CallDoc, OutcomeDoc, TraceDoc};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -81,6 +81,7 @@ pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool
     let (doc, _usage) = read_trace(store, trace_id)?;
     // Load every recording first: a missing or corrupt blob is an error, not a divergence.
     // One cache for the whole trace: a blob named by many calls is held once.
+    store.prefetch_blobs(exchange_blob_refs(&doc).chain(result_blob_refs(&doc)).map(|b| b.blake3.as_str()));
     let mut cache = BlobCache::new(store);
     let mut recordings = Vec::with_capacity(doc.calls.len());
     for c in &doc.calls {

@@ -8,7 +8,7 @@
 use dive_runtime::exchange::{FailureCode, HttpExchange, HttpOutcome, RequestRecord};
 use dive_runtime::transport::{SendContext, Transport, TransportError, TransportFuture};
 use dive_runtime::store::{Store, StoreError};
-use dive_runtime::trace::{load_exchanges_cached, read_trace, BlobCache, TraceDoc};
+use dive_runtime::trace::{exchange_blob_refs, load_exchanges_cached, read_trace, BlobCache, TraceDoc};
 use std::sync::Arc;
 
 /// Answers requests from a recording.
@@ -27,6 +27,7 @@ impl EvidenceTransport {
     /// trace itself.
     pub fn load(store: &Store, trace: &str) -> Result<(TraceDoc, Vec<HttpExchange>), StoreError> {
         let (doc, _) = read_trace(store, trace)?;
+        store.prefetch_blobs(exchange_blob_refs(&doc).map(|b| b.blake3.as_str()));
         let mut cache = BlobCache::new(store);
         let mut all = Vec::new();
         for call in &doc.calls {

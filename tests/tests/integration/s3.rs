@@ -255,12 +255,27 @@ async fn replay_reverify_and_fsck_read_the_bucket_with_the_upstream_gone() {
     let r = dive(o, &ep, &["--store", &s3, "--json", "reverify", "live/tasks.jsonl"]).await;
     ok(&r, "offline reverify from the bucket");
     assert_eq!(r.json()["holds"], json!(4), "{}", r.stdout);
+    // The cache now holds the traces and blobs those tasks read, each named by its
+    // hash: the same reverify needs the bucket no more.
+    let gone = format!("http://{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap());
+    let r = dive(o, &gone, &["--store", &s3, "--json", "reverify", "live/tasks.jsonl"]).await;
+    ok(&r, "reverify from the cache with the object store unreachable");
+    assert_eq!(r.json()["holds"], json!(4), "{}", r.stdout);
     let ls = dive(o, &ep, &["--store", &s3, "--json", "store", "ls"]).await;
     ok(&ls, "store ls");
     let refs = ls.json()["refs"].clone();
     let first = refs.as_array().and_then(|a| a.first()).cloned().unwrap_or_else(|| panic!("refs in the bucket: {}", ls.stdout));
     let name = first["name"].as_str().or(first[0].as_str()).unwrap_or_else(|| panic!("a ref name: {first}")).to_string();
     ok(&dive(o, &ep, &["--store", &s3, "replay", &name]).await, "replay a ref from the bucket");
+    // A replay on a machine with no cached copy fetches the trace's blobs many at once
+    // (one connection each), not one round trip after another over one connection.
+    let proxy = CountingProxy::start(moto.addr).await;
+    let cold = tempfile::tempdir().unwrap();
+    ok(&dive(cold.path(), &format!("http://{}", proxy.addr), &["--store", &s3, "replay", &name]).await, "replay through the proxy");
+    let most = proxy.most_open.load(Ordering::SeqCst);
+    eprintln!("a cold replay held {most} connections at once");
+    assert!(most >= 4, "{most} connection(s) at once: the blobs were read one after another");
+
     let fsck = dive(o, &ep, &["--store", &s3, "--json", "store", "fsck"]).await;
     ok(&fsck, "fsck of the bucket");
     let report = fsck.json();
@@ -284,6 +299,37 @@ async fn replay_reverify_and_fsck_read_the_bucket_with_the_upstream_gone() {
     let r = dive(fresh.path(), &ep, &["--store", &s3, "--json", "reverify", "live/tasks.jsonl"]).await;
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.json()["holds"].as_u64().unwrap() < 4, "a task whose evidence was tampered does not hold: {}", r.stdout);
+}
+
+/// A proxy in front of the S3 server that counts the connections open through it at
+/// once: a client reading one object at a time keeps one (its pool reuses it), one
+/// with several reads in flight opens one for each.
+struct CountingProxy {
+    addr: SocketAddr,
+    most_open: Arc<AtomicUsize>,
+}
+
+impl CountingProxy {
+    async fn start(upstream: SocketAddr) -> CountingProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (open, most_open) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let most = most_open.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let open = open.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                    open.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        CountingProxy { addr, most_open }
+    }
 }
 
 /// A proxy in front of the S3 server that answers the first `fail` requests with 503
