@@ -132,6 +132,9 @@ pub enum StoreError {
 }
 
 /// Map a bounded read's error: a missing file is `missing`, anything else stays.
+/// Blob puts [`Store::put_blob`] keeps under way at once on an object store.
+pub const REMOTE_PUTS_IN_FLIGHT: usize = 32;
+
 /// Object-store reads [`Store::prefetch_blobs`] keeps in flight at once.
 pub const PREFETCH_IN_FLIGHT: usize = 16;
 
@@ -164,6 +167,9 @@ pub struct Store {
     remote: Option<Arc<S3Backend>>,
     /// Blobs written but not yet fsynced; flushed before any trace that may use them.
     pending: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>,
+    /// On an object store, blob puts under way ([`Store::put_blob`]); each is waited for
+    /// before anything that may name the blob (a trace, a ref, a file) is written.
+    remote_puts: Arc<std::sync::Mutex<std::collections::VecDeque<crate::store_s3::PendingPut>>>,
     /// Group commit: writes are not fsynced one by one; [`Store::commit`] makes
     /// everything written so far durable at once.
     group_commit: bool,
@@ -186,6 +192,7 @@ impl Store {
             root_dir,
             remote: None,
             pending: Default::default(),
+            remote_puts: Default::default(),
             group_commit: false,
         })
     }
@@ -221,7 +228,7 @@ impl Store {
 
     /// The local directory view: the store itself, or an object store's blob cache.
     fn local(&self) -> Store {
-        Store { root: self.root.clone(), root_dir: self.root_dir.clone(), remote: None, pending: Default::default(), group_commit: false }
+        Store { root: self.root.clone(), root_dir: self.root_dir.clone(), remote: None, pending: Default::default(), remote_puts: Default::default(), group_commit: false }
     }
 
     /// A key's display name on the object store (for reports).
@@ -325,7 +332,7 @@ impl Store {
     pub fn commit(&self) -> Result<(), StoreError> {
         // An object store's put is durable when it is acknowledged.
         if self.remote.is_some() {
-            return Ok(());
+            return self.finish_remote_puts();
         }
         #[cfg(target_os = "linux")]
         if self.group_commit {
@@ -374,6 +381,19 @@ impl Store {
         self.sync_pending()
     }
 
+    /// Wait for every blob put under way on the object store; the first error, after
+    /// all have answered.
+    fn finish_remote_puts(&self) -> Result<(), StoreError> {
+        let puts = std::mem::take(&mut *self.remote_puts.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut first = None;
+        for put in puts {
+            if let Err(e) = put.wait() {
+                first.get_or_insert(e);
+            }
+        }
+        first.map_or(Ok(()), |e| Err(e.into()))
+    }
+
     fn sync_pending(&self) -> Result<(), StoreError> {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         let mut dirs = std::collections::BTreeSet::new();
@@ -395,10 +415,22 @@ impl Store {
 
     /// Store a blob; returns its BLAKE3 hex. Existing content is not rewritten. The
     /// blob appears whole (temp file + rename); it is made durable by [`Store::flush`].
+    ///
+    /// On an object store the put is started and the call returns: up to
+    /// [`REMOTE_PUTS_IN_FLIGHT`] are under way at once (the oldest is waited for beyond
+    /// that), and all are waited for, their errors reported, before a trace, ref, file or
+    /// cassette is written, or at [`Store::commit`]. The blob also goes into the local
+    /// cache, so this process reads it back before its put is answered.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<Hash, StoreError> {
         let hash = Hash::of(bytes);
         if let Some(r) = &self.remote {
-            r.put_once(&object_rel(&hash), bytes.to_vec())?;
+            let _ = self.local().put_blob(bytes);
+            let started = r.put_once_started(object_rel(&hash), bytes.to_vec());
+            let mut puts = self.remote_puts.lock().unwrap_or_else(|p| p.into_inner());
+            puts.push_back(started);
+            while puts.len() > REMOTE_PUTS_IN_FLIGHT {
+                puts.pop_front().expect("more than the bound are queued").wait()?;
+            }
             return Ok(hash);
         }
         let path = self.object_path(&hash);
@@ -552,6 +584,7 @@ impl Store {
     /// goes first: a trace is never visible without it.
     pub fn put_trace_file(&self, id: &Hash, bytes: &[u8], usage: &[u8]) -> Result<(), StoreError> {
         if let Some(r) = &self.remote {
+            self.finish_remote_puts()?;
             r.put_once(&usage_rel(id), usage.to_vec())?;
             r.put_once(&trace_rel(id), bytes.to_vec())?;
             return Ok(());
@@ -722,6 +755,7 @@ impl Store {
         Self::check_ref_name(name)?;
         let bytes = format!("{trace_id}\n");
         if let Some(r) = &self.remote {
+            self.finish_remote_puts()?;
             return Ok(r.put_conditional(&format!("refs/{name}"), bytes.into_bytes(), REF_BYTES)?);
         }
         self.write_file(&self.root.join("refs").join(name), bytes.as_bytes())
@@ -836,6 +870,7 @@ impl Store {
     /// Store a cassette index as `cassettes/<name>.json`.
     pub(crate) fn put_cassette_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
         if let Some(r) = &self.remote {
+            self.finish_remote_puts()?;
             return Ok(r.put_conditional(&format!("cassettes/{name}.json"), bytes.to_vec(), caps::CASSETTE_EXPANDED_BYTES)?);
         }
         self.write_file(&self.cassette_dir().join(format!("{name}.json")), bytes)
@@ -846,6 +881,7 @@ impl Store {
     pub fn put_file(&self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
         Self::check_ref_name(name)?;
         if let Some(r) = &self.remote {
+            self.finish_remote_puts()?;
             return Ok(r.put_conditional(&format!("files/{name}"), bytes.to_vec(), caps::TASK_FILE_BYTES)?);
         }
         self.write_file(&self.root.join("files").join(name), bytes)?;

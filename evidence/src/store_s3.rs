@@ -192,6 +192,23 @@ async fn get_async(client: Arc<AmazonS3>, key: KeyPath, limit: u64) -> Result<Re
     Ok(Ok((out, version)))
 }
 
+/// A put that creates an object only if it is absent (`If-None-Match: *`).
+async fn put_create(client: Arc<AmazonS3>, key: KeyPath, bytes: Vec<u8>) -> Result<(), object_store::Error> {
+    let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
+    client.put_opts(&key, Bytes::from(bytes).into(), opts).await.map(drop)
+}
+
+/// A put under way ([`S3Backend::put_once_started`]).
+#[derive(Debug)]
+pub struct PendingPut(std::sync::mpsc::Receiver<Result<(), S3Error>>);
+
+impl PendingPut {
+    /// Wait for the put's answer.
+    pub fn wait(self) -> Result<(), S3Error> {
+        self.0.recv().expect("an object-store put task ended without an answer (it panicked)")
+    }
+}
+
 /// Retries for 5xx and throttling answers: 100 ms doubling to 5 s, up to 10 tries within
 /// 2 minutes (object_store retries only what is safe to retry).
 fn retry_config() -> RetryConfig {
@@ -264,10 +281,30 @@ impl S3Backend {
         if self.is_known(rel) {
             return Ok(());
         }
-        let (client, key) = (self.client.clone(), self.key(rel));
-        let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
-        match block(async move { client.put_opts(&key, Bytes::from(bytes).into(), opts).await }) {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => {
+        let got = block(put_create(self.client.clone(), self.key(rel), bytes));
+        self.put_answer(got, rel)
+    }
+
+    /// [`S3Backend::put_once`] started now and finished on the I/O runtime while the
+    /// caller goes on; [`PendingPut::wait`] gives its answer.
+    pub fn put_once_started(self: &Arc<Self>, rel: String, bytes: Vec<u8>) -> PendingPut {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        if self.is_known(&rel) {
+            let _ = tx.send(Ok(()));
+            return PendingPut(rx);
+        }
+        let me = self.clone();
+        io_runtime().spawn(async move {
+            let got = put_create(me.client.clone(), me.key(&rel), bytes).await;
+            let _ = tx.send(me.put_answer(got, &rel));
+        });
+        PendingPut(rx)
+    }
+
+    /// A create-once put's answer: present already counts as written.
+    fn put_answer(&self, got: Result<(), object_store::Error>, rel: &str) -> Result<(), S3Error> {
+        match got {
+            Ok(()) | Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => {
                 self.remember(rel);
                 Ok(())
             }

@@ -410,6 +410,17 @@ async fn throttling_and_5xx_are_retried() {
     assert_eq!(std::fs::read(h.join("flaky/tasks.jsonl")).unwrap(), std::fs::read(h.join("direct/tasks.jsonl")).unwrap());
     let fsck = dive(h, &moto.url(), &["--store", &s3, "--json", "store", "fsck"]).await;
     ok(&fsck, "nothing was lost or half-written");
+    // Blob puts go out many at once (a connection each), and the build is the same.
+    let counting = CountingProxy::start(moto.addr).await;
+    let s3b = format!("s3://{bucket}/c");
+    ok(&dive(h, &format!("http://{}", counting.addr), &synth_args(&s3b, "counted", "3", &[])).await, "a build through a counting proxy");
+    let most = counting.most_open.load(Ordering::SeqCst);
+    eprintln!("a build held {most} connections at once");
+    assert!(most >= 8, "{most} connection(s) at once for 2 workers: the puts went one after another (4 when they did)");
+    assert_eq!(std::fs::read(h.join("counted/tasks.jsonl")).unwrap(), std::fs::read(h.join("direct/tasks.jsonl")).unwrap());
+    let fsck = dive(h, &moto.url(), &["--store", &s3b, "--json", "store", "fsck"]).await;
+    ok(&fsck, "every blob a trace names was put before the trace");
+    assert_eq!(fsck.json()["problems"], json!([]), "{}", fsck.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
