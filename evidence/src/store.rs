@@ -131,7 +131,6 @@ pub enum StoreError {
     Remote(#[from] S3Error),
 }
 
-/// Map a bounded read's error: a missing file is `missing`, anything else stays.
 /// Blob puts [`Store::put_blob`] keeps under way at once on an object store.
 pub const REMOTE_PUTS_IN_FLIGHT: usize = 32;
 
@@ -144,6 +143,7 @@ fn open_dir(path: &Path) -> Option<std::fs::File> {
     std::fs::OpenOptions::new().read(true).custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC).open(path).ok()
 }
 
+/// Map a bounded read's error: a missing file is `missing`, anything else stays.
 fn not_found_as(e: UntrustedError, missing: StoreError) -> StoreError {
     match e {
         UntrustedError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => missing,

@@ -349,9 +349,12 @@ impl FlakyProxy {
             while let Ok((mut client, _)) = listener.accept().await {
                 let counter = counter.clone();
                 tokio::spawn(async move {
-                    if counter.load(Ordering::SeqCst) < fail {
-                        if read_request(&mut client).await.is_some() {
-                            counter.fetch_add(1, Ordering::SeqCst);
+                    // Claim one of the `fail` refusals atomically: connections come
+                    // several at once, and a check then an increment would refuse more.
+                    if counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < fail).then_some(n + 1)).is_ok() {
+                        if read_request(&mut client).await.is_none() {
+                            counter.fetch_sub(1, Ordering::SeqCst); // no request came: nothing refused
+                        } else {
                             let body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
                             let reply = format!("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
                             let _ = tokio::io::AsyncWriteExt::write_all(&mut client, reply.as_bytes()).await;
