@@ -4,9 +4,9 @@
 
 use crate::evidence::EvidenceCall;
 use crate::task::{answer_text, Task};
-use dive_runtime::replay::{replay, Verdict};
+use dive_runtime::replay::{replay_doc, Verdict};
 use dive_runtime::store::{Store, StoreError};
-use dive_runtime::trace::{read_trace, result_blob_refs, OutcomeDoc};
+use dive_runtime::trace::{read_trace, result_blob_refs, OutcomeDoc, TraceDoc};
 use dive_runtime::Runtime;
 use serde::Serialize;
 use serde_json::Value;
@@ -14,7 +14,12 @@ use serde_json::Value;
 /// The calls of a stored trace with their results.
 pub fn evidence_from_trace(store: &Store, id: &str) -> Result<Vec<EvidenceCall>, StoreError> {
     let (doc, _) = read_trace(store, id)?;
-    store.prefetch_blobs(result_blob_refs(&doc).map(|b| b.blake3.as_str()));
+    evidence_of(store, &doc)
+}
+
+/// [`evidence_from_trace`] of a trace already read.
+fn evidence_of(store: &Store, doc: &TraceDoc) -> Result<Vec<EvidenceCall>, StoreError> {
+    store.prefetch_blobs(result_blob_refs(doc).map(|b| b.blake3.as_str()));
     let mut out = Vec::with_capacity(doc.calls.len());
     for c in &doc.calls {
         let result = match &c.outcome {
@@ -54,7 +59,13 @@ pub struct Reverified {
 
 /// Check whether the task's answer is entailed by its stored evidence.
 pub fn entailed(store: &Store, task: &Task) -> Result<Result<(), String>, StoreError> {
-    let calls = evidence_from_trace(store, &task.trace)?;
+    let (doc, _) = read_trace(store, &task.trace)?;
+    entailed_by(store, &doc, task)
+}
+
+/// [`entailed`] by the task's trace, already read.
+fn entailed_by(store: &Store, doc: &TraceDoc, task: &Task) -> Result<Result<(), String>, StoreError> {
+    let calls = evidence_of(store, doc)?;
     Ok(match task.answer_path.evaluate(&calls) {
         Ok(v) => {
             let got = answer_text(&v);
@@ -71,7 +82,12 @@ pub fn entailed(store: &Store, task: &Task) -> Result<Result<(), String>, StoreE
 /// Re-verify one task (offline, or `live`).
 pub async fn reverify(runtime: &Runtime, store: &Store, task: &Task, live: bool) -> Reverified {
     let mk = |status, detail: Option<String>| Reverified { uuid: task.uuid.clone(), trace: task.trace.clone(), status, detail };
-    let report = match replay(runtime, store, &task.trace, live).await {
+    // The trace is read once, for the replay and for the entailment check.
+    let doc = match read_trace(store, &task.trace) {
+        Ok((doc, _)) => doc,
+        Err(e) => return mk(Status::Error, Some(e.to_string())),
+    };
+    let report = match replay_doc(runtime, store, &task.trace, &doc, live).await {
         Ok(r) => r,
         Err(e) => return mk(Status::Error, Some(e.to_string())),
     };
@@ -96,7 +112,7 @@ pub async fn reverify(runtime: &Runtime, store: &Store, task: &Task, live: bool)
         });
         return mk(Status::Drifted, why.or(Some("the replayed trace differs".into())));
     }
-    match entailed(store, task) {
+    match entailed_by(store, &doc, task) {
         Ok(Ok(())) => mk(Status::Holds, None),
         Ok(Err(why)) => mk(Status::NotEntailed, Some(why)),
         Err(e) => mk(Status::Error, Some(e.to_string())),

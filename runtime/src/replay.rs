@@ -79,9 +79,14 @@ pub enum ReplayError {
 /// Replay a stored trace, offline (`live = false`) or against the upstream.
 pub async fn replay(runtime: &Runtime, store: &Store, trace_id: &str, live: bool) -> Result<ReplayReport, ReplayError> {
     let (doc, _usage) = read_trace(store, trace_id)?;
+    replay_doc(runtime, store, trace_id, &doc, live).await
+}
+
+/// [`replay`] of the trace `trace_id`, already read (and checked) with [`read_trace`].
+pub async fn replay_doc(runtime: &Runtime, store: &Store, trace_id: &str, doc: &TraceDoc, live: bool) -> Result<ReplayReport, ReplayError> {
     // Load every recording first: a missing or corrupt blob is an error, not a divergence.
     // One cache for the whole trace: a blob named by many calls is held once.
-    store.prefetch_blobs(exchange_blob_refs(&doc).chain(result_blob_refs(&doc)).map(|b| b.blake3.as_str()));
+    store.prefetch_blobs(exchange_blob_refs(doc).chain(result_blob_refs(doc)).map(|b| b.blake3.as_str()));
     let mut cache = BlobCache::new(store);
     let mut recordings = Vec::with_capacity(doc.calls.len());
     for c in &doc.calls {
