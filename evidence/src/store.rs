@@ -613,7 +613,8 @@ impl Store {
         let bytes = got.next().unwrap_or(Ok(None))?.ok_or_else(|| StoreError::MissingTrace(id.to_string()))?;
         let usage = got.next().and_then(|u| u.ok().flatten());
         if let (true, Some(usage)) = (Hash::of(&bytes) == *id, &usage) {
-            let _ = local.put_trace_file(id, &bytes, usage);
+            // A cache need not be durable: no fsync per trace read.
+            let _ = local.with_group_commit().put_trace_file(id, &bytes, usage);
         }
         Ok((bytes, usage))
     }

@@ -325,8 +325,9 @@ impl S3Backend {
     }
 
     /// Read many objects of at most `limit` bytes each with up to `in_flight` requests at
-    /// once; the answers come in the order of `rels`. Once `budget` bytes have arrived
-    /// no further read is started, and the keys not read are left out of the answer.
+    /// once; the answers come in the order of `rels`. Once more than `budget` bytes have
+    /// arrived, the reads still under way are dropped and the answer ends there (the
+    /// keys after it are left out).
     pub fn get_many(&self, rels: &[String], limit: u64, what: &'static str, in_flight: usize, budget: u64) -> Vec<Result<Option<Vec<u8>>, S3Error>> {
         let requests: Vec<_> = rels.iter().map(|rel| get_async(self.client.clone(), self.key(rel), limit)).collect();
         let got = block(async move {

@@ -205,20 +205,19 @@ impl Env {
     /// The task at `index`, read again from the task file; `uuid` is the one asked for,
     /// if it was asked for by uuid.
     async fn task(self: &Arc<Self>, index: usize, uuid: Option<&str>) -> Result<Arc<Task>, Refusal> {
-        let env = self.clone();
-        let read = tokio::task::spawn_blocking(move || env.opts.tasks.get(index)).await;
-        let refused = |e: TaskFileError| match e {
-            e @ (TaskFileError::LineChanged { .. } | TaskFileError::BadLine { .. }) => Refusal(StatusCode::CONFLICT, "task_file_changed", e.to_string()),
-            e => Refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("reading the task failed: {e}")),
-        };
-        let task = match read {
-            Ok(Ok(task)) => task,
-            Ok(Err(e)) => return Err(refused(e)),
-            Err(e) => return Err(Refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("reading the task failed: {e}"))),
-        };
-        match uuid {
-            Some(u) if u != task.uuid => Err(Refusal(StatusCode::CONFLICT, "task_file_changed", format!("the task file's line for {u} now holds task {}; restart the server with the file as it is now", task.uuid))),
-            _ => Ok(Arc::new(task)),
+        let (env, uuid) = (self.clone(), uuid.map(str::to_string));
+        // By uuid, the index checks that the line read back is the task asked for.
+        let read = tokio::task::spawn_blocking(move || match uuid {
+            Some(u) => env.opts.tasks.by_uuid(&u).expect("task_index found this uuid in the same index"),
+            None => env.opts.tasks.get(index),
+        })
+        .await;
+        let unreadable = |e: String| Refusal(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("reading the task failed: {e}; check that the task file is still readable, then restart the server on it"));
+        match read {
+            Ok(Ok(task)) => Ok(Arc::new(task)),
+            Ok(Err(e @ (TaskFileError::LineChanged { .. } | TaskFileError::BadLine { .. }))) => Err(Refusal(StatusCode::CONFLICT, "task_file_changed", e.to_string())),
+            Ok(Err(e)) => Err(unreadable(e.to_string())),
+            Err(e) => Err(unreadable(e.to_string())),
         }
     }
 
