@@ -18,7 +18,7 @@
 //! blobs (checked on every read like the store itself) in its local root.
 
 use crate::hash::Hash;
-use crate::store_s3::{S3Backend, S3Error, S3Location};
+use crate::store_s3::{PendingPut, S3Backend, S3Error, S3Location, ObjectWrite};
 use crate::untrusted::{self, caps, Follow, UntrustedError};
 use std::collections::HashMap;
 use std::io::Write;
@@ -131,8 +131,45 @@ pub enum StoreError {
     Remote(#[from] S3Error),
 }
 
-/// Blob puts [`Store::put_blob`] keeps under way at once on an object store.
+/// Writes (blob, trace and ref puts) a store keeps under way at once on an object store.
 pub const REMOTE_PUTS_IN_FLIGHT: usize = 32;
+
+/// What a write on an object store is, so a later write waits only for those it names:
+/// a trace for its blobs and usage, a ref for its trace (and the same ref set before).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WriteKind {
+    Blob,
+    Usage(Hash),
+    Trace(Hash),
+    Ref(String),
+}
+
+/// The writes under way on an object store, in the order started, and the refs set in
+/// group-commit mode whose writes have not yet been waited for (read back from here, so
+/// this process sees its own refs at once).
+#[derive(Debug, Default)]
+struct RemoteWrites {
+    started: std::collections::VecDeque<(WriteKind, PendingPut)>,
+    refs: HashMap<String, String>,
+}
+
+impl RemoteWrites {
+    /// Let go of the writes answered without error; the first error, if one was (a
+    /// failed write is kept, so what waits for it is never sent, and reported again at
+    /// the next [`Store::commit`]).
+    fn reap(&mut self) -> Result<(), S3Error> {
+        let mut first_error = None;
+        self.started.retain(|(_, put)| match put.outcome() {
+            None => true,
+            Some(Ok(())) => false,
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+                true
+            }
+        });
+        first_error.map_or(Ok(()), Err)
+    }
+}
 
 /// Object-store reads [`Store::prefetch_blobs`] keeps in flight at once.
 pub const PREFETCH_IN_FLIGHT: usize = 16;
@@ -167,9 +204,8 @@ pub struct Store {
     remote: Option<Arc<S3Backend>>,
     /// Blobs written but not yet fsynced; flushed before any trace that may use them.
     pending: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>,
-    /// On an object store, blob puts under way ([`Store::put_blob`]); each is waited for
-    /// before anything that may name the blob (a trace, a ref, a file) is written.
-    remote_puts: Arc<std::sync::Mutex<std::collections::VecDeque<crate::store_s3::PendingPut>>>,
+    /// On an object store, the writes under way ([`RemoteWrites`]).
+    remote_writes: Arc<std::sync::Mutex<RemoteWrites>>,
     /// Group commit: writes are not fsynced one by one; [`Store::commit`] makes
     /// everything written so far durable at once.
     group_commit: bool,
@@ -192,7 +228,7 @@ impl Store {
             root_dir,
             remote: None,
             pending: Default::default(),
-            remote_puts: Default::default(),
+            remote_writes: Default::default(),
             group_commit: false,
         })
     }
@@ -228,7 +264,7 @@ impl Store {
 
     /// The local directory view: the store itself, or an object store's blob cache.
     fn local(&self) -> Store {
-        Store { root: self.root.clone(), root_dir: self.root_dir.clone(), remote: None, pending: Default::default(), remote_puts: Default::default(), group_commit: false }
+        Store { root: self.root.clone(), root_dir: self.root_dir.clone(), remote: None, pending: Default::default(), remote_writes: Default::default(), group_commit: false }
     }
 
     /// A key's display name on the object store (for reports).
@@ -322,9 +358,25 @@ impl Store {
     /// files still appear whole (temp file + rename), but durability comes from one
     /// [`Store::commit`] for a batch instead of an fsync per file. Whatever refers to a
     /// trace (a task line) must be written only after the commit that covers it.
+    ///
+    /// On an object store, traces and refs are then written behind: each is started and
+    /// the call returns, and commit waits for them all. A trace is still sent only after
+    /// its blobs and usage file are answered, and a ref only after its trace, so the
+    /// bucket never holds a trace without its blobs or a ref without its trace; this
+    /// process reads its own traces (from the cache) and refs at once.
     pub fn with_group_commit(mut self) -> Store {
         self.group_commit = true;
         self
+    }
+
+    /// On an object store outside group-commit mode, wait for the writes under way (a
+    /// trace or ref is there when its call returns); in group-commit mode they are waited
+    /// for at [`Store::commit`].
+    fn finish_unless_group_commit(&self) -> Result<(), StoreError> {
+        if self.group_commit {
+            return Ok(());
+        }
+        self.finish_remote_puts()
     }
 
     /// Make everything written so far durable. In group-commit mode this is one
@@ -381,17 +433,39 @@ impl Store {
         self.sync_pending()
     }
 
-    /// Wait for every blob put under way on the object store; the first error, after
-    /// all have answered.
+    fn lock_writes(&self) -> std::sync::MutexGuard<'_, RemoteWrites> {
+        self.remote_writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wait for every write under way on the object store; the first error, after all
+    /// have answered.
     fn finish_remote_puts(&self) -> Result<(), StoreError> {
-        let puts = std::mem::take(&mut *self.remote_puts.lock().unwrap_or_else(|p| p.into_inner()));
+        let started = {
+            let mut w = self.lock_writes();
+            w.refs.clear();
+            std::mem::take(&mut w.started)
+        };
         let mut first = None;
-        for put in puts {
+        for (_, put) in started {
             if let Err(e) = put.wait() {
                 first.get_or_insert(e);
             }
         }
         first.map_or(Ok(()), |e| Err(e.into()))
+    }
+
+    /// Start `writes` on the object store, to be sent once the writes already under way
+    /// that `waits_for` picks are answered, and return at once (after waiting for a write
+    /// slot: at most [`REMOTE_PUTS_IN_FLIGHT`] are under way). An earlier write's error
+    /// is returned instead, and nothing is started.
+    fn start_remote(&self, r: &Arc<S3Backend>, kind: WriteKind, writes: Vec<ObjectWrite>, waits_for: impl Fn(&WriteKind) -> bool) -> Result<(), StoreError> {
+        let slot = r.write_slot();
+        let mut w = self.lock_writes();
+        w.reap()?;
+        let after = w.started.iter().filter(|(k, _)| waits_for(k)).map(|(_, put)| put.clone()).collect();
+        let put = r.start(slot, after, writes);
+        w.started.push_back((kind, put));
+        Ok(())
     }
 
     fn sync_pending(&self) -> Result<(), StoreError> {
@@ -417,19 +491,18 @@ impl Store {
     /// blob appears whole (temp file + rename); it is made durable by [`Store::flush`].
     ///
     /// On an object store the put is started and the call returns: up to
-    /// [`REMOTE_PUTS_IN_FLIGHT`] are under way at once (the oldest is waited for beyond
-    /// that), and all are waited for, their errors reported, before a trace, ref, file or
-    /// cassette is written, or at [`Store::commit`]. The blob also goes into the local
-    /// cache, so this process reads it back before its put is answered.
+    /// [`REMOTE_PUTS_IN_FLIGHT`] writes are under way at once (beyond that the call waits
+    /// for a slot); a trace waits for the blob puts under way before it is sent, and a
+    /// file or cassette, or [`Store::commit`], for every write. The blob also goes into
+    /// the local cache, so this process reads it back before its put is answered. An
+    /// earlier write's error is returned by the next write.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<Hash, StoreError> {
         let hash = Hash::of(bytes);
         if let Some(r) = &self.remote {
             let _ = self.local().put_blob(bytes);
-            let started = r.put_once_started(object_rel(&hash), bytes.to_vec());
-            let mut puts = self.remote_puts.lock().unwrap_or_else(|p| p.into_inner());
-            puts.push_back(started);
-            while puts.len() > REMOTE_PUTS_IN_FLIGHT {
-                puts.pop_front().expect("more than the bound are queued").wait()?;
+            let rel = object_rel(&hash);
+            if !r.is_known(&rel) {
+                self.start_remote(r, WriteKind::Blob, vec![ObjectWrite::Once { rel, bytes: bytes.to_vec() }], |_| false)?;
             }
             return Ok(hash);
         }
@@ -581,13 +654,18 @@ impl Store {
 
     /// Store a trace under its id (the caller computed it from `bytes`), with its usage
     /// figures beside it, after making the blobs written so far durable. The usage file
-    /// goes first: a trace is never visible without it.
+    /// goes first: a trace is never visible without it. (On an object store in
+    /// group-commit mode, written behind: see [`Store::with_group_commit`].)
     pub fn put_trace_file(&self, id: &Hash, bytes: &[u8], usage: &[u8]) -> Result<(), StoreError> {
         if let Some(r) = &self.remote {
-            self.finish_remote_puts()?;
-            r.put_once(&usage_rel(id), usage.to_vec())?;
-            r.put_once(&trace_rel(id), bytes.to_vec())?;
-            return Ok(());
+            // Kept in the cache too, so this process reads it before its put is answered.
+            let _ = self.local().with_group_commit().put_trace_file(id, bytes, usage);
+            let usage_write = ObjectWrite::Once { rel: usage_rel(id), bytes: usage.to_vec() };
+            self.start_remote(r, WriteKind::Usage(id.clone()), vec![usage_write], |_| false)?;
+            let trace_write = ObjectWrite::Once { rel: trace_rel(id), bytes: bytes.to_vec() };
+            let its_usage = WriteKind::Usage(id.clone());
+            self.start_remote(r, WriteKind::Trace(id.clone()), vec![trace_write], |k| *k == WriteKind::Blob || *k == its_usage)?;
+            return self.finish_unless_group_commit();
         }
         self.flush()?;
         let path = self.trace_path(id);
@@ -750,14 +828,24 @@ impl Store {
         }
     }
 
-    /// Point `refs/<name>` at a trace.
+    /// Point `refs/<name>` at a trace. (On an object store in group-commit mode, written
+    /// behind, after the trace: see [`Store::with_group_commit`].)
     pub fn set_ref(&self, name: &str, trace_id: &str) -> Result<(), StoreError> {
         let name = name.strip_prefix("refs/").unwrap_or(name);
         Self::check_ref_name(name)?;
         let bytes = format!("{trace_id}\n");
         if let Some(r) = &self.remote {
-            self.finish_remote_puts()?;
-            return Ok(r.put_conditional(&format!("refs/{name}"), bytes.into_bytes(), REF_BYTES)?);
+            let write = ObjectWrite::Replace { rel: format!("refs/{name}"), bytes: bytes.into_bytes(), limit: REF_BYTES };
+            let waits_for = |k: &WriteKind| match k {
+                WriteKind::Trace(t) => t.as_str() == trace_id,
+                WriteKind::Ref(n) => n == name,
+                WriteKind::Blob | WriteKind::Usage(_) => false,
+            };
+            self.start_remote(r, WriteKind::Ref(name.to_string()), vec![write], waits_for)?;
+            if self.group_commit {
+                self.lock_writes().refs.insert(name.to_string(), trace_id.to_string());
+            }
+            return self.finish_unless_group_commit();
         }
         self.write_file(&self.root.join("refs").join(name), bytes.as_bytes())
     }
@@ -770,6 +858,9 @@ impl Store {
             return Ok(None);
         }
         if let Some(r) = &self.remote {
+            if let Some(id) = self.lock_writes().refs.get(name) {
+                return Ok(Some(id.clone()));
+            }
             let got = r.get_bounded(&format!("refs/{name}"), REF_BYTES, "the ref size cap")?;
             return Ok(got.map(|b| String::from_utf8_lossy(&b).trim().to_string()));
         }

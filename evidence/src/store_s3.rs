@@ -18,6 +18,7 @@
 //! I/O runtime (never dropped, so it is safe to use from inside other async code).
 
 use bytes::Bytes;
+use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::StreamExt;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as KeyPath;
@@ -73,6 +74,9 @@ pub enum S3Error {
         /// Which cap the bound is, in words.
         what: &'static str,
     },
+    /// A write's error, as seen by a later write that waited for it and so was not sent.
+    #[error(transparent)]
+    Shared(Arc<S3Error>),
     /// A ref kept changing under us while we tried to update it.
     #[error("ref {url}/{key} changed {tries} times while being updated; try again")]
     Contended {
@@ -140,6 +144,8 @@ pub struct S3Backend {
     client: Arc<AmazonS3>,
     /// Immutable keys this process has written or seen: not put again.
     known: Mutex<HashSet<String>>,
+    /// Permits for the writes under way ([`S3Backend::start`]).
+    slots: Arc<WriteSlots>,
 }
 
 /// How many times a ref update is retried when another writer changed the ref first.
@@ -198,14 +204,97 @@ async fn put_create(client: Arc<AmazonS3>, key: KeyPath, bytes: Vec<u8>) -> Resu
     client.put_opts(&key, Bytes::from(bytes).into(), opts).await.map(drop)
 }
 
-/// A put under way ([`S3Backend::put_once_started`]).
-#[derive(Debug)]
-pub struct PendingPut(std::sync::mpsc::Receiver<Result<(), S3Error>>);
+/// A write's answer, shared by everyone who waits for it (an error is shared too).
+type Answer = Result<(), Arc<S3Error>>;
+
+/// A write under way on the I/O runtime ([`S3Backend::start`]). It holds one of the
+/// backend's write slots until it is answered. Clones wait for the same write, so later
+/// writes can be made to wait for it ([`S3Backend::start`]'s `after`).
+#[derive(Clone)]
+pub struct PendingPut {
+    answer: Shared<BoxFuture<'static, Answer>>,
+    /// Set when the write is answered.
+    outcome: Arc<OnceLock<Answer>>,
+}
+
+impl std::fmt::Debug for PendingPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingPut").field("done", &self.is_finished()).finish()
+    }
+}
 
 impl PendingPut {
-    /// Wait for the put's answer.
+    /// Wait for the write's answer.
     pub fn wait(self) -> Result<(), S3Error> {
-        self.0.recv().expect("an object-store put task ended without an answer (it panicked)")
+        block(self.answer).map_err(unshare)
+    }
+
+    /// Whether the answer has come (so [`PendingPut::wait`] returns at once).
+    pub fn is_finished(&self) -> bool {
+        self.outcome.get().is_some()
+    }
+
+    /// The answer, if it has come.
+    pub fn outcome(&self) -> Option<Result<(), S3Error>> {
+        self.outcome.get().map(|a| a.clone().map_err(unshare))
+    }
+}
+
+/// A shared error as the error itself when nobody else holds it.
+fn unshare(e: Arc<S3Error>) -> S3Error {
+    Arc::try_unwrap(e).unwrap_or_else(S3Error::Shared)
+}
+
+/// One write of [`S3Backend::start`].
+#[derive(Debug)]
+pub enum ObjectWrite {
+    /// An immutable object, put once: create-if-absent, and present counts as written.
+    Once {
+        /// The key below the prefix.
+        rel: String,
+        /// The object.
+        bytes: Vec<u8>,
+    },
+    /// A mutable object (a ref) replaced by conditional put, as
+    /// [`S3Backend::put_conditional`].
+    Replace {
+        /// The key below the prefix.
+        rel: String,
+        /// The new content.
+        bytes: Vec<u8>,
+        /// The bound on reading the current content.
+        limit: u64,
+    },
+}
+
+/// How many writes may be under way at once: a counting semaphore whose permits
+/// ([`WriteSlot`]) are taken on the caller's thread, before the write is started, and
+/// given back when the write is answered.
+#[derive(Debug)]
+struct WriteSlots {
+    free: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// One permit of [`WriteSlots`], given back when dropped.
+#[derive(Debug)]
+pub struct WriteSlot(Arc<WriteSlots>);
+
+impl WriteSlots {
+    fn take(self: &Arc<Self>) -> WriteSlot {
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        WriteSlot(self.clone())
+    }
+}
+
+impl Drop for WriteSlot {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.0.freed.notify_one();
     }
 }
 
@@ -247,7 +336,8 @@ impl S3Backend {
             builder = builder.with_allow_http(true);
         }
         let client = builder.build().map_err(|e| S3Error::Config { url: url.clone(), message: e.to_string() })?;
-        Ok(S3Backend { location, client: Arc::new(client), known: Mutex::new(HashSet::new()) })
+        let slots = Arc::new(WriteSlots { free: Mutex::new(crate::store::REMOTE_PUTS_IN_FLIGHT), freed: Default::default() });
+        Ok(S3Backend { location, client: Arc::new(client), known: Mutex::new(HashSet::new()), slots })
     }
 
     /// `s3://BUCKET/PREFIX`.
@@ -268,7 +358,9 @@ impl S3Backend {
         move |cause| S3Error::Request { op, url, key, cause: Box::new(cause) }
     }
 
-    fn is_known(&self, rel: &str) -> bool {
+    /// Whether this process has written or seen the immutable object `rel`, so a write
+    /// of it once ([`ObjectWrite::Once`]) sends nothing.
+    pub fn is_known(&self, rel: &str) -> bool {
         self.known.lock().unwrap_or_else(|p| p.into_inner()).contains(rel)
     }
 
@@ -276,29 +368,56 @@ impl S3Backend {
         self.known.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string());
     }
 
-    /// Write an immutable object once: a put that finds it present is a no-op.
-    pub fn put_once(&self, rel: &str, bytes: Vec<u8>) -> Result<(), S3Error> {
-        if self.is_known(rel) {
-            return Ok(());
-        }
-        let got = block(put_create(self.client.clone(), self.key(rel), bytes));
-        self.put_answer(got, rel)
+    /// A write slot: waits while [`crate::store::REMOTE_PUTS_IN_FLIGHT`] writes are under
+    /// way. Take it before [`S3Backend::start`], outside any lock a write's end needs.
+    pub fn write_slot(&self) -> WriteSlot {
+        self.slots.take()
     }
 
-    /// [`S3Backend::put_once`] started now and finished on the I/O runtime while the
-    /// caller goes on; [`PendingPut::wait`] gives its answer.
-    pub fn put_once_started(self: &Arc<Self>, rel: String, bytes: Vec<u8>) -> PendingPut {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        if self.is_known(&rel) {
-            let _ = tx.send(Ok(()));
-            return PendingPut(rx);
-        }
-        let me = self.clone();
-        io_runtime().spawn(async move {
-            let got = put_create(me.client.clone(), me.key(&rel), bytes).await;
-            let _ = tx.send(me.put_answer(got, &rel));
+    /// Start `writes` on the I/O runtime and return at once: they are sent one after
+    /// another once every write in `after` has been answered, and not at all if one of
+    /// those failed (its error is this write's answer). `slot` is held until the end.
+    pub fn start(self: &Arc<Self>, slot: WriteSlot, after: Vec<PendingPut>, writes: Vec<ObjectWrite>) -> PendingPut {
+        let (me, outcome) = (self.clone(), Arc::new(OnceLock::new()));
+        let answered = outcome.clone();
+        let task = io_runtime().spawn(async move {
+            let answer = me.write_after(after, writes).await;
+            drop(slot);
+            let _ = answered.set(answer.clone());
+            answer
         });
-        PendingPut(rx)
+        let answer = async move { task.await.unwrap_or_else(|e| panic!("an object-store write task ended without an answer: {e}")) };
+        PendingPut { answer: answer.boxed().shared(), outcome }
+    }
+
+    /// `writes` in order once every write in `after` is answered; the first error.
+    async fn write_after(&self, after: Vec<PendingPut>, writes: Vec<ObjectWrite>) -> Answer {
+        let mut first_error = None;
+        for earlier in after {
+            if let Err(e) = earlier.answer.await {
+                first_error.get_or_insert(e);
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        for w in writes {
+            match w {
+                ObjectWrite::Once { rel, bytes } => self.put_once_async(rel, bytes).await,
+                ObjectWrite::Replace { rel, bytes, limit } => self.put_conditional_async(&rel, bytes, limit).await,
+            }
+            .map_err(Arc::new)?;
+        }
+        Ok(())
+    }
+
+    /// An immutable object put once: a put that finds it present is a no-op.
+    async fn put_once_async(&self, rel: String, bytes: Vec<u8>) -> Result<(), S3Error> {
+        if self.is_known(&rel) {
+            return Ok(());
+        }
+        let got = put_create(self.client.clone(), self.key(&rel), bytes).await;
+        self.put_answer(got, &rel)
     }
 
     /// A create-once put's answer: present already counts as written.
@@ -314,14 +433,9 @@ impl S3Backend {
 
     /// Read an object of at most `limit` bytes; `Ok(None)` when it is not there.
     pub fn get_bounded(&self, rel: &str, limit: u64, what: &'static str) -> Result<Option<Vec<u8>>, S3Error> {
-        Ok(self.get_versioned(rel, limit, what)?.map(|(bytes, _)| bytes))
-    }
-
-    /// Read an object with its version (for a conditional update), bounded by `limit`.
-    fn get_versioned(&self, rel: &str, limit: u64, what: &'static str) -> Result<Option<(Vec<u8>, UpdateVersion)>, S3Error> {
         let (client, key) = (self.client.clone(), self.key(rel));
         let got = block(get_async(client, key, limit));
-        self.answer(got, rel, limit, what)
+        Ok(self.answer(got, rel, limit, what)?.map(|(bytes, _)| bytes))
     }
 
     /// Read many objects of at most `limit` bytes each with up to `in_flight` requests at
@@ -372,16 +486,21 @@ impl S3Backend {
 
     /// Replace a mutable object (a ref, a named file) by conditional put: created only if
     /// absent, updated only if nobody changed it since we read it; retried on a race.
-    pub fn put_conditional(&self, rel: &str, bytes: Vec<u8>, limit: u64) -> Result<(), S3Error> {
+    pub fn put_conditional(self: &Arc<Self>, rel: &str, bytes: Vec<u8>, limit: u64) -> Result<(), S3Error> {
+        let (me, rel) = (self.clone(), rel.to_string());
+        block(async move { me.put_conditional_async(&rel, bytes, limit).await })
+    }
+
+    async fn put_conditional_async(&self, rel: &str, bytes: Vec<u8>, limit: u64) -> Result<(), S3Error> {
         for _ in 0..REF_TRIES {
-            let mode = match self.get_versioned(rel, limit, "the ref size cap")? {
+            let got = get_async(self.client.clone(), self.key(rel), limit).await;
+            let mode = match self.answer(got, rel, limit, "the ref size cap")? {
                 Some((current, _)) if current == bytes => return Ok(()),
                 Some((_, version)) => PutMode::Update(version),
                 None => PutMode::Create,
             };
-            let (client, key, payload) = (self.client.clone(), self.key(rel), Bytes::from(bytes.clone()));
             let opts = PutOptions { mode, ..Default::default() };
-            match block(async move { client.put_opts(&key, payload.into(), opts).await }) {
+            match self.client.put_opts(&self.key(rel), Bytes::from(bytes.clone()).into(), opts).await {
                 Ok(_) => return Ok(()),
                 Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => continue,
                 Err(e) => return Err(self.request_error("put", rel)(e)),

@@ -371,8 +371,9 @@ impl FlakyProxy {
     }
 }
 
-/// Read one request's head and body (by Content-Length) so the client sees a whole reply.
-async fn read_request(s: &mut tokio::net::TcpStream) -> Option<()> {
+/// Read one request's head and body (by Content-Length) so the client sees a whole
+/// reply: the request's bytes and where its head ends.
+async fn read_request(s: &mut tokio::net::TcpStream) -> Option<(Vec<u8>, usize)> {
     use tokio::io::AsyncReadExt;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
@@ -395,7 +396,82 @@ async fn read_request(s: &mut tokio::net::TcpStream) -> Option<()> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    Some(())
+    Some((buf, head_end))
+}
+
+/// What [`GatingProxy`] does with a request.
+#[derive(Clone, Copy)]
+enum Gate {
+    /// Forward it.
+    Pass,
+    /// Hold it unanswered until the proxy is released, then forward it.
+    Hold,
+    /// Answer 403 AccessDenied (not retried by S3 clients).
+    Refuse,
+}
+
+/// A proxy in front of the S3 server that looks at each request (one per connection: it
+/// asks the server to close after answering, so the client opens a new one for the next)
+/// and holds or refuses those `gate` picks by method and path.
+struct GatingProxy {
+    addr: SocketAddr,
+    /// Requests held so far (still held or released).
+    held: Arc<AtomicUsize>,
+    /// Requests refused so far.
+    refused: Arc<AtomicUsize>,
+    release: tokio::sync::watch::Sender<bool>,
+}
+
+impl GatingProxy {
+    async fn start(upstream: SocketAddr, gate: fn(&str, &str) -> Gate) -> GatingProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (held, refused) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let (h, r) = (held.clone(), refused.clone());
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(Self::serve(client, upstream, gate, h.clone(), r.clone(), released.clone()));
+            }
+        });
+        GatingProxy { addr, held, refused, release }
+    }
+
+    async fn serve(mut client: tokio::net::TcpStream, upstream: SocketAddr, gate: fn(&str, &str) -> Gate, held: Arc<AtomicUsize>, refused: Arc<AtomicUsize>, mut released: tokio::sync::watch::Receiver<bool>) {
+        use tokio::io::AsyncWriteExt;
+        let Some((request, head_end)) = read_request(&mut client).await else { return };
+        let head = String::from_utf8_lossy(&request[..head_end]).to_string();
+        let mut first = head.split(' ');
+        let (method, path) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
+        match gate(method, path) {
+            Gate::Pass => {}
+            Gate::Hold => {
+                held.fetch_add(1, Ordering::SeqCst);
+                let _ = released.wait_for(|r| *r).await;
+            }
+            Gate::Refuse => {
+                refused.fetch_add(1, Ordering::SeqCst);
+                let body = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+                let reply = format!("HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let _ = client.write_all(reply.as_bytes()).await;
+                return;
+            }
+        }
+        let mut forwarded: Vec<u8> = head.trim_end().lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).flat_map(|l| format!("{l}\r\n").into_bytes()).collect();
+        forwarded.extend_from_slice(b"Connection: close\r\n\r\n");
+        forwarded.extend_from_slice(&request[head_end..]);
+        if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+            if server.write_all(&forwarded).await.is_ok() {
+                let _ = tokio::io::copy(&mut server, &mut client).await;
+            }
+        }
+        let _ = client.shutdown().await;
+    }
+}
+
+/// Whether a request puts a trace file (not its usage file).
+fn puts_a_trace(method: &str, path: &str) -> bool {
+    method == "PUT" && path.contains("/traces/") && !path.ends_with(".usage.json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -424,6 +500,64 @@ async fn throttling_and_5xx_are_retried() {
     let fsck = dive(h, &moto.url(), &["--store", &s3b, "--json", "store", "fsck"]).await;
     ok(&fsck, "every blob a trace names was put before the trace");
     assert_eq!(fsck.json()["problems"], json!([]), "{}", fsck.stdout);
+}
+
+/// A build writes its traces and refs behind (group commit): while every trace put is
+/// held unanswered, the workers go on recording, so more traces are under way than the
+/// 2 workers (a worker that waited for its own trace put would hold at most one each);
+/// released, the build is the same and the bucket is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traces_and_refs_are_written_behind_the_build() {
+    let moto = Moto::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let bucket = moto.bucket();
+    let proxy = GatingProxy::start(moto.addr, |m, p| if puts_a_trace(m, p) { Gate::Hold } else { Gate::Pass }).await;
+    let s3 = format!("s3://{bucket}/r");
+    let args: Vec<String> = synth_args(&s3, "behind", "8", &[]).into_iter().map(String::from).collect();
+    let build = tokio::spawn(dive_command(h, &format!("http://{}", proxy.addr), &args.iter().map(String::as_str).collect::<Vec<_>>()).output());
+    // Wait until all 8 tasks' trace puts are held (or give up after a minute, which the
+    // old one-trace-per-worker write would reach with 2 held).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while proxy.held.load(Ordering::SeqCst) < 8 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let held = proxy.held.load(Ordering::SeqCst);
+    proxy.release.send(true).unwrap();
+    let out = Out::of(build.await.unwrap().unwrap());
+    eprintln!("{held} trace puts were under way at once");
+    assert!(held >= 8, "only {held} trace put(s) under way at once for 2 workers: each worker waited for its own trace");
+    ok(&out, "a build whose trace puts were held, then released");
+    ok(&dive(h, &moto.url(), &synth_args("dir", "direct", "8", &[])).await, "reference build");
+    assert_eq!(std::fs::read(h.join("behind/tasks.jsonl")).unwrap(), std::fs::read(h.join("direct/tasks.jsonl")).unwrap());
+    let fsck = dive(h, &moto.url(), &["--store", &s3, "--json", "store", "fsck"]).await;
+    ok(&fsck, "every trace and ref landed after what it names");
+    assert_eq!(fsck.json()["problems"], json!([]), "{}", fsck.stdout);
+    let ls = dive(h, &moto.url(), &["--store", &s3, "--json", "store", "ls"]).await;
+    assert!(ls.json()["refs"].as_array().unwrap().len() >= 8, "every task's ref: {}", ls.stdout);
+}
+
+/// Written behind, a trace still waits for its blobs and a ref for its trace: with every
+/// blob put refused, the build fails naming the refusal, and the bucket holds no trace,
+/// no ref and the task file no task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_blob_put_leaves_no_trace_ref_or_task() {
+    let moto = Moto::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let bucket = moto.bucket();
+    let proxy = GatingProxy::start(moto.addr, |m, p| if m == "PUT" && p.contains("/objects/") { Gate::Refuse } else { Gate::Pass }).await;
+    let s3 = format!("s3://{bucket}/r");
+    let out = dive(h, &format!("http://{}", proxy.addr), &synth_args(&s3, "refused", "4", &[])).await;
+    assert_ne!(out.code, 0, "the build cannot succeed without its blobs: {}", out.stderr);
+    assert!(proxy.refused.load(Ordering::SeqCst) > 0, "the proxy refused blob puts");
+    assert!(out.stderr.contains("put ") && out.stderr.contains("/objects/"), "the error names the refused put: {}", out.stderr);
+    let ls = dive(h, &moto.url(), &["--store", &s3, "--json", "store", "ls"]).await;
+    ok(&ls, "list the bucket");
+    assert_eq!(ls.json()["traces"], json!([]), "no trace without its blobs: {}", ls.stdout);
+    assert_eq!(ls.json()["refs"], json!([]), "no ref without its trace: {}", ls.stdout);
+    let tasks = std::fs::read(h.join("refused/tasks.jsonl")).unwrap_or_default();
+    assert!(tasks.is_empty(), "no task line names an unwritten trace: {}", String::from_utf8_lossy(&tasks));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
