@@ -11,10 +11,16 @@
 //! Each finished shard also writes a small manifest beside its task file (the run it
 //! belongs to, its place and the count asked for), so a merge cannot mix runs or miss
 //! a shard.
+//!
+//! The merge streams: a first pass reads each shard file once and keeps only where each
+//! task line lies (its index, offset, length and a digest, about 40 bytes a task); the
+//! second copies the chosen lines, in index order, from the files still open to the
+//! output, refusing a line that changed in between.
 
 use crate::task::Task;
+use dive_runtime::untrusted::caps;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Write};
 use thiserror::Error;
 
 /// One shard of a run: `index` of `of` (`--shard K/N`).
@@ -45,6 +51,14 @@ pub enum ShardError {
     MissingShard { missing: u64, n: u64 },
     #[error("the shards reach {have} of the {want} tasks below index {frontier} (where shard {shard}/{n} stops): run each shard again with the same settings plus `--resume --shard-extra {extra}`, then merge again")]
     TooShort { have: usize, want: usize, frontier: u64, shard: u64, n: u64, extra: u64 },
+    #[error("{name}: cannot read it: {source}")]
+    Read { name: String, source: std::io::Error },
+    #[error("{name}: the file is over {limit} bytes (the task file cap)")]
+    TooLarge { name: String, limit: u64 },
+    #[error("{name}: the file changed while it was being merged; merge again once the shard is finished")]
+    Changed { name: String },
+    #[error("cannot write the merged file: {0}")]
+    Write(std::io::Error),
 }
 
 impl Shard {
@@ -139,26 +153,75 @@ impl ShardManifest {
     }
 }
 
+/// Where a shard's task lines are read from.
+pub enum ShardSource {
+    /// A file, read twice through the same open file (one renamed over its path in
+    /// between is not seen; one changed in place is refused).
+    File(std::fs::File),
+    /// Bytes already read (a file from the store).
+    Bytes(Vec<u8>),
+}
+
 /// One shard to merge: its manifest and its task file, with names for messages.
 pub struct ShardInput {
     /// The task file's name (a path or a store name).
     pub name: String,
     /// Its manifest.
     pub manifest: ShardManifest,
-    /// The task file's bytes.
-    pub tasks: Vec<u8>,
+    /// Its task lines.
+    pub source: ShardSource,
 }
 
-/// A shard's complete task lines by index, checked to belong to it and in order.
-fn shard_lines(input: &ShardInput) -> Result<BTreeMap<u64, &[u8]>, ShardError> {
+/// Where one task line lies: in which input, at which offset, how long, and a digest
+/// of its bytes to check when it is read again.
+struct LineAt {
+    index: u64,
+    input: usize,
+    offset: u64,
+    len: usize,
+    digest: [u8; 16],
+}
+
+fn digest16(line: &[u8]) -> [u8; 16] {
+    let mut d = [0u8; 16];
+    d.copy_from_slice(&blake3::hash(line).as_bytes()[..16]);
+    d
+}
+
+/// The first pass over input `at`: where each of its complete task lines lies, checked
+/// to belong to it and in order. A cut-off last line (an interrupted shard) and blank
+/// lines are passed over; a line is read up to the line cap, the file up to its cap.
+fn shard_lines(input: &ShardInput, at: usize) -> Result<Vec<LineAt>, ShardError> {
     let (name, s) = (&input.name, input.manifest.shard);
-    let mut out = BTreeMap::new();
+    let read_error = |source| ShardError::Read { name: name.clone(), source };
+    let mut reader: Box<dyn BufRead + '_> = match &input.source {
+        ShardSource::File(f) => Box::new(std::io::BufReader::new(f.take(caps::TASK_FILE_BYTES + 1))),
+        ShardSource::Bytes(b) => Box::new(&b[..]),
+    };
+    let (mut out, mut line, mut offset) = (Vec::new(), Vec::new(), 0u64);
     let mut previous: Option<u64> = None;
-    for (i, line) in input.tasks.split_inclusive(|&b| b == b'\n').enumerate() {
-        if line.last() != Some(&b'\n') || line.iter().all(u8::is_ascii_whitespace) {
-            continue; // a cut-off last line (an interrupted shard) or a blank line
+    for number in 1.. {
+        line.clear();
+        let n = (&mut reader).take(caps::TASK_LINE_BYTES as u64 + 3).read_until(b'\n', &mut line).map_err(read_error)?;
+        let start = offset;
+        offset += n as u64;
+        if offset > caps::TASK_FILE_BYTES {
+            return Err(ShardError::TooLarge { name: name.clone(), limit: caps::TASK_FILE_BYTES });
         }
-        let task: Task = serde_json::from_slice(line).map_err(|e| ShardError::BadTask { name: name.clone(), line: i + 1, message: format!("not a task record ({e})") })?;
+        let too_long = || ShardError::BadTask { name: name.clone(), line: number, message: format!("the line is over {} bytes", caps::TASK_LINE_BYTES) };
+        let Some(text) = line.strip_suffix(b"\n") else {
+            if line.len() > caps::TASK_LINE_BYTES + 2 {
+                return Err(too_long());
+            }
+            break; // the end, or a cut-off last line
+        };
+        if text.strip_suffix(b"\r").unwrap_or(text).len() > caps::TASK_LINE_BYTES {
+            return Err(too_long());
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let task: Task = serde_json::from_slice(&line).map_err(|e| ShardError::BadTask { name: name.clone(), line: number, message: format!("not a task record ({e})") })?;
         let index = task.config.index;
         if !s.owns(index) {
             return Err(ShardError::WrongShard { name: name.clone(), index, k: s.index, n: s.of });
@@ -167,7 +230,7 @@ fn shard_lines(input: &ShardInput) -> Result<BTreeMap<u64, &[u8]>, ShardError> {
             return Err(ShardError::OutOfOrder { name: name.clone(), index, previous: p });
         }
         previous = Some(index);
-        out.insert(index, line);
+        out.push(LineAt { index, input: at, offset: start, len: line.len(), digest: digest16(&line) });
     }
     Ok(out)
 }
@@ -195,36 +258,147 @@ fn check_set(inputs: &[ShardInput]) -> Result<(u64, usize), ShardError> {
     Ok((n, first.count))
 }
 
-/// Join the N shards of a run into the one-process task file: the first `count` tasks
-/// in index order, each line byte for byte as its shard wrote it.
-pub fn merge(inputs: &[ShardInput]) -> Result<Vec<u8>, ShardError> {
-    let (n, count) = check_set(inputs)?;
-    let mut all = BTreeMap::new();
-    // The frontier: every index below it has been decided by its shard. A shard has
-    // decided every index of its own up to its last task.
-    let mut frontier = u64::MAX;
-    let mut short_shard = 0;
-    for input in inputs {
-        let lines = shard_lines(input)?;
-        let next = lines.keys().next_back().map_or(input.manifest.shard.index, |&last| last + 1);
+/// The lines the one-process file holds, in index order: the first `count` below the
+/// frontier (every index below it has been decided by its shard; a shard has decided
+/// every index of its own up to its last task).
+fn choose(inputs: &[ShardInput], n: u64, count: usize) -> Result<Vec<LineAt>, ShardError> {
+    let mut all = Vec::new();
+    let (mut frontier, mut short_shard) = (u64::MAX, 0);
+    for (at, input) in inputs.iter().enumerate() {
+        let lines = shard_lines(input, at)?;
+        let next = lines.last().map_or(input.manifest.shard.index, |l| l.index + 1);
         if next < frontier {
             frontier = next;
             short_shard = input.manifest.shard.index;
         }
         all.extend(lines);
     }
-    let chosen: Vec<&[u8]> = all.range(..frontier).map(|(_, l)| *l).take(count).collect();
-    if chosen.len() < count {
-        let missing = (count - chosen.len()) as u64;
+    all.retain(|l| l.index < frontier);
+    all.sort_unstable_by_key(|l| l.index);
+    all.truncate(count);
+    if all.len() < count {
+        let missing = (count - all.len()) as u64;
         let extra = Shard { index: short_shard, of: n }.default_extra(count) + missing.div_ceil(n) * 2 + 2;
-        return Err(ShardError::TooShort { have: chosen.len(), want: count, frontier, shard: short_shard, n, extra });
+        return Err(ShardError::TooShort { have: all.len(), want: count, frontier, shard: short_shard, n, extra });
     }
-    Ok(chosen.concat())
+    Ok(all)
+}
+
+/// Join the N shards of a run into the one-process task file, written to `out`: the
+/// first `count` tasks in index order, each line byte for byte as its shard wrote it.
+/// Every check (the set, each line, enough tasks) is made before the first byte is
+/// written; only a shard file changed in between can stop the merge part way. Returns
+/// the number of tasks written.
+pub fn merge(inputs: &[ShardInput], out: &mut impl Write) -> Result<usize, ShardError> {
+    let (n, count) = check_set(inputs)?;
+    let chosen = choose(inputs, n, count)?;
+    let mut buf = Vec::new();
+    for l in &chosen {
+        let input = &inputs[l.input];
+        let line = match &input.source {
+            ShardSource::Bytes(b) => &b[l.offset as usize..l.offset as usize + l.len],
+            ShardSource::File(f) => {
+                use std::os::unix::fs::FileExt;
+                buf.resize(l.len, 0);
+                f.read_exact_at(&mut buf, l.offset).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => ShardError::Changed { name: input.name.clone() },
+                    _ => ShardError::Read { name: input.name.clone(), source: e },
+                })?;
+                &buf[..]
+            }
+        };
+        if digest16(line) != l.digest {
+            return Err(ShardError::Changed { name: input.name.clone() });
+        }
+        out.write_all(line).map_err(ShardError::Write)?;
+    }
+    Ok(chosen.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A task line for index `i` (the test fixtures' task, renumbered).
+    fn line(i: u64) -> String {
+        let text = include_str!("../../tests/data/pre-split/tasks.jsonl").lines().next().unwrap();
+        let mut t: Task = serde_json::from_str(text).unwrap();
+        t.config.index = i;
+        t.uuid = format!("uuid-{i}");
+        format!("{}\n", serde_json::to_string(&t).unwrap())
+    }
+
+    fn input(k: u64, n: u64, count: usize, source: ShardSource) -> ShardInput {
+        let manifest = ShardManifest { format: MANIFEST_FORMAT.into(), shard: Shard { index: k, of: n }, count, run_key: "run".into(), tasks: 0 };
+        ShardInput { name: format!("shard-{k}"), manifest, source }
+    }
+
+    fn bytes(text: &str) -> ShardSource {
+        ShardSource::Bytes(text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn merges_in_index_order_below_the_frontier_from_files_and_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        // Shard 0 has 0, 2, 4, 6 and a cut-off line; shard 1 has 1, 3 (a blank line
+        // between) and has not decided 5: the frontier is 4, so the file is 0..=3 and
+        // shard 0's 4 and 6 are left out.
+        let cut = &line(8)[..40];
+        let zero = format!("{}{}{}{}{cut}", line(0), line(2), line(4), line(6));
+        let one = format!("{}\n{}", line(1), line(3));
+        std::fs::write(dir.path().join("0"), &zero).unwrap();
+        let file = ShardSource::File(std::fs::File::open(dir.path().join("0")).unwrap());
+        let mut out = Vec::new();
+        assert_eq!(merge(&[input(1, 2, 4, bytes(&one)), input(0, 2, 4, file)], &mut out).unwrap(), 4);
+        assert_eq!(String::from_utf8(out).unwrap(), (0..4).map(line).collect::<String>());
+        // Asked for 5, the shards decide only 4.
+        let err = merge(&[input(0, 2, 5, bytes(&zero)), input(1, 2, 5, bytes(&one))], &mut Vec::new()).unwrap_err();
+        assert!(matches!(err, ShardError::TooShort { have: 4, want: 5, frontier: 4, shard: 1, .. }), "{err}");
+    }
+
+    #[test]
+    fn bad_shard_lines_are_named_before_anything_is_written() {
+        let cases = [
+            (format!("{}{}", line(2), line(0)), "comes after"),
+            (format!("{}{}", line(0), line(1)), "is not in shard 0/2"),
+            (format!("{}{{\"not\": \"a task\"}}\n", line(0)), "shard-0:2: not a task record"),
+            (format!("{}{}\n", line(0), "x".repeat(caps::TASK_LINE_BYTES + 1)), "shard-0:2: the line is over"),
+        ];
+        for (zero, want) in cases {
+            let mut out = Vec::new();
+            let err = merge(&[input(0, 2, 1, bytes(&zero)), input(1, 2, 1, bytes(&line(1)))], &mut out).unwrap_err();
+            assert!(err.to_string().contains(want), "{err} (wanted {want})");
+            assert!(out.is_empty());
+        }
+    }
+
+    /// A writer that rewrites a shard file in place (same length, other bytes) when
+    /// the merge writes its first line: the lines after are not the ones indexed.
+    struct Tamper(std::path::PathBuf, bool);
+
+    impl Write for Tamper {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if !self.1 {
+                let text = std::fs::read_to_string(&self.0).unwrap().replace("uuid-", "UUID-");
+                std::fs::write(&self.0, text).unwrap();
+                self.1 = true;
+            }
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_shard_file_changed_during_the_merge_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0");
+        std::fs::write(&path, format!("{}{}", line(0), line(2))).unwrap();
+        let file = ShardSource::File(std::fs::File::open(&path).unwrap());
+        let err = merge(&[input(0, 2, 3, file), input(1, 2, 3, bytes(&format!("{}{}", line(1), line(3))))], &mut Tamper(path, false)).unwrap_err();
+        assert!(matches!(&err, ShardError::Changed { name } if name == "shard-0"), "{err}");
+    }
 
     #[test]
     fn specs_parse() {

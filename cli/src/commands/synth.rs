@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use dive_deriver::llm::LlmConfig;
 use dive_deriver::reverify::Status;
 use dive_deriver::sample::PoolError;
-use dive_deriver::shard::{manifest_name, Shard, ShardInput, ShardManifest, MANIFEST_FORMAT};
+use dive_deriver::shard::{manifest_name, Shard, ShardError, ShardInput, ShardManifest, ShardSource, MANIFEST_FORMAT};
 use dive_runtime::store::Store;
-use dive_runtime::untrusted::{caps, read_bounded, Follow};
+use dive_runtime::untrusted::{caps, open_regular, read_bounded, Follow};
 use dive_deriver::synth::{PolicyKind, Synth, SynthError, SynthOptions};
 use dive_deriver::verify::read_answers;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -249,27 +249,61 @@ fn read_named(store: &mut Option<Store>, g: &Global, name: &str) -> Result<Vec<u
     }
 }
 
-/// `dive merge OUT SHARD...`: the one-process task file from the shard files.
+/// A shard's task lines for `dive merge`: a store file's bytes, or a local file kept
+/// open (checked to be a regular file under the task file cap).
+fn shard_source(store: &mut Option<Store>, g: &Global, name: &str) -> Result<ShardSource> {
+    if name.starts_with("store:") {
+        return Ok(ShardSource::Bytes(read_named(store, g, name)?));
+    }
+    let path = Path::new(name);
+    let file = open_regular(path, Follow::Yes).map_err(|e| usage(e.to_string()))?;
+    let size = file.metadata().with_context(|| format!("cannot read {name}"))?.len();
+    if size > caps::TASK_FILE_BYTES {
+        return Err(usage(format!("{name}: the file is {size} bytes, over the task file cap of {} bytes", caps::TASK_FILE_BYTES)));
+    }
+    Ok(ShardSource::File(file))
+}
+
+/// `dive merge OUT SHARD...`: the one-process task file from the shard files, streamed
+/// from the shard files to OUT (a local OUT appears whole or not at all).
 pub fn merge(g: &Global, out: &str, shards: &[String]) -> Result<u8> {
     let mut store = None;
     let mut inputs = Vec::with_capacity(shards.len());
     for name in shards {
-        let tasks = read_named(&mut store, g, name)?;
+        let source = shard_source(&mut store, g, name)?;
         let manifest_file = manifest_name(name);
         let manifest = ShardManifest::parse(&manifest_file, &read_named(&mut store, g, &manifest_file)?).map_err(|e| usage(e.to_string()))?;
-        inputs.push(ShardInput { name: name.clone(), manifest, tasks });
+        inputs.push(ShardInput { name: name.clone(), manifest, source });
     }
-    let merged = dive_deriver::shard::merge(&inputs).map_err(|e| usage(e.to_string()))?;
-    let lines = merged.iter().filter(|&&b| b == b'\n').count();
-    match out.strip_prefix("store:") {
+    let merge_error = |e: ShardError| match e {
+        ShardError::Write(source) => anyhow::Error::from(source).context(format!("cannot write {out}")),
+        other => usage(other.to_string()),
+    };
+    let lines = match out.strip_prefix("store:") {
         Some(key) => {
+            let mut merged = Vec::new();
+            let lines = dive_deriver::shard::merge(&inputs, &mut merged).map_err(merge_error)?;
             if store.is_none() {
                 store = Some(open_store(g)?);
             }
             store.as_ref().expect("opened").put_file(key, &merged)?;
+            lines
         }
-        None => dive_runtime::fsutil::write_atomic(Path::new(out), &merged).with_context(|| format!("cannot write {out}"))?,
-    }
+        None => {
+            // The merge's own error, kept apart from the file's (the temp file is removed
+            // and OUT left as it was on either).
+            let mut merged = Ok(0);
+            let written = dive_runtime::fsutil::write_atomic_with(Path::new(out), 0o666, |f| {
+                use std::io::Write as _;
+                let mut w = std::io::BufWriter::new(f);
+                merged = dive_deriver::shard::merge(&inputs, &mut w).and_then(|n| w.flush().map(|_| n).map_err(ShardError::Write));
+                merged.as_ref().map(drop).map_err(|_| std::io::Error::other("the merge stopped"))
+            });
+            let lines = merged.map_err(merge_error)?;
+            written.with_context(|| format!("cannot write {out}"))?;
+            lines
+        }
+    };
     if g.json {
         println!("{}", serde_json::json!({"out": out, "tasks": lines, "shards": inputs.len()}));
     } else {
