@@ -13,7 +13,7 @@
 //! a shard.
 //!
 //! The merge streams: a first pass reads each shard file once and keeps only where each
-//! task line lies (its index, offset, length and a digest, about 40 bytes a task); the
+//! task line lies (its index, offset, length and a digest: 48 bytes a task); the
 //! second copies the chosen lines, in index order, from the files still open to the
 //! output, refusing a line that changed in between.
 
