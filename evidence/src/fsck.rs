@@ -2,7 +2,7 @@
 
 use crate::cassette;
 use crate::store::{is_hash, Store, StoreError};
-use crate::trace::{blob_refs, read_trace};
+use crate::trace::{blob_refs, trace_of_bytes};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
@@ -39,9 +39,11 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
     for stray in &scan.strays {
         r.problems.push(format!("{}: {} (left alone)", stray.path.display(), stray.why));
     }
-    for (name, _) in scan.objects {
+    let names: Vec<String> = scan.objects.into_iter().map(|(name, _)| name).collect();
+    let checked = store.check_stored_blobs(&names);
+    for (name, c) in names.into_iter().zip(checked) {
         r.objects_checked += 1;
-        match store.check_blob(&name) {
+        match c {
             Ok(()) => {
                 good_objects.insert(name);
             }
@@ -51,9 +53,15 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
             Err(e) => r.problems.push(format!("object {name}: {e}")),
         }
     }
-    for id in store.trace_ids()? {
+    let ids = store.trace_ids()?;
+    // The traces whose bytes could be read (well-formed or not): a ref to one is fine.
+    let mut readable = BTreeSet::new();
+    store.stored_traces(&ids, |id, got| {
         r.traces_checked += 1;
-        match read_trace(store, &id) {
+        if got.is_ok() {
+            readable.insert(id.to_string());
+        }
+        match got.and_then(|bytes| trace_of_bytes(id, &bytes, None)) {
             Ok((doc, _)) => {
                 for b in blob_refs(&doc) {
                     if !good_objects.contains(b.blake3.as_str()) {
@@ -64,10 +72,11 @@ pub fn fsck(store: &Store) -> Result<FsckReport, StoreError> {
             }
             Err(e) => r.problems.push(format!("trace {id}: {e}")),
         }
-    }
+    });
     for (name, id) in store.refs()? {
         r.refs_checked += 1;
-        if !is_hash(&id) || store.get_trace_file(&id).is_err() {
+        // A trace read above is there; any other is looked for alone.
+        if !is_hash(&id) || (!readable.contains(&id) && store.get_trace_file(&id).is_err()) {
             r.problems.push(format!("ref {name}: points at {id}, which is not a trace in this store"));
         }
     }
@@ -112,13 +121,17 @@ pub struct GcReport {
 /// before its trace.
 pub fn gc(store: &Store, apply: bool, grace: Duration) -> Result<GcReport, StoreError> {
     let mut reachable = BTreeSet::new();
-    for id in store.trace_ids()? {
-        // An unreadable trace protects nothing, but we never delete on its account either:
-        // refuse to collect while the store has corrupt traces.
-        let (doc, _) = read_trace(store, &id)?;
-        for b in blob_refs(&doc) {
-            reachable.insert(b.blake3.to_string());
+    // An unreadable trace protects nothing, but we never delete on its account either:
+    // refuse to collect while the store has corrupt traces.
+    let mut unreadable = None;
+    store.stored_traces(&store.trace_ids()?, |id, got| match got.and_then(|bytes| trace_of_bytes(id, &bytes, None)) {
+        Ok((doc, _)) => reachable.extend(blob_refs(&doc).into_iter().map(|b| b.blake3.to_string())),
+        Err(e) => {
+            unreadable.get_or_insert(e);
         }
+    });
+    if let Some(e) = unreadable {
+        return Err(e);
     }
     for (_, c) in cassette::list(store)? {
         let c = c?;

@@ -171,8 +171,15 @@ impl RemoteWrites {
     }
 }
 
-/// Object-store reads [`Store::prefetch_blobs`] keeps in flight at once.
+/// Object-store reads [`Store::prefetch_blobs`] and the sweeps of `fsck` keep in flight
+/// at once.
 pub const PREFETCH_IN_FLIGHT: usize = 16;
+
+/// Keys one chunk of a sweep (`fsck` over a bucket) asks for at once.
+pub const SWEEP_CHUNK: usize = 256;
+
+/// Bytes one chunk of a sweep holds before its answer ends (the rest is asked again).
+pub const SWEEP_BUDGET: u64 = 256 << 20;
 
 /// A directory opened to resolve paths below it; None if it cannot be.
 fn open_dir(path: &Path) -> Option<std::fs::File> {
@@ -621,6 +628,70 @@ impl Store {
         Ok(bytes)
     }
 
+    /// Read every key of `rels` from the object store, [`PREFETCH_IN_FLIGHT`] at once,
+    /// giving each answer to `each` with its place in `rels`, in order. The answers are
+    /// taken in chunks of at most [`SWEEP_CHUNK`] keys and [`SWEEP_BUDGET`] bytes, so a
+    /// sweep of a whole bucket holds one chunk at a time.
+    fn get_all(r: &S3Backend, rels: &[String], limit: u64, what: &'static str, mut each: impl FnMut(usize, Result<Option<Vec<u8>>, S3Error>)) {
+        let mut next = 0;
+        while next < rels.len() {
+            let end = (next + SWEEP_CHUNK).min(rels.len());
+            let got = r.get_many(&rels[next..end], limit, what, PREFETCH_IN_FLIGHT, SWEEP_BUDGET);
+            // get_many answers at least the first key: the budget is checked before each.
+            let answered = got.len().max(1);
+            for (i, got) in got.into_iter().enumerate() {
+                each(next + i, got);
+            }
+            next += answered;
+        }
+    }
+
+    /// Re-hash many blobs where they are stored (`fsck`): on an object store the bucket's
+    /// copies (never the cache), [`PREFETCH_IN_FLIGHT`] reads at once; in a directory,
+    /// one after another. One answer per hash, in order.
+    pub fn check_stored_blobs(&self, hashes: &[String]) -> Vec<Result<(), StoreError>> {
+        let Some(r) = &self.remote else {
+            return hashes.iter().map(|h| self.check_blob(h)).collect();
+        };
+        let parsed: Vec<Result<Hash, StoreError>> = hashes.iter().map(|h| Hash::parse(h).map_err(|_| StoreError::MissingObject(h.clone()))).collect();
+        let rels: Vec<String> = parsed.iter().map(|h| h.as_ref().map(object_rel).unwrap_or_default()).collect();
+        let mut out: Vec<Result<(), StoreError>> = parsed.iter().map(|h| h.as_ref().map(drop).map_err(|_| StoreError::MissingObject(String::new()))).collect();
+        Self::get_all(r, &rels, caps::OBJECT_BYTES, "the object size cap", |i, got| {
+            let Ok(hash) = &parsed[i] else {
+                out[i] = Err(StoreError::MissingObject(hashes[i].clone()));
+                return;
+            };
+            out[i] = match got {
+                Ok(Some(bytes)) => match Hash::of(&bytes) {
+                    actual if actual == *hash => Ok(()),
+                    actual => Err(StoreError::CorruptObject { hash: hash.to_string(), actual: actual.into() }),
+                },
+                Ok(None) => Err(StoreError::MissingObject(hash.to_string())),
+                Err(e) => Err(e.into()),
+            };
+        });
+        out
+    }
+
+    /// The stored bytes of many traces (`fsck`), given to `each` in order with their
+    /// ids: on an object store the bucket's copies (never the cache),
+    /// [`PREFETCH_IN_FLIGHT`] reads at once; in a directory, one after another. The
+    /// bytes are not checked here ([`crate::trace::trace_of_bytes`] does).
+    pub fn stored_traces(&self, ids: &[String], mut each: impl FnMut(&str, Result<Vec<u8>, StoreError>)) {
+        let Some(r) = &self.remote else {
+            for id in ids {
+                each(id, self.get_trace_file(id).map(|(bytes, _)| bytes));
+            }
+            return;
+        };
+        let missing = |id: &str| StoreError::MissingTrace(id.to_string());
+        let rels: Vec<String> = ids.iter().map(|id| Hash::parse(id).map(|h| trace_rel(&h)).unwrap_or_default()).collect();
+        Self::get_all(r, &rels, caps::TRACE_BYTES, "the trace size cap", |i, got| {
+            let id = ids[i].as_str();
+            each(id, if rels[i].is_empty() { Err(missing(id)) } else { got.map_err(StoreError::from).and_then(|b| b.ok_or_else(|| missing(id))) });
+        });
+    }
+
     /// Re-hash a blob where it is stored (`fsck`): on an object store the bucket's copy
     /// is read, not the local cache.
     pub fn check_blob(&self, hash: &str) -> Result<(), StoreError> {
@@ -878,14 +949,17 @@ impl Store {
     /// All refs as (name, trace id), sorted by name.
     pub fn refs(&self) -> Result<Vec<(String, String)>, StoreError> {
         if let Some(r) = &self.remote {
+            let rels: Vec<String> = r.list("refs")?.into_iter().map(|l| l.rel).filter(|rel| rel.strip_prefix("refs/").is_some_and(|n| Self::check_ref_name(n).is_ok())).collect();
             let mut out = Vec::new();
-            for l in r.list("refs")? {
-                let Some(name) = l.rel.strip_prefix("refs/").filter(|n| Self::check_ref_name(n).is_ok()) else { continue };
-                if let Some(id) = r.get_bounded(&l.rel, REF_BYTES, "the ref size cap")? {
-                    out.push((name.to_string(), String::from_utf8_lossy(&id).trim().to_string()));
+            let mut first_error = None;
+            Self::get_all(r, &rels, REF_BYTES, "the ref size cap", |i, got| match got {
+                Ok(Some(id)) => out.push((rels[i]["refs/".len()..].to_string(), String::from_utf8_lossy(&id).trim().to_string())),
+                Ok(None) => {} // deleted since the listing
+                Err(e) => {
+                    first_error.get_or_insert(e);
                 }
-            }
-            return Ok(out);
+            });
+            return first_error.map_or(Ok(out), |e| Err(e.into()));
         }
         let mut out = Vec::new();
         let base = self.root.join("refs");

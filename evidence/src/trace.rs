@@ -379,17 +379,23 @@ pub fn write_trace(store: &Store, doc: &TraceDoc, usage: Vec<Usage>) -> Result<H
 /// Read a trace and check that its id matches its content.
 pub fn read_trace(store: &Store, id: &str) -> Result<(TraceDoc, Vec<Usage>), StoreError> {
     let (bytes, usage) = store.get_trace_file(id)?;
+    trace_of_bytes(id, &bytes, usage)
+}
+
+/// A trace's document from its stored bytes, checked: the bytes hash to `id` and are the
+/// document's canonical form. A usage file that cannot be read gives no figures.
+pub fn trace_of_bytes(id: &str, bytes: &[u8], usage: Option<Vec<u8>>) -> Result<(TraceDoc, Vec<Usage>), StoreError> {
     let corrupt = |message: String| StoreError::CorruptTrace {
         id: id.to_string(),
         message,
     };
-    let actual = Hash::of(&bytes);
+    let actual = Hash::of(bytes);
     if actual != id {
         return Err(corrupt(format!(
             "its content hashes to {actual}: the trace was modified after it was written"
         )));
     }
-    let doc: TraceDoc = serde_json::from_slice(&bytes)
+    let doc: TraceDoc = serde_json::from_slice(bytes)
         .map_err(|e| corrupt(format!("it is not a readable trace ({e})")))?;
     if doc.canonical_bytes() != bytes {
         return Err(corrupt("it is not in canonical form".into()));

@@ -299,6 +299,22 @@ async fn replay_reverify_and_fsck_read_the_bucket_with_the_upstream_gone() {
     let r = dive(fresh.path(), &ep, &["--store", &s3, "--json", "reverify", "live/tasks.jsonl"]).await;
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.json()["holds"].as_u64().unwrap() < 4, "a task whose evidence was tampered does not hold: {}", r.stdout);
+
+    // fsck sweeps the bucket many reads at once (a connection each), not one round
+    // trip after another.
+    let proxy = CountingProxy::start(moto.addr).await;
+    let fsck = dive(o, &format!("http://{}", proxy.addr), &["--store", &s3, "--json", "store", "fsck"]).await;
+    assert_eq!(fsck.code, 1, "{}\n{}", fsck.stdout, fsck.stderr);
+    let most = proxy.most_open.load(Ordering::SeqCst);
+    eprintln!("fsck held {most} connections at once");
+    assert!(most >= 4, "{most} connection(s) at once: fsck read the objects one after another");
+    // A trace changed in the bucket is found although this machine's cache holds a good
+    // copy (the reverify above read it): fsck reads the bucket's copy.
+    let trace_key = format!("ev/traces/{}/{}.json", &trace[..2], &trace[2..]);
+    moto.put(&bucket, &trace_key, trace_doc.replacen('{', "{ ", 1).as_bytes());
+    let fsck = dive(o, &ep, &["--store", &s3, "--json", "store", "fsck"]).await;
+    assert_eq!(fsck.code, 1, "{}\n{}", fsck.stdout, fsck.stderr);
+    assert!(fsck.stdout.contains(&format!("trace {trace}: ")) && fsck.stdout.contains("modified after it was written"), "{}", fsck.stdout);
 }
 
 /// A proxy in front of the S3 server that counts the connections open through it at
