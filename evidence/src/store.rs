@@ -447,15 +447,23 @@ impl Store {
     /// Wait for every write under way on the object store; the first error, after all
     /// have answered.
     fn finish_remote_puts(&self) -> Result<(), StoreError> {
-        let started = {
-            let mut w = self.lock_writes();
-            w.refs.clear();
-            std::mem::take(&mut w.started)
-        };
+        let started = std::mem::take(&mut self.lock_writes().started);
         let mut first = None;
-        for (_, put) in started {
+        let mut refs_landed = Vec::new();
+        for (kind, put) in started {
             if let Err(e) = put.wait() {
                 first.get_or_insert(e);
+            }
+            if let WriteKind::Ref(name) = kind {
+                refs_landed.push(name);
+            }
+        }
+        // The bucket now answers for these refs (or their writes failed, and the caller
+        // hears it), unless the same ref was set again meanwhile.
+        let mut w = self.lock_writes();
+        for name in refs_landed {
+            if !w.started.iter().any(|(k, _)| matches!(k, WriteKind::Ref(n) if *n == name)) {
+                w.refs.remove(&name);
             }
         }
         first.map_or(Ok(()), |e| Err(e.into()))
