@@ -146,6 +146,14 @@ pub struct S3Backend {
     known: Mutex<HashSet<String>>,
     /// Permits for the writes under way ([`S3Backend::start`]).
     slots: Arc<WriteSlots>,
+    /// Mutable keys this process has read or written ([`S3Backend::put_conditional`]).
+    present: Mutex<HashSet<String>>,
+}
+
+/// Whether a key is replaced in place (a ref, a cassette index, a named file) rather than
+/// written once under its hash.
+fn is_mutable(rel: &str) -> bool {
+    !(rel.starts_with("objects/") || rel.starts_with("traces/"))
 }
 
 /// How many times a ref update is retried when another writer changed the ref first.
@@ -337,7 +345,7 @@ impl S3Backend {
         }
         let client = builder.build().map_err(|e| S3Error::Config { url: url.clone(), message: e.to_string() })?;
         let slots = Arc::new(WriteSlots { free: Mutex::new(crate::store::REMOTE_PUTS_IN_FLIGHT), freed: Default::default() });
-        Ok(S3Backend { location, client: Arc::new(client), known: Mutex::new(HashSet::new()), slots })
+        Ok(S3Backend { location, client: Arc::new(client), known: Mutex::new(HashSet::new()), slots, present: Mutex::new(HashSet::new()) })
     }
 
     /// `s3://BUCKET/PREFIX`.
@@ -435,7 +443,21 @@ impl S3Backend {
     pub fn get_bounded(&self, rel: &str, limit: u64, what: &'static str) -> Result<Option<Vec<u8>>, S3Error> {
         let (client, key) = (self.client.clone(), self.key(rel));
         let got = block(get_async(client, key, limit));
-        Ok(self.answer(got, rel, limit, what)?.map(|(bytes, _)| bytes))
+        let got = self.answer(got, rel, limit, what)?.map(|(bytes, _)| bytes);
+        if got.is_some() && is_mutable(rel) {
+            self.saw_present(rel);
+        }
+        Ok(got)
+    }
+
+    /// Whether this process has seen the mutable object `rel` (a ref, a named file)
+    /// present: its next conditional put reads it first instead of trying a create.
+    fn seen_present(&self, rel: &str) -> bool {
+        self.present.lock().unwrap_or_else(|p| p.into_inner()).contains(rel)
+    }
+
+    fn saw_present(&self, rel: &str) {
+        self.present.lock().unwrap_or_else(|p| p.into_inner()).insert(rel.to_string());
     }
 
     /// Read many objects of at most `limit` bytes each with up to `in_flight` requests at
@@ -485,13 +507,28 @@ impl S3Backend {
     }
 
     /// Replace a mutable object (a ref, a named file) by conditional put: created only if
-    /// absent, updated only if nobody changed it since we read it; retried on a race.
+    /// absent (tried first, as one request, unless this process has seen it present),
+    /// updated only if nobody changed it since we read it; retried on a race.
     pub fn put_conditional(self: &Arc<Self>, rel: &str, bytes: Vec<u8>, limit: u64) -> Result<(), S3Error> {
         let (me, rel) = (self.clone(), rel.to_string());
         block(async move { me.put_conditional_async(&rel, bytes, limit).await })
     }
 
     async fn put_conditional_async(&self, rel: &str, bytes: Vec<u8>, limit: u64) -> Result<(), S3Error> {
+        if !self.seen_present(rel) {
+            // Most refs a build sets are new: create it (one request instead of a read
+            // and a put); one that is there after all is read and updated below.
+            let opts = PutOptions { mode: PutMode::Create, ..Default::default() };
+            match self.client.put_opts(&self.key(rel), Bytes::from(bytes.clone()).into(), opts).await {
+                Ok(_) => {
+                    self.saw_present(rel);
+                    return Ok(());
+                }
+                Err(object_store::Error::AlreadyExists { .. }) | Err(object_store::Error::Precondition { .. }) => {}
+                Err(e) => return Err(self.request_error("put", rel)(e)),
+            }
+        }
+        self.saw_present(rel);
         for _ in 0..REF_TRIES {
             let got = get_async(self.client.clone(), self.key(rel), limit).await;
             let mode = match self.answer(got, rel, limit, "the ref size cap")? {

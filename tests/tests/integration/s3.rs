@@ -435,6 +435,8 @@ struct GatingProxy {
     held: Arc<AtomicUsize>,
     /// Requests refused so far.
     refused: Arc<AtomicUsize>,
+    /// Every request seen, as `METHOD PATH`.
+    requests: Arc<std::sync::Mutex<Vec<String>>>,
     release: tokio::sync::watch::Sender<bool>,
 }
 
@@ -444,21 +446,28 @@ impl GatingProxy {
         let addr = listener.local_addr().unwrap();
         let (held, refused) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let (release, released) = tokio::sync::watch::channel(false);
-        let (h, r) = (held.clone(), refused.clone());
+        let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (h, r, seen) = (held.clone(), refused.clone(), requests.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(Self::serve(client, upstream, gate, h.clone(), r.clone(), released.clone()));
+                tokio::spawn(Self::serve(client, upstream, gate, (h.clone(), r.clone(), seen.clone()), released.clone()));
             }
         });
-        GatingProxy { addr, held, refused, release }
+        GatingProxy { addr, held, refused, requests, release }
     }
 
-    async fn serve(mut client: tokio::net::TcpStream, upstream: SocketAddr, gate: fn(&str, &str) -> Gate, held: Arc<AtomicUsize>, refused: Arc<AtomicUsize>, mut released: tokio::sync::watch::Receiver<bool>) {
+    /// Whether a request with this method and a path containing `part` was seen.
+    fn saw(&self, method: &str, part: &str) -> usize {
+        self.requests.lock().unwrap().iter().filter(|r| r.starts_with(&format!("{method} ")) && r.contains(part)).count()
+    }
+
+    async fn serve(mut client: tokio::net::TcpStream, upstream: SocketAddr, gate: fn(&str, &str) -> Gate, (held, refused, seen): (Arc<AtomicUsize>, Arc<AtomicUsize>, Arc<std::sync::Mutex<Vec<String>>>), mut released: tokio::sync::watch::Receiver<bool>) {
         use tokio::io::AsyncWriteExt;
         let Some((request, head_end)) = read_request(&mut client).await else { return };
         let head = String::from_utf8_lossy(&request[..head_end]).to_string();
         let mut first = head.split(' ');
         let (method, path) = (first.next().unwrap_or(""), first.next().unwrap_or(""));
+        seen.lock().unwrap().push(format!("{method} {path}"));
         match gate(method, path) {
             Gate::Pass => {}
             Gate::Hold => {
@@ -551,6 +560,9 @@ async fn traces_and_refs_are_written_behind_the_build() {
     assert_eq!(fsck.json()["problems"], json!([]), "{}", fsck.stdout);
     let ls = dive(h, &moto.url(), &["--store", &s3, "--json", "store", "ls"]).await;
     assert!(ls.json()["refs"].as_array().unwrap().len() >= 8, "every task's ref: {}", ls.stdout);
+    // Each task's ref is new: created with one put, not read first.
+    assert!(proxy.saw("PUT", "/refs/") >= 8, "{:?}", proxy.requests.lock().unwrap());
+    assert_eq!(proxy.saw("GET", "/refs/"), 0, "a new ref was read before it was created");
 }
 
 /// Written behind, a trace still waits for its blobs and a ref for its trace: with every
