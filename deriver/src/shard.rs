@@ -17,10 +17,11 @@
 //! second copies the chosen lines, in index order, from the files still open to the
 //! output, refusing a line that changed in between.
 
-use crate::task::Task;
+use crate::verify::{TaskFileError, TaskReader};
 use dive_runtime::untrusted::caps;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};
+use std::path::Path;
 use thiserror::Error;
 
 /// One shard of a run: `index` of `of` (`--shard K/N`).
@@ -39,8 +40,8 @@ pub enum ShardError {
     BadSpec(String),
     #[error("{name}: not a shard manifest ({message}); it is written when `dive synth --shard` finishes")]
     BadManifest { name: String, message: String },
-    #[error("{name}:{line}: {message}")]
-    BadTask { name: String, line: usize, message: String },
+    #[error(transparent)]
+    Tasks(#[from] TaskFileError),
     #[error("{name}: task index {index} is not in shard {k}/{n} (i mod {n} = {k}); the file belongs to another shard or run")]
     WrongShard { name: String, index: u64, k: u64, n: u64 },
     #[error("{name}: task index {index} comes after {previous}; a shard file is in index order")]
@@ -53,8 +54,6 @@ pub enum ShardError {
     TooShort { have: usize, want: usize, frontier: u64, shard: u64, n: u64, extra: u64 },
     #[error("{name}: cannot read it: {source}")]
     Read { name: String, source: std::io::Error },
-    #[error("{name}: the file is over {limit} bytes (the task file cap)")]
-    TooLarge { name: String, limit: u64 },
     #[error("{name}: the file changed while it was being merged; merge again once the shard is finished")]
     Changed { name: String },
     #[error("cannot write the merged file: {0}")]
@@ -188,40 +187,21 @@ fn digest16(line: &[u8]) -> [u8; 16] {
     d
 }
 
-/// The first pass over input `at`: where each of its complete task lines lies, checked
-/// to belong to it and in order. A cut-off last line (an interrupted shard) and blank
-/// lines are passed over; a line is read up to the line cap, the file up to its cap.
+/// The first pass over input `at`: where each of its task lines lies, checked to belong
+/// to it and in order. It is read as any task file is ([`TaskReader`]: the line and
+/// file caps, UTF-8, a task record with a bounded DAG), except that a cut-off last line
+/// (an interrupted shard) ends it.
 fn shard_lines(input: &ShardInput, at: usize) -> Result<Vec<LineAt>, ShardError> {
     let (name, s) = (&input.name, input.manifest.shard);
-    let read_error = |source| ShardError::Read { name: name.clone(), source };
-    let mut reader: Box<dyn BufRead + '_> = match &input.source {
+    let reader: Box<dyn BufRead + '_> = match &input.source {
         ShardSource::File(f) => Box::new(std::io::BufReader::new(f.take(caps::TASK_FILE_BYTES + 1))),
         ShardSource::Bytes(b) => Box::new(&b[..]),
     };
-    let (mut out, mut line, mut offset) = (Vec::new(), Vec::new(), 0u64);
+    let mut tasks = TaskReader::new(reader, Path::new(name)).complete_lines_only();
+    let mut out = Vec::new();
     let mut previous: Option<u64> = None;
-    for number in 1.. {
-        line.clear();
-        let n = (&mut reader).take(caps::TASK_LINE_BYTES as u64 + 3).read_until(b'\n', &mut line).map_err(read_error)?;
-        let start = offset;
-        offset += n as u64;
-        if offset > caps::TASK_FILE_BYTES {
-            return Err(ShardError::TooLarge { name: name.clone(), limit: caps::TASK_FILE_BYTES });
-        }
-        let too_long = || ShardError::BadTask { name: name.clone(), line: number, message: format!("the line is over {} bytes", caps::TASK_LINE_BYTES) };
-        let Some(text) = line.strip_suffix(b"\n") else {
-            if line.len() > caps::TASK_LINE_BYTES + 2 {
-                return Err(too_long());
-            }
-            break; // the end, or a cut-off last line
-        };
-        if text.strip_suffix(b"\r").unwrap_or(text).len() > caps::TASK_LINE_BYTES {
-            return Err(too_long());
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let task: Task = serde_json::from_slice(&line).map_err(|e| ShardError::BadTask { name: name.clone(), line: number, message: format!("not a task record ({e})") })?;
+    while let Some(next) = tasks.next_spanned() {
+        let (task, span) = next?;
         let index = task.config.index;
         if !s.owns(index) {
             return Err(ShardError::WrongShard { name: name.clone(), index, k: s.index, n: s.of });
@@ -230,7 +210,7 @@ fn shard_lines(input: &ShardInput, at: usize) -> Result<Vec<LineAt>, ShardError>
             return Err(ShardError::OutOfOrder { name: name.clone(), index, previous: p });
         }
         previous = Some(index);
-        out.push(LineAt { index, input: at, offset: start, len: line.len(), digest: digest16(&line) });
+        out.push(LineAt { index, input: at, offset: span.offset, len: span.len, digest: digest16(tasks.line_bytes()) });
     }
     Ok(out)
 }
@@ -321,6 +301,7 @@ mod tests {
 
     /// A task line for index `i` (the test fixtures' task, renumbered).
     fn line(i: u64) -> String {
+        use crate::task::Task;
         let text = include_str!("../../tests/data/pre-split/tasks.jsonl").lines().next().unwrap();
         let mut t: Task = serde_json::from_str(text).unwrap();
         t.config.index = i;
@@ -362,7 +343,7 @@ mod tests {
             (format!("{}{}", line(2), line(0)), "comes after"),
             (format!("{}{}", line(0), line(1)), "is not in shard 0/2"),
             (format!("{}{{\"not\": \"a task\"}}\n", line(0)), "shard-0:2: not a task record"),
-            (format!("{}{}\n", line(0), "x".repeat(caps::TASK_LINE_BYTES + 1)), "shard-0:2: the line is over"),
+            (format!("{}{}\n", line(0), "x".repeat(caps::TASK_LINE_BYTES + 1)), "shard-0:2: not a task record (the line is over"),
         ];
         for (zero, want) in cases {
             let mut out = Vec::new();

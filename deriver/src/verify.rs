@@ -131,6 +131,8 @@ pub struct TaskReader<R> {
     hasher: blake3::Hasher,
     /// What an earlier full read of the file hashed to ([`TaskReader::expecting`]).
     expected: Option<blake3::Hash>,
+    /// [`TaskReader::complete_lines_only`].
+    complete_only: bool,
     done: bool,
 }
 
@@ -145,8 +147,17 @@ impl<R: BufRead> TaskReader<R> {
             buf: Vec::new(),
             hasher: blake3::Hasher::new(),
             expected: None,
+            complete_only: false,
             done: false,
         }
+    }
+
+    /// End at a last line that has no line ending instead of reading it as a task: a
+    /// shard file an interrupted run cut off (`dive merge`). A line over the cap is still
+    /// refused.
+    pub fn complete_lines_only(mut self) -> TaskReader<R> {
+        self.complete_only = true;
+        self
     }
 
     /// Read the file again expecting the bytes an earlier full read hashed to
@@ -199,7 +210,7 @@ impl<R: BufRead> TaskReader<R> {
             .take(cap + 3)
             .read_until(b'\n', &mut self.buf)
             .map_err(|source| TaskFileError::Io { path: path.display().to_string(), source })?;
-        if n == 0 {
+        if n == 0 || (self.complete_only && self.buf.last() != Some(&b'\n') && self.buf.len() as u64 <= cap + 2) {
             return Ok(None);
         }
         self.line += 1;

@@ -197,6 +197,15 @@ fn not_found_as(e: UntrustedError, missing: StoreError) -> StoreError {
 
 pub use crate::hash::is_hash;
 
+/// That `bytes` are the blob `hash` names: else [`StoreError::CorruptObject`].
+fn check_hash(hash: &Hash, bytes: &[u8]) -> Result<(), StoreError> {
+    let actual = Hash::of(bytes);
+    if actual != *hash {
+        return Err(StoreError::CorruptObject { hash: hash.to_string(), actual: actual.into() });
+    }
+    Ok(())
+}
+
 /// A handle on one evidence store, a directory or an object store. Cheap to clone;
 /// clones share the writes not yet made durable, so any clone's [`Store::commit`] or
 /// [`Store::flush`] covers them.
@@ -587,13 +596,7 @@ impl Store {
         }
         let path = self.object_path(hash);
         let bytes = self.read_inside(&path, caps::OBJECT_BYTES, "the object size cap", StoreError::MissingObject(hash.to_string()))?;
-        let actual = Hash::of(&bytes);
-        if actual != *hash {
-            return Err(StoreError::CorruptObject {
-                hash: hash.to_string(),
-                actual: actual.into(),
-            });
-        }
+        check_hash(hash, &bytes)?;
         Ok(bytes)
     }
 
@@ -617,7 +620,7 @@ impl Store {
         let got = r.get_many(&rels, caps::OBJECT_BYTES, "the object size cap", PREFETCH_IN_FLIGHT, caps::TRACE_EVIDENCE_BYTES);
         for (hash, got) in wanted.iter().zip(got) {
             if let Ok(Some(bytes)) = got {
-                if Hash::of(&bytes) == *hash {
+                if check_hash(hash, &bytes).is_ok() {
                     let _ = local.put_blob(&bytes);
                 }
             }
@@ -629,10 +632,7 @@ impl Store {
         let bytes = r
             .get_bounded(&object_rel(hash), caps::OBJECT_BYTES, "the object size cap")?
             .ok_or_else(|| StoreError::MissingObject(hash.to_string()))?;
-        let actual = Hash::of(&bytes);
-        if actual != *hash {
-            return Err(StoreError::CorruptObject { hash: hash.to_string(), actual: actual.into() });
-        }
+        check_hash(hash, &bytes)?;
         Ok(bytes)
     }
 
@@ -661,22 +661,14 @@ impl Store {
         let Some(r) = &self.remote else {
             return hashes.iter().map(|h| self.check_blob(h)).collect();
         };
-        let parsed: Vec<Result<Hash, StoreError>> = hashes.iter().map(|h| Hash::parse(h).map_err(|_| StoreError::MissingObject(h.clone()))).collect();
-        let rels: Vec<String> = parsed.iter().map(|h| h.as_ref().map(object_rel).unwrap_or_default()).collect();
-        let mut out: Vec<Result<(), StoreError>> = parsed.iter().map(|h| h.as_ref().map(drop).map_err(|_| StoreError::MissingObject(String::new()))).collect();
-        Self::get_all(r, &rels, caps::OBJECT_BYTES, "the object size cap", |i, got| {
-            let Ok(hash) = &parsed[i] else {
-                out[i] = Err(StoreError::MissingObject(hashes[i].clone()));
-                return;
-            };
-            out[i] = match got {
-                Ok(Some(bytes)) => match Hash::of(&bytes) {
-                    actual if actual == *hash => Ok(()),
-                    actual => Err(StoreError::CorruptObject { hash: hash.to_string(), actual: actual.into() }),
-                },
-                Ok(None) => Err(StoreError::MissingObject(hash.to_string())),
-                Err(e) => Err(e.into()),
-            };
+        // A name that is not a hash names no object; only the others are asked for.
+        let mut out: Vec<Result<(), StoreError>> = hashes.iter().map(|h| Err(StoreError::MissingObject(h.clone()))).collect();
+        let valid: Vec<(usize, Hash)> = hashes.iter().enumerate().filter_map(|(i, h)| Hash::parse(h).ok().map(|h| (i, h))).collect();
+        let rels: Vec<String> = valid.iter().map(|(_, h)| object_rel(h)).collect();
+        Self::get_all(r, &rels, caps::OBJECT_BYTES, "the object size cap", |k, got| {
+            let (i, hash) = &valid[k];
+            let bytes = got.map_err(StoreError::from).and_then(|b| b.ok_or_else(|| StoreError::MissingObject(hash.to_string())));
+            out[*i] = bytes.and_then(|b| check_hash(hash, &b));
         });
         out
     }
@@ -693,10 +685,15 @@ impl Store {
             return;
         };
         let missing = |id: &str| StoreError::MissingTrace(id.to_string());
-        let rels: Vec<String> = ids.iter().map(|id| Hash::parse(id).map(|h| trace_rel(&h)).unwrap_or_default()).collect();
+        // An id that is not a hash names no trace (trace_ids gives none such).
+        let (valid, invalid): (Vec<&String>, Vec<&String>) = ids.iter().partition(|id| is_hash(id));
+        for id in invalid {
+            each(id, Err(missing(id)));
+        }
+        let rels: Vec<String> = valid.iter().filter_map(|id| Hash::parse(id).ok()).map(|h| trace_rel(&h)).collect();
         Self::get_all(r, &rels, caps::TRACE_BYTES, "the trace size cap", |i, got| {
-            let id = ids[i].as_str();
-            each(id, if rels[i].is_empty() { Err(missing(id)) } else { got.map_err(StoreError::from).and_then(|b| b.ok_or_else(|| missing(id))) });
+            let id = valid[i].as_str();
+            each(id, got.map_err(StoreError::from).and_then(|b| b.ok_or_else(|| missing(id))));
         });
     }
 
